@@ -1,0 +1,1 @@
+"""Thin kopf wiring: read, decide, act, patch status."""

@@ -1,0 +1,1 @@
+"""Kubernetes side effects: Secrets, workloads, rollouts and events."""

@@ -1,0 +1,1 @@
+"""The rotation state machine: pure decisions from status, observations and the clock."""
