@@ -1,0 +1,234 @@
+"""What the state machine is told (messages) and what it asks for (actions, events)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+
+from adobe_oauth_operator.rotation.model import SecretMeta, Target
+from adobe_oauth_operator.rotation.reasons import Reason
+
+
+class Using(StrEnum):
+    """Which known secret value the operator authenticates with for an action."""
+
+    APP_SECRET = "AppSecret"  # the value in the application Secret (the current one)
+    PENDING_SECRET = "PendingSecret"  # the new value, held in the pending Secret
+
+
+class ErrorKind(StrEnum):
+    """Failures an action reports; each maps to one reason."""
+
+    INVALID_CLIENT = Reason.INVALID_CLIENT
+    PERMISSION_DENIED = Reason.PERMISSION_DENIED
+    CREDENTIAL_NOT_FOUND = Reason.CREDENTIAL_NOT_FOUND
+    THROTTLED = Reason.THROTTLED
+    TRANSIENT = Reason.TRANSIENT_ERROR
+    UNEXPECTED = Reason.UNEXPECTED_RESPONSE
+    SECRET_LIMIT = Reason.SECRET_LIMIT_REACHED
+    SECRET_MISSING = Reason.SECRET_MISSING
+    SECRET_KEY_MISSING = Reason.SECRET_KEY_MISSING
+    CLIENT_ID_MISSING = Reason.CLIENT_ID_MISSING
+    ADOPTION_AMBIGUOUS = Reason.ADOPTION_AMBIGUOUS
+    KUBERNETES = Reason.KUBERNETES_ERROR
+
+    @property
+    def retryable_soon(self) -> bool:
+        return self in (ErrorKind.THROTTLED, ErrorKind.TRANSIENT, ErrorKind.ADOPTION_AMBIGUOUS)
+
+
+class RestartResult(StrEnum):
+    RESTARTED = "Restarted"
+    ALREADY = "Already"
+    PAUSED = "Paused"
+    NOT_FOUND = "NotFound"
+
+
+# -- messages ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Tick:
+    """A periodic or event-driven wake-up carrying what the resource's metadata requests."""
+
+    new_rotation_id: str
+    rotate_request: str | None = None
+    emergency: bool = False
+    generation: int | None = None
+    pending_secret_present: bool = False
+
+
+@dataclass(frozen=True)
+class Adopted:
+    secret_uuid: str
+    client_id: str
+
+
+@dataclass(frozen=True)
+class SecretsListed:
+    secrets: tuple[SecretMeta, ...]
+
+
+@dataclass(frozen=True)
+class PendingInspected:
+    """The secrets list, and the uuid held by this rotation's pending Secret if there is one."""
+
+    secrets: tuple[SecretMeta, ...]
+    pending_uuid: str | None
+
+
+@dataclass(frozen=True)
+class SecretAdded:
+    secret_uuid: str
+
+
+@dataclass(frozen=True)
+class AddOutcomeUnknown:
+    """The add request may have created a secret whose value nobody received."""
+
+
+@dataclass(frozen=True)
+class SecretDeleted:
+    secret_uuid: str
+
+
+@dataclass(frozen=True)
+class Verified:
+    pass
+
+
+@dataclass(frozen=True)
+class VerifyRejected:
+    message: str
+
+
+@dataclass(frozen=True)
+class AppSecretWritten:
+    pass
+
+
+@dataclass(frozen=True)
+class TargetsRestarted:
+    results: tuple[tuple[Target, RestartResult], ...]
+
+
+@dataclass(frozen=True)
+class RolloutStatus:
+    target: Target
+    complete: bool
+    message: str
+
+
+@dataclass(frozen=True)
+class RolloutsChecked:
+    states: tuple[RolloutStatus, ...]
+
+
+@dataclass(frozen=True)
+class PendingDeleted:
+    pass
+
+
+@dataclass(frozen=True)
+class ActionFailed:
+    kind: ErrorKind
+    message: str
+    retry_after: timedelta | None = None
+
+
+Message = (
+    Tick
+    | Adopted
+    | SecretsListed
+    | PendingInspected
+    | SecretAdded
+    | AddOutcomeUnknown
+    | SecretDeleted
+    | Verified
+    | VerifyRejected
+    | AppSecretWritten
+    | TargetsRestarted
+    | RolloutsChecked
+    | PendingDeleted
+    | ActionFailed
+)
+
+
+# -- actions ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Adopt:
+    """Learn the uuid of the secret the application Secret holds."""
+
+
+@dataclass(frozen=True)
+class ListSecrets:
+    using: Using
+
+
+@dataclass(frozen=True)
+class InspectPending:
+    """List secrets and read this rotation's pending Secret (reconciles a lost add)."""
+
+    rotation_id: str
+
+
+@dataclass(frozen=True)
+class AddSecret:
+    """Add a secret and store its value in the pending Secret before reporting back."""
+
+    rotation_id: str
+
+
+@dataclass(frozen=True)
+class DeleteSecret:
+    secret_uuid: str
+    using: Using
+
+
+@dataclass(frozen=True)
+class VerifyNewSecret:
+    """Request a token with the pending secret; from then on the old one is never used."""
+
+
+@dataclass(frozen=True)
+class WriteAppSecret:
+    rotation_id: str
+    secret_uuid: str
+
+
+@dataclass(frozen=True)
+class RestartTargets:
+    rotation_id: str
+
+
+@dataclass(frozen=True)
+class CheckRollouts:
+    rotation_id: str
+    targets: tuple[Target, ...]
+
+
+@dataclass(frozen=True)
+class DeletePending:
+    pass
+
+
+Action = (
+    Adopt
+    | ListSecrets
+    | InspectPending
+    | AddSecret
+    | DeleteSecret
+    | VerifyNewSecret
+    | WriteAppSecret
+    | RestartTargets
+    | CheckRollouts
+    | DeletePending
+)
+
+
+@dataclass(frozen=True)
+class Event:
+    """A Kubernetes event to emit on the resource."""
+
+    warning: bool
+    reason: Reason
+    message: str

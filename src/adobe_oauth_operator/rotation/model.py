@@ -1,0 +1,346 @@
+"""Typed views of an AdobeOAuthCredential's spec and status, and their wire (dict) forms."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from adobe_oauth_operator.rotation.conditions import Condition, ConditionType
+from adobe_oauth_operator.rotation.durations import parse_duration
+from adobe_oauth_operator.rotation.reasons import Reason
+
+HISTORY_LIMIT = 10
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MIN_CHECK_INTERVAL = timedelta(seconds=1)
+
+
+class Phase(StrEnum):
+    PENDING = "Pending"
+    READY = "Ready"
+    ROTATING = "Rotating"
+    STALLED = "Stalled"
+    FAILED = "Failed"
+
+
+class Step(StrEnum):
+    PREPARE = "Prepare"
+    ADD = "Add"
+    VERIFY = "Verify"
+    UPDATE_SECRET = "UpdateSecret"
+    ROLLOUT = "Rollout"
+    DRAIN = "Drain"
+    DELETE_OLD = "DeleteOld"
+
+
+class Trigger(StrEnum):
+    SCHEDULED = "Scheduled"
+    ON_DEMAND = "OnDemand"
+    EMERGENCY = "Emergency"
+
+
+class OnStillInUse(StrEnum):
+    WAIT = "Wait"
+    DELETE = "Delete"
+
+
+@dataclass(frozen=True, order=True)
+class Target:
+    """A workload restarted after the Secret changes."""
+
+    kind: str
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}/{self.name}"
+
+
+@dataclass(frozen=True)
+class Spec:
+    """The parsed spec; defaults mirror the CRD's so a spec written before defaulting works too."""
+
+    org_id: str
+    credential_id: str
+    secret_name: str
+    client_id: str | None = None
+    client_id_key: str = "ADOBE_CLIENT_ID"
+    client_secret_key: str = "ADOBE_CLIENT_SECRET"
+    scopes: tuple[str, ...] = ()
+    interval: timedelta | None = None
+    drain_period: timedelta = timedelta(minutes=15)
+    max_wait: timedelta = timedelta(hours=24)
+    on_still_in_use: OnStillInUse = OnStillInUse.WAIT
+    check_interval: timedelta = timedelta(seconds=60)
+    targets: tuple[Target, ...] = ()
+    auto_discover: bool = True
+    rollout_timeout: timedelta = timedelta(minutes=15)
+    suspend: bool = False
+
+    @classmethod
+    def from_dict(cls, spec: Mapping[str, Any]) -> Spec:
+        """Parse a CR spec; raise ValueError with a message naming the bad field."""
+        keys = spec.get("secretKeys") or {}
+        rotation = spec.get("rotation") or {}
+        rollout = spec.get("rollout") or {}
+        try:
+            return cls(
+                org_id=_required(spec, "orgId"),
+                credential_id=_required(spec, "credentialId"),
+                secret_name=_required(spec, "secretName"),
+                client_id=spec.get("clientId") or None,
+                client_id_key=keys.get("clientId") or cls.client_id_key,
+                client_secret_key=keys.get("clientSecret") or cls.client_secret_key,
+                scopes=tuple(spec.get("scopes") or ()),
+                interval=_duration(rotation, "interval", None),
+                drain_period=_duration(rotation, "drainPeriod", cls.drain_period),
+                max_wait=_duration(rotation, "maxWait", cls.max_wait),
+                on_still_in_use=OnStillInUse(rotation.get("onStillInUse") or "Wait"),
+                check_interval=max(
+                    MIN_CHECK_INTERVAL, _duration(rotation, "checkInterval", cls.check_interval)
+                ),
+                targets=tuple(
+                    sorted({Target(t["kind"], t["name"]) for t in rollout.get("targets") or ()})
+                ),
+                auto_discover=bool(rollout.get("autoDiscover", True)),
+                rollout_timeout=_duration(rollout, "timeout", cls.rollout_timeout),
+                suspend=bool(spec.get("suspend", False)),
+            )
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"malformed spec: {exc}") from exc
+
+
+def _required(spec: Mapping[str, Any], name: str) -> str:
+    value = spec.get(name)
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"spec.{name} is required")
+    return value
+
+
+def _duration(section: Mapping[str, Any], name: str, default: Any) -> Any:
+    text = section.get(name)
+    if not text:
+        return default
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise ValueError(f"{name}: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class SecretMeta:
+    """What Adobe's list call tells about one client secret (never its value)."""
+
+    uuid: str
+    created_at: datetime
+    last_used_at: datetime | None
+
+
+@dataclass(frozen=True)
+class TargetProgress:
+    target: Target
+    restarted: bool = False
+    complete: bool = False
+
+
+@dataclass(frozen=True)
+class Rotation:
+    """The rotation in flight, persisted step by step."""
+
+    id: str
+    step: Step
+    trigger: Trigger
+    started_at: datetime
+    old_secret_uuid: str
+    new_secret_uuid: str | None = None
+    rollout_started_at: datetime | None = None
+    rollout_completed_at: datetime | None = None
+    drain_deadline: datetime | None = None
+    next_check_at: datetime | None = None
+    old_last_used_at: datetime | None = None
+    still_in_use_reported: bool = False
+    targets: tuple[TargetProgress, ...] = ()
+
+    @property
+    def emergency(self) -> bool:
+        return self.trigger is Trigger.EMERGENCY
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    id: str
+    trigger: Trigger
+    started_at: datetime
+    finished_at: datetime
+    succeeded: bool
+    old_secret_uuid: str
+    new_secret_uuid: str | None
+    message: str
+
+
+@dataclass(frozen=True)
+class Status:
+    """The resource's status as the state machine sees it."""
+
+    phase: Phase = Phase.PENDING
+    conditions: tuple[Condition, ...] = ()
+    observed_generation: int | None = None
+    client_id: str | None = None
+    current_secret_uuid: str | None = None
+    adopted_at: datetime | None = None
+    last_rotation_time: datetime | None = None
+    next_rotation_time: datetime | None = None
+    last_rotate_request: str | None = None
+    consecutive_failures: int = 0
+    rotation: Rotation | None = None
+    history: tuple[HistoryEntry, ...] = field(default=())
+
+    @property
+    def adopted(self) -> bool:
+        return self.current_secret_uuid is not None
+
+    # -- wire form -------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """The status as written to the API server (None fields become null, clearing them)."""
+        return {
+            "phase": self.phase.value,
+            "conditions": [_condition_to_dict(c) for c in self.conditions],
+            "observedGeneration": self.observed_generation,
+            "clientId": self.client_id,
+            "currentSecretUuid": self.current_secret_uuid,
+            "adoptedAt": _ts(self.adopted_at),
+            "lastRotationTime": _ts(self.last_rotation_time),
+            "nextRotationTime": _ts(self.next_rotation_time),
+            "lastRotateRequest": self.last_rotate_request,
+            "consecutiveFailures": self.consecutive_failures,
+            "rotation": _rotation_to_dict(self.rotation) if self.rotation else None,
+            "history": [_history_to_dict(h) for h in self.history],
+        }
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any] | None) -> Status:
+        raw = raw or {}
+        rotation = raw.get("rotation")
+        return cls(
+            phase=Phase(raw.get("phase") or Phase.PENDING),
+            conditions=tuple(_condition_from_dict(c) for c in raw.get("conditions") or ()),
+            observed_generation=raw.get("observedGeneration"),
+            client_id=raw.get("clientId"),
+            current_secret_uuid=raw.get("currentSecretUuid"),
+            adopted_at=_parse_ts(raw.get("adoptedAt")),
+            last_rotation_time=_parse_ts(raw.get("lastRotationTime")),
+            next_rotation_time=_parse_ts(raw.get("nextRotationTime")),
+            last_rotate_request=raw.get("lastRotateRequest"),
+            consecutive_failures=int(raw.get("consecutiveFailures") or 0),
+            rotation=_rotation_from_dict(rotation) if rotation else None,
+            history=tuple(_history_from_dict(h) for h in raw.get("history") or ()),
+        )
+
+
+def _ts(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _parse_ts(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def _condition_to_dict(c: Condition) -> dict[str, Any]:
+    return {
+        "type": c.type.value,
+        "status": "True" if c.status else "False",
+        "reason": c.reason.value,
+        "message": c.message,
+        "lastTransitionTime": _ts(c.last_transition_time),
+    }
+
+
+def _condition_from_dict(raw: Mapping[str, Any]) -> Condition:
+    reason = raw.get("reason", "")
+    return Condition(
+        type=ConditionType(raw["type"]),
+        status=raw.get("status") == "True",
+        reason=Reason(reason) if reason in Reason._value2member_map_ else Reason.IDLE,
+        message=raw.get("message", ""),
+        last_transition_time=_parse_ts(raw.get("lastTransitionTime")) or EPOCH,
+    )
+
+
+def _rotation_to_dict(r: Rotation) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "step": r.step.value,
+        "reason": r.trigger.value,
+        "startedAt": _ts(r.started_at),
+        "oldSecretUuid": r.old_secret_uuid,
+        "newSecretUuid": r.new_secret_uuid,
+        "rolloutStartedAt": _ts(r.rollout_started_at),
+        "rolloutCompletedAt": _ts(r.rollout_completed_at),
+        "drainDeadline": _ts(r.drain_deadline),
+        "nextCheckAt": _ts(r.next_check_at),
+        "oldLastUsedAt": _ts(r.old_last_used_at),
+        "stillInUseReported": r.still_in_use_reported,
+        "targets": [
+            {
+                "kind": t.target.kind,
+                "name": t.target.name,
+                "restarted": t.restarted,
+                "complete": t.complete,
+            }
+            for t in r.targets
+        ],
+    }
+
+
+def _rotation_from_dict(raw: Mapping[str, Any]) -> Rotation:
+    return Rotation(
+        id=raw["id"],
+        step=Step(raw["step"]),
+        trigger=Trigger(raw.get("reason") or Trigger.ON_DEMAND),
+        started_at=_parse_ts(raw["startedAt"]) or EPOCH,
+        old_secret_uuid=raw["oldSecretUuid"],
+        new_secret_uuid=raw.get("newSecretUuid"),
+        rollout_started_at=_parse_ts(raw.get("rolloutStartedAt")),
+        rollout_completed_at=_parse_ts(raw.get("rolloutCompletedAt")),
+        drain_deadline=_parse_ts(raw.get("drainDeadline")),
+        next_check_at=_parse_ts(raw.get("nextCheckAt")),
+        old_last_used_at=_parse_ts(raw.get("oldLastUsedAt")),
+        still_in_use_reported=bool(raw.get("stillInUseReported")),
+        targets=tuple(
+            TargetProgress(
+                Target(t["kind"], t["name"]), bool(t.get("restarted")), bool(t.get("complete"))
+            )
+            for t in raw.get("targets") or ()
+        ),
+    )
+
+
+def _history_to_dict(h: HistoryEntry) -> dict[str, Any]:
+    return {
+        "id": h.id,
+        "reason": h.trigger.value,
+        "startedAt": _ts(h.started_at),
+        "finishedAt": _ts(h.finished_at),
+        "result": "Succeeded" if h.succeeded else "Failed",
+        "oldSecretUuid": h.old_secret_uuid,
+        "newSecretUuid": h.new_secret_uuid or "",
+        "message": h.message,
+    }
+
+
+def _history_from_dict(raw: Mapping[str, Any]) -> HistoryEntry:
+    return HistoryEntry(
+        id=raw["id"],
+        trigger=Trigger(raw.get("reason") or Trigger.ON_DEMAND),
+        started_at=_parse_ts(raw.get("startedAt")) or EPOCH,
+        finished_at=_parse_ts(raw.get("finishedAt")) or EPOCH,
+        succeeded=raw.get("result") == "Succeeded",
+        old_secret_uuid=raw.get("oldSecretUuid", ""),
+        new_secret_uuid=raw.get("newSecretUuid") or None,
+        message=raw.get("message", ""),
+    )

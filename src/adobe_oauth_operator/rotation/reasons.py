@@ -1,0 +1,52 @@
+"""The one table of condition and event reasons; each is a CamelCase word a person can search."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Reason(StrEnum):
+    """Reasons used in conditions and events."""
+
+    # adoption and the idle state
+    ADOPTED = "Adopted"
+    ADOPTING = "Adopting"
+    ADOPTION_AMBIGUOUS = "AdoptionAmbiguous"
+    SECRET_MISSING = "SecretMissing"
+    SECRET_KEY_MISSING = "SecretKeyMissing"
+    CLIENT_ID_MISSING = "ClientIdMissing"
+    INVALID_SPEC = "InvalidSpec"
+    UP_TO_DATE = "UpToDate"
+    SUSPENDED = "Suspended"
+    IDLE = "Idle"
+    # rotation steps
+    ROTATION_STARTED = "RotationStarted"
+    ROTATION_REQUEST_IGNORED = "RotationRequestIgnored"
+    ROTATING = "Rotating"
+    ORPHAN_DELETED = "OrphanSecretDeleted"
+    SECRET_LIMIT_REACHED = "SecretLimitReached"
+    CURRENT_SECRET_GONE = "CurrentSecretGone"
+    SECRET_ADDED = "SecretAdded"
+    ADD_RESPONSE_LOST = "AddResponseLost"
+    VERIFIED = "SecretVerified"
+    VERIFICATION_FAILED = "VerificationFailed"
+    SECRET_UPDATED = "SecretUpdated"
+    RESTARTED = "Restarted"
+    ROLLOUT_PAUSED = "RolloutPaused"
+    TARGET_NOT_FOUND = "TargetNotFound"
+    ROLLOUT_TIMEOUT = "RolloutTimeout"
+    ROLLOUT_COMPLETE = "RolloutComplete"
+    DRAINING = "Draining"
+    STILL_IN_USE = "OldSecretStillInUse"
+    DELETING_IN_USE = "DeletingSecretStillInUse"
+    OLD_SECRET_DELETED = "OldSecretDeleted"
+    ROTATED = "Rotated"
+    ROTATION_FAILED = "RotationFailed"
+    # errors reported by Adobe or Kubernetes
+    INVALID_CLIENT = "InvalidClientCredentials"
+    PERMISSION_DENIED = "PermissionDenied"
+    CREDENTIAL_NOT_FOUND = "CredentialNotFound"
+    THROTTLED = "Throttled"
+    TRANSIENT_ERROR = "TransientError"
+    UNEXPECTED_RESPONSE = "UnexpectedResponse"
+    KUBERNETES_ERROR = "KubernetesError"

@@ -1,0 +1,32 @@
+"""A wrapper for secret values and tokens that never shows them in str, repr or format."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Sensitive:
+    """A secret string; `reveal()` is the only way to read it."""
+
+    _value: str = field(repr=False)
+
+    def reveal(self) -> str:
+        return self._value
+
+    def fingerprint(self) -> str:
+        """A short, non-reversible id of the value, safe for logs and cache keys."""
+        return hashlib.sha256(self._value.encode()).hexdigest()[:12]
+
+    def __str__(self) -> str:
+        return "<redacted>"
+
+    def __repr__(self) -> str:
+        return "Sensitive(<redacted>)"
+
+    def __format__(self, spec: str) -> str:
+        return "<redacted>"
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
