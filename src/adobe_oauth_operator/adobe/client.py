@@ -1,0 +1,150 @@
+"""AdobeClient: the one object the operator uses to talk to IMS and the I/O Management API."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from types import TracebackType
+from typing import TypeVar
+
+import httpx
+
+from adobe_oauth_operator import __version__
+from adobe_oauth_operator.adobe.errors import (
+    CredentialNotFoundError,
+    SecretLimitReachedError,
+    SecretNotFoundError,
+    TokenRejectedError,
+    UnexpectedResponseError,
+)
+from adobe_oauth_operator.adobe.models import AccessToken, AddedSecret, CredentialRef, SecretInfo
+from adobe_oauth_operator.adobe.retry import RETRYABLE, RetryPolicy
+from adobe_oauth_operator.adobe.secrets import SecretsApi
+from adobe_oauth_operator.adobe.tokens import DEFAULT_MARGIN, ImsTokenClient, TokenCache
+from adobe_oauth_operator.config import DEFAULT_API_URL, DEFAULT_IMS_URL
+from adobe_oauth_operator.sensitive import Sensitive
+
+logger = logging.getLogger("adobe_oauth_operator.adobe")
+
+T = TypeVar("T")
+MAX_SECRETS = 2
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class AdobeClient:
+    """Tokens and client-secret calls; each call's `secret` is the one its token is made with."""
+
+    def __init__(
+        self,
+        *,
+        ims_url: str = DEFAULT_IMS_URL,
+        api_url: str = DEFAULT_API_URL,
+        http_client: httpx.AsyncClient | None = None,
+        retry: RetryPolicy | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        token_margin: timedelta = DEFAULT_MARGIN,
+    ) -> None:
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.AsyncClient(
+            timeout=DEFAULT_TIMEOUT, headers={"User-Agent": f"adobe-oauth-operator/{__version__}"}
+        )
+        self._retry = retry or RetryPolicy()
+        ims = ImsTokenClient(self._http, ims_url, clock)
+        self._tokens = TokenCache(ims, retry=self._retry, clock=clock, margin=token_margin)
+        self._api = SecretsApi(self._http, api_url, clock)
+
+    async def get_token(
+        self, cred: CredentialRef, secret: Sensitive, scopes: Sequence[str]
+    ) -> AccessToken:
+        """A valid token for the credential, from the cache when possible."""
+        return await self._tokens.get(cred.client_id, secret, scopes)
+
+    async def list_secrets(
+        self, cred: CredentialRef, secret: Sensitive, scopes: Sequence[str]
+    ) -> list[SecretInfo]:
+        """The credential's client secrets (uuids and timestamps, never values)."""
+        return await self._authorized(cred, secret, scopes, lambda t: self._api.list(cred, t))
+
+    async def add_secret(
+        self, cred: CredentialRef, secret: Sensitive, scopes: Sequence[str]
+    ) -> AddedSecret:
+        """Create a client secret; AddOutcomeUnknownError when it may exist with its value lost."""
+        try:
+            return await self._authorized(cred, secret, scopes, lambda t: self._api.add(cred, t))
+        except UnexpectedResponseError as error:
+            if error.status is None or not 400 <= error.status < 500:
+                raise
+            # The limit's status and wording are undocumented: the count is what tells.
+            if len(await self.list_secrets(cred, secret, scopes)) < MAX_SECRETS:
+                raise
+            raise SecretLimitReachedError(
+                f"add: the credential already holds {MAX_SECRETS} client secrets",
+                operation="add",
+                status=error.status,
+            ) from error
+
+    async def delete_secret(
+        self, cred: CredentialRef, secret: Sensitive, scopes: Sequence[str], uuid: str
+    ) -> None:
+        """Delete one secret; SecretNotFoundError when the credential has no such uuid."""
+        try:
+            await self._authorized(cred, secret, scopes, lambda t: self._api.delete(cred, t, uuid))
+        except CredentialNotFoundError as error:
+            # A 404 does not say whether the credential or the secret is missing; a list does.
+            listed = await self.list_secrets(cred, secret, scopes)
+            if any(s.uuid == uuid for s in listed):
+                raise
+            raise SecretNotFoundError(
+                f"delete: the credential holds no client secret {uuid}",
+                operation="delete",
+                status=error.status,
+            ) from error
+
+    def forget_secret(self, secret: Sensitive) -> None:
+        """Never reuse tokens made with `secret` (it is retired, or its last use must move)."""
+        self._tokens.forget_secret(secret)
+
+    async def aclose(self) -> None:
+        await self._tokens.aclose()
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> AdobeClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def _authorized(
+        self,
+        cred: CredentialRef,
+        secret: Sensitive,
+        scopes: Sequence[str],
+        call: Callable[[AccessToken], Awaitable[T]],
+    ) -> T:
+        """Get a token, make the call; retry within the budget, renew a refused token once."""
+        budget = self._retry.start()
+        renewed = False
+        while True:
+            token = await self._tokens.get(cred.client_id, secret, scopes)
+            try:
+                return await call(token)
+            except TokenRejectedError:
+                self._tokens.invalidate(cred.client_id, secret, scopes, token)
+                if renewed:
+                    raise
+                renewed = True
+                logger.debug("adobe: the API refused a cached token, renewing it once")
+            except RETRYABLE as error:
+                if not await budget.allows_retry(error):
+                    raise

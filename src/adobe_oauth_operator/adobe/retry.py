@@ -1,0 +1,91 @@
+"""Bounded retries with exponential backoff, full jitter and respect for Retry-After."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random as _random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from adobe_oauth_operator.adobe.errors import AdobeError, ThrottledError, TransientError
+
+logger = logging.getLogger("adobe_oauth_operator.adobe")
+
+T = TypeVar("T")
+
+RETRYABLE: tuple[type[AdobeError], ...] = (ThrottledError, TransientError)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how long a throttled or transiently failing call is retried."""
+
+    max_attempts: int = 5
+    max_total_s: float = 60.0
+    base_backoff_s: float = 0.5
+    max_backoff_s: float = 10.0
+    sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep, compare=False)
+    random: Callable[[], float] = field(default=_random.random, compare=False)
+    monotonic: Callable[[], float] = field(default=time.monotonic, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+
+    def start(self) -> RetryBudget:
+        """A fresh budget for one logical call."""
+        return RetryBudget(self, started=self.monotonic())
+
+    def backoff(self, retry_number: int) -> float:
+        """Full jitter: uniform in [0, min(max, base * 2**(n-1))] for the n-th retry."""
+        ceiling = min(self.max_backoff_s, self.base_backoff_s * 2.0 ** (retry_number - 1))
+        return self.random() * ceiling
+
+
+@dataclass
+class RetryBudget:
+    """The attempts and time left for one logical call."""
+
+    policy: RetryPolicy
+    started: float
+    attempts: int = 1
+
+    async def allows_retry(self, error: AdobeError) -> bool:
+        """Sleep and return True before another attempt; False when the budget is spent."""
+        if not isinstance(error, RETRYABLE) or self.attempts >= self.policy.max_attempts:
+            return False
+        delay = self._delay(error)
+        elapsed = self.policy.monotonic() - self.started
+        if elapsed + delay > self.policy.max_total_s:
+            return False
+        logger.debug(
+            "adobe %s failed (%s), retry %d in %.2fs",
+            error.operation,
+            type(error).__name__,
+            self.attempts,
+            delay,
+        )
+        self.attempts += 1
+        await self.policy.sleep(delay)
+        return True
+
+    def _delay(self, error: AdobeError) -> float:
+        delay = self.policy.backoff(self.attempts)
+        if isinstance(error, ThrottledError) and error.retry_after is not None:
+            # The server's word is a lower bound: retrying earlier would only be refused again.
+            delay = max(delay, error.retry_after)
+        return delay
+
+
+async def call_with_retries(policy: RetryPolicy, call: Callable[[], Awaitable[T]]) -> T:
+    """Run `call` until it succeeds, fails for good, or the policy's budget is spent."""
+    budget = policy.start()
+    while True:
+        try:
+            return await call()
+        except RETRYABLE as error:
+            if not await budget.allows_retry(error):
+                raise

@@ -1,0 +1,108 @@
+"""Sending one request and turning transport failures and generic statuses into typed errors."""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import math
+from datetime import UTC, datetime
+
+import httpx
+
+from adobe_oauth_operator.adobe.errors import (
+    AddOutcomeUnknownError,
+    AdobeError,
+    ThrottledError,
+    TransientError,
+    UnexpectedResponseError,
+)
+
+# Failures before a single byte of the request left: the server cannot have acted on it.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+async def send(
+    http: httpx.AsyncClient, request: httpx.Request, *, operation: str, idempotent: bool
+) -> httpx.Response:
+    """Send `request`; a failure after it may have reached the server is fatal unless idempotent."""
+    try:
+        return await http.send(request)
+    except httpx.UnsupportedProtocol:
+        raise AdobeError(f"{operation}: unsupported URL scheme", operation=operation) from None
+    except _NOT_SENT as exc:
+        raise TransientError(
+            f"{operation}: could not connect ({type(exc).__name__})", operation=operation
+        ) from None
+    except httpx.TransportError as exc:
+        if idempotent:
+            raise TransientError(
+                f"{operation}: no answer ({type(exc).__name__})", operation=operation
+            ) from None
+        raise AddOutcomeUnknownError(
+            f"{operation}: the request may have reached Adobe but no answer arrived "
+            f"({type(exc).__name__}); list the secrets to learn whether it took effect",
+            operation=operation,
+        ) from None
+
+
+def generic_error(operation: str, response: httpx.Response, now: datetime) -> AdobeError | None:
+    """The error for 429 and 5xx, which mean the same on every endpoint; None otherwise."""
+    status = response.status_code
+    if status == 429:
+        retry_after = retry_after_seconds(response.headers.get("retry-after"), now)
+        return ThrottledError(
+            f"{operation}: throttled (429, retry after {retry_after}s)",
+            operation=operation,
+            status=status,
+            retry_after=retry_after,
+        )
+    if status >= 500:
+        return TransientError(
+            f"{operation}: Adobe answered {status}", operation=operation, status=status
+        )
+    return None
+
+
+def unexpected_status(operation: str, response: httpx.Response) -> UnexpectedResponseError:
+    """An error naming only the status: bodies are never quoted, they could echo a secret."""
+    return UnexpectedResponseError(
+        f"{operation}: unexpected status {response.status_code}",
+        operation=operation,
+        status=response.status_code,
+    )
+
+
+def json_object(operation: str, response: httpx.Response) -> dict[str, object]:
+    """The body as a JSON object, or UnexpectedResponseError."""
+    try:
+        body = response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        body = None
+    if not isinstance(body, dict):
+        raise UnexpectedResponseError(
+            f"{operation}: the body of the {response.status_code} answer is not a JSON object",
+            operation=operation,
+            status=response.status_code,
+        )
+    return body
+
+
+def retry_after_seconds(value: str | None, now: datetime) -> float | None:
+    """Parse Retry-After (delta seconds or HTTP date) into seconds from `now`; None if absent."""
+    if value is None or not value.strip():
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        return _seconds_until_date(value, now)
+    return max(0.0, seconds) if math.isfinite(seconds) else None
+
+
+def _seconds_until_date(value: str, now: datetime) -> float | None:
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - now).total_seconds())

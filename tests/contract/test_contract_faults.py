@@ -1,0 +1,132 @@
+"""Fault injection: throttling waited out, 5xx retried then surfaced, lost add answers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+from contract_seed import ONE, ONE_SECRET, SCOPES, TWO, TWO_SECRET_A
+
+from adobe_oauth_operator.adobe import (
+    AddOutcomeUnknownError,
+    AdobeClient,
+    SecretNotFoundError,
+    TransientError,
+)
+from adobe_oauth_operator.sim import RunningSimulator
+
+MakeClient = Callable[..., AdobeClient]
+
+
+async def inject(api: httpx.AsyncClient, **fault: Any) -> None:
+    response = await api.post("/__sim/faults", json=fault)
+    assert response.status_code == 200, response.text
+
+
+def secret_count(sim: RunningSimulator, index: int = 0) -> int:
+    return len(sim.state.snapshot()["credentials"][index]["secrets"])
+
+
+async def test_429_with_retry_after_is_waited_out(
+    client: AdobeClient, api: httpx.AsyncClient, sim: RunningSimulator, fake_sleep: Any
+) -> None:
+    await inject(api, endpoint="list", status=429, count=2, retry_after=3)
+    assert len(await client.list_secrets(ONE, ONE_SECRET, SCOPES)) == 1
+    assert sim.state.requests["list"] == {"429": 2, "200": 1}
+    assert fake_sleep.delays == [3.0, 3.0]
+
+
+async def test_5xx_is_retried_then_surfaced(
+    client: AdobeClient, api: httpx.AsyncClient, sim: RunningSimulator
+) -> None:
+    await inject(api, endpoint="list", status=500, count=10)
+    with pytest.raises(TransientError) as caught:
+        await client.list_secrets(ONE, ONE_SECRET, SCOPES)
+    assert caught.value.status == 500
+    assert sim.state.requests["list"] == {"500": 5}  # max_attempts of the contract policy
+
+
+async def test_5xx_is_retried_until_it_passes(
+    client: AdobeClient, api: httpx.AsyncClient, sim: RunningSimulator, fake_sleep: Any
+) -> None:
+    await inject(api, endpoint="token", status=503, count=2)
+    await client.get_token(ONE, ONE_SECRET, SCOPES)
+    assert sim.state.requests["token"] == {"503": 2, "200": 1}
+    assert fake_sleep.delays == [0.5, 1.0]
+
+
+async def test_add_with_lost_answer_is_outcome_unknown_and_not_retried(
+    client: AdobeClient, api: httpx.AsyncClient, sim: RunningSimulator
+) -> None:
+    await inject(api, endpoint="add", status="drop", after_commit=True)
+    with pytest.raises(AddOutcomeUnknownError):
+        await client.add_secret(ONE, ONE_SECRET, SCOPES)
+    assert sim.state.requests["add"] == {"drop": 1}
+    # It was created: the caller learns so by listing, and finds a uuid nobody has the value of.
+    listed = await client.list_secrets(ONE, ONE_SECRET, SCOPES)
+    assert len(listed) == 2
+    assert listed[1].last_used_at is None
+
+
+async def test_add_dropped_before_commit_is_also_outcome_unknown(
+    client: AdobeClient, api: httpx.AsyncClient, sim: RunningSimulator
+) -> None:
+    await inject(api, endpoint="add", status="drop")
+    with pytest.raises(AddOutcomeUnknownError):
+        await client.add_secret(ONE, ONE_SECRET, SCOPES)
+    assert sim.state.requests["add"] == {"drop": 1}
+    assert secret_count(sim) == 1
+
+
+async def test_add_timing_out_after_commit_is_outcome_unknown(
+    make_client: MakeClient, api: httpx.AsyncClient, sim: RunningSimulator
+) -> None:
+    client = make_client(timeout=0.5)
+    await client.get_token(ONE, ONE_SECRET, SCOPES)
+    await inject(api, endpoint="add", delay_s=30, after_commit=True)
+    with pytest.raises(AddOutcomeUnknownError):
+        await client.add_secret(ONE, ONE_SECRET, SCOPES)
+    assert secret_count(sim) == 2
+
+
+@pytest.mark.parametrize("status", [502, 504])
+async def test_add_through_a_failed_gateway_is_outcome_unknown(
+    client: AdobeClient, api: httpx.AsyncClient, sim: RunningSimulator, status: int
+) -> None:
+    await inject(api, endpoint="add", status=status, after_commit=True)
+    with pytest.raises(AddOutcomeUnknownError):
+        await client.add_secret(ONE, ONE_SECRET, SCOPES)
+    assert sim.state.requests["add"] == {str(status): 1}
+    assert secret_count(sim) == 2
+
+
+async def test_add_refused_before_commit_is_retried_once_created(
+    client: AdobeClient, api: httpx.AsyncClient, sim: RunningSimulator
+) -> None:
+    await inject(api, endpoint="add", status=503)
+    added = await client.add_secret(ONE, ONE_SECRET, SCOPES)
+    assert sim.state.requests["add"] == {"503": 1, "201": 1}
+    assert [s["uuid"] for s in sim.state.snapshot()["credentials"][0]["secrets"]][1] == (
+        added.info.uuid
+    )
+
+
+async def test_delete_with_lost_answer_is_retried_and_reported_as_gone(
+    client: AdobeClient, api: httpx.AsyncClient, sim: RunningSimulator
+) -> None:
+    uuid = sim.state.snapshot()["credentials"][1]["secrets"][1]["uuid"]
+    await inject(api, endpoint="delete", status="drop", after_commit=True)
+    with pytest.raises(SecretNotFoundError):
+        await client.delete_secret(TWO, TWO_SECRET_A, SCOPES, uuid)
+    assert sim.state.requests["delete"] == {"drop": 1, "404": 1}
+    assert secret_count(sim, 1) == 1
+
+
+async def test_dropped_token_answer_is_retried(
+    client: AdobeClient, api: httpx.AsyncClient, sim: RunningSimulator
+) -> None:
+    await inject(api, endpoint="token", status="drop")
+    await client.get_token(ONE, ONE_SECRET, SCOPES)
+    assert sim.state.requests["token"] == {"drop": 1, "200": 1}

@@ -1,0 +1,315 @@
+"""list/add/delete through AdobeClient: headers, parsing, errors, retries and add's caution."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+from adobe_fakes import CRED, DOC_SECRET_UNUSED, SECRETS_PATH, FakeAdobe, oauth_error
+
+from adobe_oauth_operator.adobe import (
+    AddOutcomeUnknownError,
+    AdobeClient,
+    ClientSecretValue,
+    CredentialNotFoundError,
+    CredentialRef,
+    PermissionDeniedError,
+    SecretInfo,
+    SecretLimitReachedError,
+    SecretNotFoundError,
+    ThrottledError,
+    TokenRejectedError,
+    TransientError,
+    UnexpectedResponseError,
+)
+
+SECRET = ClientSecretValue("p8e-the-current-secret")
+SCOPES = ("AdobeID", "read_client_secret", "manage_client_secrets")
+
+MakeClient = Callable[..., AdobeClient]
+
+
+def ms(value: int) -> datetime:
+    return datetime.fromtimestamp(value / 1000, UTC)
+
+
+async def test_list_sends_bearer_and_api_key_and_parses_the_sample(
+    fake_adobe: FakeAdobe, make_client: MakeClient
+) -> None:
+    fake_adobe.secrets.append(dict(DOC_SECRET_UNUSED))
+    secrets = await make_client().list_secrets(CRED, SECRET, SCOPES)
+    (request,) = fake_adobe.calls("list")
+    assert request.url == f"https://api.test{SECRETS_PATH}"
+    assert request.headers["authorization"] == "Bearer token-value-1-xyz"
+    assert request.headers["x-api-key"] == "client-abc"
+    assert secrets == [
+        SecretInfo("22ede8ab42f138f3abe335d886a407fb", ms(1683005777000), ms(1683162010101)),
+        SecretInfo("11ede8ab42f138f3abe335d886a407fb", ms(1683005777000), None),
+    ]
+    assert secrets[0].created_at.tzinfo is UTC
+
+
+async def test_last_used_is_the_latest_of_all_usages(
+    fake_adobe: FakeAdobe, make_client: MakeClient
+) -> None:
+    usages = [
+        {"last_used_at": "1683162010101", "grant_type": "client_credentials"},
+        {"last_used_at": "1683162099999", "grant_type": "other"},
+    ]
+    fake_adobe.secrets = [{**DOC_SECRET_UNUSED, "secret_usages": usages}]
+    (info,) = await make_client().list_secrets(CRED, SECRET, SCOPES)
+    assert info.last_used_at == ms(1683162099999)
+
+
+async def test_empty_usages_mean_never_used(fake_adobe: FakeAdobe, make_client: MakeClient) -> None:
+    fake_adobe.secrets = [{**DOC_SECRET_UNUSED, "secret_usages": []}]
+    (info,) = await make_client().list_secrets(CRED, SECRET, SCOPES)
+    assert info.last_used_at is None
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"client_id": "x"},
+        {"client_secrets": "nope"},
+        {"client_secrets": [{"created_at": "1"}]},
+        {"client_secrets": [{"uuid": "u", "created_at": "yesterday"}]},
+        {"client_secrets": [{"uuid": "u", "created_at": "1", "secret_usages": {}}]},
+        {
+            "client_secrets": [
+                {"uuid": "u", "created_at": "1", "secret_usages": [{"last_used_at": "x"}]}
+            ]
+        },
+        {"client_secrets": ["11ede8ab42f138f3abe335d886a407fb"]},
+    ],
+)
+async def test_list_with_a_bad_shape_is_unexpected(
+    fake_adobe: FakeAdobe, make_client: MakeClient, body: dict[str, Any]
+) -> None:
+    fake_adobe.script("list", httpx.Response(200, json=body))
+    with pytest.raises(UnexpectedResponseError):
+        await make_client().list_secrets(CRED, SECRET, SCOPES)
+
+
+async def test_path_segments_are_escaped(fake_adobe: FakeAdobe, make_client: MakeClient) -> None:
+    odd = CredentialRef(org_id="1/../2", credential_id="3?x", client_id="client-abc")
+    fake_adobe.script("delete", httpx.Response(204))
+    await make_client().delete_secret(odd, SECRET, SCOPES, "a/b")
+    (request,) = fake_adobe.calls("delete")
+    assert (
+        request.url.raw_path == b"/console/organizations/1%2F..%2F2/credentials/3%3Fx/secrets/a%2Fb"
+    )
+
+
+async def test_add_returns_the_value_once(fake_adobe: FakeAdobe, make_client: MakeClient) -> None:
+    added = await make_client().add_secret(CRED, SECRET, SCOPES)
+    (request,) = fake_adobe.calls("add")
+    assert request.method == "POST"
+    assert request.content == b""
+    assert added.value.reveal() == "p8e-added-secret-value"
+    assert added.info == SecretInfo(f"{2:032x}", ms(1683005777000), None)
+
+
+async def test_add_without_a_value_is_unexpected(
+    fake_adobe: FakeAdobe, make_client: MakeClient
+) -> None:
+    fake_adobe.script("add", httpx.Response(201, json=DOC_SECRET_UNUSED))
+    with pytest.raises(UnexpectedResponseError):
+        await make_client().add_secret(CRED, SECRET, SCOPES)
+
+
+async def test_third_secret_is_reported_as_the_limit(
+    fake_adobe: FakeAdobe, make_client: MakeClient
+) -> None:
+    fake_adobe.secrets.append(dict(DOC_SECRET_UNUSED))
+    fake_adobe.script("add", oauth_error(400, "whatever_adobe_calls_it"))
+    with pytest.raises(SecretLimitReachedError) as caught:
+        await make_client().add_secret(CRED, SECRET, SCOPES)
+    assert caught.value.status == 400
+    assert len(fake_adobe.calls("add")) == 1
+
+
+async def test_add_refused_below_the_limit_stays_unexpected(
+    fake_adobe: FakeAdobe, make_client: MakeClient
+) -> None:
+    fake_adobe.script("add", oauth_error(409, "conflict"))
+    with pytest.raises(UnexpectedResponseError) as caught:
+        await make_client().add_secret(CRED, SECRET, SCOPES)
+    assert caught.value.status == 409
+
+
+@pytest.mark.parametrize(
+    "failure", [httpx.ReadTimeout, httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteTimeout]
+)
+async def test_add_that_may_have_reached_adobe_is_never_retried(
+    fake_adobe: FakeAdobe, make_client: MakeClient, failure: type[Exception]
+) -> None:
+    fake_adobe.script("add", failure)
+    with pytest.raises(AddOutcomeUnknownError):
+        await make_client().add_secret(CRED, SECRET, SCOPES)
+    assert len(fake_adobe.calls("add")) == 1
+
+
+@pytest.mark.parametrize("status", [502, 504])
+async def test_add_through_a_failing_gateway_is_outcome_unknown(
+    fake_adobe: FakeAdobe, make_client: MakeClient, status: int
+) -> None:
+    fake_adobe.script("add", httpx.Response(status))
+    with pytest.raises(AddOutcomeUnknownError) as caught:
+        await make_client().add_secret(CRED, SECRET, SCOPES)
+    assert caught.value.status == status
+    assert len(fake_adobe.calls("add")) == 1
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        httpx.ConnectError,
+        httpx.ConnectTimeout,
+        httpx.Response(429, headers={"Retry-After": "2"}),
+        httpx.Response(500),
+        httpx.Response(503),
+    ],
+)
+async def test_add_certainly_not_done_is_retried(
+    fake_adobe: FakeAdobe, make_client: MakeClient, failure: Any
+) -> None:
+    fake_adobe.script("add", failure)
+    added = await make_client().add_secret(CRED, SECRET, SCOPES)
+    assert added.value.reveal() == "p8e-added-secret-value"
+    assert len(fake_adobe.calls("add")) == 2
+
+
+@pytest.mark.parametrize(
+    "failure", [httpx.ReadTimeout, httpx.RemoteProtocolError, httpx.Response(502)]
+)
+async def test_idempotent_calls_retry_lost_answers(
+    fake_adobe: FakeAdobe, make_client: MakeClient, failure: Any
+) -> None:
+    fake_adobe.script("list", failure)
+    assert len(await make_client().list_secrets(CRED, SECRET, SCOPES)) == 1
+    assert len(fake_adobe.calls("list")) == 2
+
+
+async def test_throttled_list_waits_retry_after(
+    fake_adobe: FakeAdobe, make_client: MakeClient, fake_sleep: Any
+) -> None:
+    fake_adobe.script("list", httpx.Response(429, headers={"Retry-After": "9"}))
+    await make_client().list_secrets(CRED, SECRET, SCOPES)
+    assert fake_sleep.delays == [9.0]
+
+
+async def test_persistent_server_errors_surface_as_transient(
+    fake_adobe: FakeAdobe, make_client: MakeClient
+) -> None:
+    fake_adobe.script("delete", *[httpx.Response(500)] * 5)
+    with pytest.raises(TransientError):
+        await make_client().delete_secret(CRED, SECRET, SCOPES, "u")
+    assert len(fake_adobe.calls("delete")) == 5
+    assert len(fake_adobe.calls("token")) == 1
+
+
+async def test_persistent_throttling_surfaces_with_retry_after(
+    fake_adobe: FakeAdobe, make_client: MakeClient
+) -> None:
+    fake_adobe.script("list", *[httpx.Response(429, headers={"Retry-After": "20"})] * 5)
+    with pytest.raises(ThrottledError) as caught:
+        await make_client().list_secrets(CRED, SECRET, SCOPES)
+    assert caught.value.retry_after == 20.0
+    assert len(fake_adobe.calls("list")) == 4  # three waits of 20 s fill 60 s, a fourth would not
+
+
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [
+        (403, PermissionDeniedError),
+        (404, CredentialNotFoundError),
+        (418, UnexpectedResponseError),
+        (200, UnexpectedResponseError),
+    ],
+)
+async def test_list_statuses_map_to_typed_errors(
+    fake_adobe: FakeAdobe, make_client: MakeClient, status: int, error: type[Exception]
+) -> None:
+    fake_adobe.script("list", httpx.Response(status, text="[]"))
+    with pytest.raises(error) as caught:
+        await make_client().list_secrets(CRED, SECRET, SCOPES)
+    assert caught.value.status == status  # type: ignore[attr-defined]
+
+
+async def test_a_refused_token_is_renewed_once(
+    fake_adobe: FakeAdobe, make_client: MakeClient
+) -> None:
+    fake_adobe.script("list", httpx.Response(401))
+    await make_client().list_secrets(CRED, SECRET, SCOPES)
+    first, second = fake_adobe.calls("list")
+    assert first.headers["authorization"] == "Bearer token-value-1-xyz"
+    assert second.headers["authorization"] == "Bearer token-value-2-xyz"
+
+
+async def test_a_token_refused_twice_is_an_error(
+    fake_adobe: FakeAdobe, make_client: MakeClient
+) -> None:
+    fake_adobe.script("add", httpx.Response(401), httpx.Response(401))
+    client = make_client()
+    with pytest.raises(TokenRejectedError) as caught:
+        await client.add_secret(CRED, SECRET, SCOPES)
+    assert isinstance(caught.value, PermissionDeniedError)
+    assert len(fake_adobe.calls("token")) == 2
+    await client.list_secrets(CRED, SECRET, SCOPES)
+    assert len(fake_adobe.calls("token")) == 3  # the refused token was not kept
+
+
+async def test_delete_sends_the_uuid(fake_adobe: FakeAdobe, make_client: MakeClient) -> None:
+    uuid = "22ede8ab42f138f3abe335d886a407fb"
+    await make_client().delete_secret(CRED, SECRET, SCOPES, uuid)
+    (request,) = fake_adobe.calls("delete")
+    assert request.url.path == f"{SECRETS_PATH}/{uuid}"
+    assert request.headers["x-api-key"] == "client-abc"
+    assert fake_adobe.secrets == []
+
+
+async def test_delete_of_an_absent_uuid_is_secret_not_found(
+    fake_adobe: FakeAdobe, make_client: MakeClient
+) -> None:
+    fake_adobe.script("delete", httpx.Response(404))
+    with pytest.raises(SecretNotFoundError) as caught:
+        await make_client().delete_secret(CRED, SECRET, SCOPES, "gone")
+    assert isinstance(caught.value, CredentialNotFoundError)
+
+
+async def test_delete_on_a_missing_credential_is_credential_not_found(
+    fake_adobe: FakeAdobe, make_client: MakeClient
+) -> None:
+    fake_adobe.script("delete", httpx.Response(404))
+    fake_adobe.script("list", httpx.Response(404))
+    with pytest.raises(CredentialNotFoundError) as caught:
+        await make_client().delete_secret(CRED, SECRET, SCOPES, "gone")
+    assert not isinstance(caught.value, SecretNotFoundError)
+
+
+async def test_delete_404_for_a_listed_uuid_stays_credential_not_found(
+    fake_adobe: FakeAdobe, make_client: MakeClient
+) -> None:
+    fake_adobe.script("delete", httpx.Response(404))
+    with pytest.raises(CredentialNotFoundError) as caught:
+        await make_client().delete_secret(CRED, SECRET, SCOPES, "22ede8ab42f138f3abe335d886a407fb")
+    assert not isinstance(caught.value, SecretNotFoundError)
+
+
+async def test_aclose_leaves_a_given_http_client_open(make_client: MakeClient) -> None:
+    http = httpx.AsyncClient(transport=httpx.MockTransport(lambda r: httpx.Response(204)))
+    client = make_client(http_client=http)
+    await client.aclose()
+    assert not http.is_closed
+    await http.aclose()
+
+
+async def test_aclose_closes_its_own_http_client() -> None:
+    client = AdobeClient(ims_url="https://ims.test", api_url="https://api.test")
+    async with client:
+        pass
+    assert client._http.is_closed

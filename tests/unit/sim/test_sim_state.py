@@ -1,0 +1,236 @@
+"""SimState: the documented rules of IMS and the secrets endpoints, and the strict choices."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sim_support import SECRET_A, START_MS
+
+from adobe_oauth_operator.sim import CredentialSeed, SimError, SimState
+from adobe_oauth_operator.sim.model import IO_MANAGEMENT_SCOPES, sha256_hex
+
+ALL_SCOPES = ",".join(IO_MANAGEMENT_SCOPES)
+
+
+def grant(state: SimState, secret: str = SECRET_A, **overrides: str) -> dict[str, Any]:
+    params = {
+        "grant_type": "client_credentials",
+        "client_id": "client-a",
+        "client_secret": secret,
+        "scope": ALL_SCOPES,
+    }
+    params.update(overrides)
+    return state.grant_token(params)
+
+
+def refusal(call: Any, *args: Any, **kwargs: Any) -> tuple[int, str]:
+    with pytest.raises(SimError) as caught:
+        call(*args, **kwargs)
+    return caught.value.status, caught.value.error
+
+
+def authorize(state: SimState, token: str, api_key: str = "client-a", cred: str = "222") -> Any:
+    return state.authorize(f"Bearer {token}", api_key, "111", cred)
+
+
+def test_grant_issues_a_bearer_token_and_marks_the_secret_used(state: SimState) -> None:
+    answer = grant(state)
+    assert answer == {"access_token": "token-1", "token_type": "bearer", "expires_in": 3600}
+    assert state.credentials[0].secrets[0].last_used_at == START_MS
+
+
+@pytest.mark.parametrize(
+    ("overrides", "status", "error"),
+    [
+        ({"grant_type": "password"}, 400, "unsupported_grant_type"),
+        ({"grant_type": ""}, 400, "invalid_request"),
+        ({"client_id": ""}, 400, "invalid_request"),
+        ({"client_id": "unknown"}, 400, "invalid_client"),
+        ({"client_secret": "wrong"}, 401, "invalid_client"),
+        ({"scope": ""}, 400, "invalid_scope"),
+        ({"scope": "AdobeID,not_allowed"}, 400, "invalid_scope"),
+    ],
+)
+def test_grant_refusals(
+    state: SimState, overrides: dict[str, str], status: int, error: str
+) -> None:
+    assert refusal(grant, state, **overrides) == (status, error)
+    assert state.credentials[0].secrets[0].last_used_at is None
+    assert state.tokens == {}
+
+
+def test_token_rate_throttles_per_client_with_retry_after(state: SimState) -> None:
+    state.token_rate = 2
+    grant(state)
+    state.clock.advance(10)
+    grant(state)
+    with pytest.raises(SimError) as caught:
+        grant(state)
+    assert (caught.value.status, caught.value.retry_after) == (429, 50)
+    state.clock.advance(50)
+    assert grant(state)["access_token"] == "token-3"
+
+
+def test_authorize_accepts_a_fresh_token_with_all_scopes(state: SimState) -> None:
+    token = grant(state)["access_token"]
+    assert authorize(state, token).client_id == "client-a"
+
+
+@pytest.mark.parametrize(
+    ("authorization", "api_key", "status"),
+    [
+        (None, "client-a", 401),
+        ("Basic token-1", "client-a", 401),
+        ("Bearer ", "client-a", 401),
+        ("Bearer not-issued", "client-a", 401),
+        ("Bearer token-1", None, 403),
+        ("Bearer token-1", "client-b", 403),
+    ],
+)
+def test_authorize_checks_token_then_api_key(
+    state: SimState, authorization: str | None, api_key: str | None, status: int
+) -> None:
+    grant(state)
+    assert refusal(state.authorize, authorization, api_key, "111", "222")[0] == status
+
+
+def test_expired_tokens_are_refused(state: SimState) -> None:
+    token = grant(state)["access_token"]
+    state.clock.advance(3599.999)
+    authorize(state, token)
+    state.clock.advance(0.001)
+    assert refusal(authorize, state, token) == (401, "invalid_token")
+
+
+def test_a_token_without_the_io_management_scopes_is_forbidden(state: SimState) -> None:
+    token = grant(state, scope="AdobeID,openid,read_client_secret")["access_token"]
+    assert refusal(authorize, state, token) == (403, "insufficient_scope")
+
+
+def test_unknown_or_foreign_credentials_are_not_found(state: SimState) -> None:
+    state.add_credential(CredentialSeed("111", "333", "client-b", ("p8e-b",)))
+    token = grant(state)["access_token"]
+    assert refusal(authorize, state, token, cred="999")[0] == 404
+    assert refusal(authorize, state, token, cred="333")[0] == 404
+
+
+def test_list_shows_metadata_never_values(state: SimState) -> None:
+    listed = state.list_secrets(state.credentials[0])
+    assert listed["client_id"] == "client-a"
+    assert [s["uuid"] for s in listed["client_secrets"]] == [f"{1:032x}"]
+    assert SECRET_A not in repr(listed)
+
+
+def test_add_returns_the_value_and_stores_only_its_hash(state: SimState) -> None:
+    state.clock.advance(1.5)
+    added = state.add_secret(state.credentials[0])
+    assert added["client_secret"] == "p8e-generated-1"
+    assert added["created_at"] == str(START_MS + 1500)
+    stored = state.credentials[0].secrets[1]
+    assert stored.value_sha256 == sha256_hex("p8e-generated-1")
+    assert "p8e-generated-1" not in repr(state.dump())
+
+
+def test_a_third_secret_is_refused(state: SimState) -> None:
+    state.add_secret(state.credentials[0])
+    assert refusal(state.add_secret, state.credentials[0]) == (400, "secret_limit_reached")
+    assert len(state.credentials[0].secrets) == 2
+
+
+def test_delete_unknown_uuid_is_not_found(state: SimState) -> None:
+    state.add_secret(state.credentials[0])
+    assert refusal(state.delete_secret, state.credentials[0], "f" * 32) == (404, "not_found")
+
+
+def test_the_only_secret_cannot_be_deleted(state: SimState) -> None:
+    uuid = state.credentials[0].secrets[0].uuid
+    assert refusal(state.delete_secret, state.credentials[0], uuid) == (400, "last_secret")
+
+
+def test_delete_revokes_the_tokens_made_with_that_secret(state: SimState) -> None:
+    old_token = grant(state)["access_token"]
+    new_value = state.add_secret(state.credentials[0])["client_secret"]
+    new_token = grant(state, secret=new_value)["access_token"]
+    state.delete_secret(state.credentials[0], state.credentials[0].secrets[0].uuid)
+    assert refusal(authorize, state, old_token)[0] == 401
+    assert authorize(state, new_token).client_id == "client-a"
+    assert refusal(grant, state)[0] == 401
+
+
+def test_record_use_moves_last_used(state: SimState) -> None:
+    state.clock.advance(2)
+    assert state.record_use("client-a", SECRET_A) == f"{1:032x}"
+    assert state.credentials[0].secrets[0].last_used_at == START_MS + 2000
+    assert refusal(state.record_use, "client-a", "wrong")[0] == 404
+
+
+def test_the_clock_only_moves_forward(state: SimState) -> None:
+    assert state.advance_clock(1) == START_MS + 1000
+    with pytest.raises(ValueError, match="forward"):
+        state.advance_clock(-1)
+
+
+def test_snapshot_has_the_documented_shape(state: SimState) -> None:
+    grant(state)
+    state.count("token", "200")
+    assert state.snapshot() == {
+        "credentials": [
+            {
+                "org_id": "111",
+                "credential_id": "222",
+                "client_id": "client-a",
+                "secrets": [
+                    {
+                        "uuid": f"{1:032x}",
+                        "created_at": START_MS,
+                        "last_used_at": START_MS,
+                        "value_sha256": sha256_hex(SECRET_A),
+                    }
+                ],
+            }
+        ],
+        "requests": {"token": {"200": 1}, "list": {}, "add": {}, "delete": {}},
+    }
+
+
+def test_duplicate_credentials_are_refused(state: SimState) -> None:
+    duplicate_client = CredentialSeed("1", "2", "client-a")
+    duplicate_ids = CredentialSeed("111", "222", "client-z")
+    assert refusal(state.add_credential, duplicate_client)[0] == 409
+    assert refusal(state.add_credential, duplicate_ids)[0] == 409
+
+
+def test_dump_and_load_round_trip(state: SimState) -> None:
+    token = grant(state)["access_token"]
+    state.add_secret(state.credentials[0])
+    state.advance_clock(5)
+    restored = SimState()
+    restored.load(state.dump())
+    assert restored.dump() == state.dump()
+    assert restored.clock.offset_ms == 5000
+    assert restored.tokens.keys() == {sha256_hex(token)}
+
+
+def test_load_refuses_another_version(state: SimState) -> None:
+    with pytest.raises(ValueError, match="version"):
+        SimState().load({**state.dump(), "version": 99})
+
+
+def test_reset_returns_to_the_initial_state(state: SimState) -> None:
+    initial = state.dump()
+    grant(state)
+    state.add_secret(state.credentials[0])
+    state.count("add", "201")
+    state.reset()
+    assert state.dump() == initial
+    assert state.snapshot()["requests"] == {"token": {}, "list": {}, "add": {}, "delete": {}}
+
+
+def test_changes_are_announced(state: SimState) -> None:
+    changes: list[int] = []
+    state.on_change = lambda: changes.append(1)
+    grant(state)
+    state.add_secret(state.credentials[0])
+    state.list_secrets(state.credentials[0])
+    assert len(changes) == 2
