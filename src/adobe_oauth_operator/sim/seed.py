@@ -25,6 +25,7 @@ class CredentialSeed:
     client_id: str
     secrets: tuple[str, ...] = ()
     scopes: tuple[str, ...] = IO_MANAGEMENT_SCOPES
+    age_s: float = 0.0  # how long before the simulator started the seeded secrets were created
 
 
 def load_seed(source: str | Path | Mapping[str, Any]) -> list[CredentialSeed]:
@@ -66,7 +67,14 @@ def parse_credential(index: int, entry: object) -> CredentialSeed:
         client_id=_id(entry, "client_id", where),
         secrets=secrets,
         scopes=scopes,
+        age_s=_age(entry.get("age_s", 0), f"{where}.age_s"),
     )
+
+
+def _age(value: object, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise SeedError(f"{where} must be a number of seconds >= 0")
+    return float(value)
 
 
 def _id(entry: Mapping[str, Any], key: str, where: str) -> str:

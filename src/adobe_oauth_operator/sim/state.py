@@ -80,7 +80,7 @@ class SimState:
         """Create a credential; its secrets get uuids and created_at like added ones."""
         if self._by_client(seed.client_id) or self._by_ids(seed.org_id, seed.credential_id):
             raise SimError(409, "conflict", "a credential with that client_id or ids exists")
-        now = self.clock.now_ms()
+        now = self.clock.now_ms() - int(seed.age_s * 1000)
         credential = SimCredential(seed.org_id, seed.credential_id, seed.client_id, seed.scopes)
         credential.secrets = [
             SimSecret(self._make_uuid(), sha256_hex(v), now) for v in seed.secrets

@@ -103,3 +103,22 @@ def test_duplicate_secret_errors_do_not_echo_values() -> None:
 def test_unreadable_seed_file_is_a_seed_error(tmp_path: Path) -> None:
     with pytest.raises(SeedError, match="cannot read"):
         load_seed(tmp_path / "missing.yaml")
+
+
+def test_seeded_secrets_can_be_backdated() -> None:
+    from adobe_oauth_operator.sim.seed import parse_seed
+
+    [seed] = parse_seed(
+        {
+            "credentials": [
+                {
+                    "org_id": "1",
+                    "credential_id": "2",
+                    "client_id": "c",
+                    "secrets": ["v"],
+                    "age_s": 7200,
+                }
+            ]
+        }
+    )
+    assert seed.age_s == 7200.0

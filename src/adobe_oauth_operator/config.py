@@ -1,0 +1,43 @@
+"""Operator-level settings: Adobe endpoints, namespaces, timing. Never taken from a resource."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+DEFAULT_IMS_URL = "https://ims-na1.adobelogin.com"
+DEFAULT_API_URL = "https://api.adobe.io"
+ROTATE_ANNOTATION = "adobe-oauth-operator.dev/rotate"
+EMERGENCY_ANNOTATION = "adobe-oauth-operator.dev/emergency"
+
+
+@dataclass(frozen=True)
+class OperatorConfig:
+    """Everything the operator is configured with at start-up."""
+
+    ims_url: str = DEFAULT_IMS_URL
+    api_url: str = DEFAULT_API_URL
+    namespaces: tuple[str, ...] = field(default=())  # empty: all namespaces
+    # How long an idle resource sleeps before it is looked at again even without an event.
+    resync_interval: timedelta = timedelta(minutes=5)
+    log_format: str = "plain"
+    liveness_endpoint: str | None = None
+    peering: str | None = None  # None: standalone (a single replica)
+    priority: int = 0
+    # Fault injection for the crash-safety tests: SIGKILL ourselves right after running the named
+    # action (e.g. "AddSecret"), before its outcome is recorded. Never set in production.
+    crash_after_action: str | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ, **overrides: object) -> OperatorConfig:
+        """Defaults, then ADOBE_IMS_URL / ADOBE_API_URL / WATCH_NAMESPACES, then explicit values."""
+        values: dict[str, object] = {
+            "ims_url": env.get("ADOBE_IMS_URL") or DEFAULT_IMS_URL,
+            "api_url": env.get("ADOBE_API_URL") or DEFAULT_API_URL,
+            "namespaces": tuple(n for n in env.get("WATCH_NAMESPACES", "").split(",") if n),
+            "crash_after_action": env.get("AOO_CRASH_AFTER_ACTION") or None,
+        }
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)  # type: ignore[arg-type]

@@ -1,0 +1,330 @@
+"""Carries out the state machine's actions against Adobe and Kubernetes; reports back a message.
+
+Every failure becomes an ActionFailed message with a reason a person can act on; nothing here
+raises to kopf, and no message text includes a secret value or token.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from adobe_oauth_operator.adobe import errors as adobe_errors
+from adobe_oauth_operator.adobe.client import AdobeClient
+from adobe_oauth_operator.adobe.models import CredentialRef, SecretInfo
+from adobe_oauth_operator.kube import errors as kube_errors
+from adobe_oauth_operator.kube.clients import KubeClients
+from adobe_oauth_operator.kube.rollouts import restart_workload, rollout_state
+from adobe_oauth_operator.kube.secrets import (
+    OwnerRef,
+    delete_pending_secret,
+    read_app_secret,
+    read_pending_secret,
+    write_app_secret,
+    write_pending_secret,
+)
+from adobe_oauth_operator.kube.workloads import WorkloadRef, discover_workloads
+from adobe_oauth_operator.rotation import messages as m
+from adobe_oauth_operator.rotation.model import SecretMeta, Spec, Target
+from adobe_oauth_operator.sensitive import Sensitive
+
+logger = logging.getLogger(__name__)
+
+SECRET_UUID_ANNOTATION = "adobe-oauth-operator.dev/secret-uuid"
+ROTATION_ID_ANNOTATION = "adobe-oauth-operator.dev/rotation-id"
+
+
+class ActionError(Exception):
+    """An action cannot proceed; carries the message the state machine gets."""
+
+    def __init__(self, failure: m.ActionFailed) -> None:
+        super().__init__(failure.message)
+        self.failure = failure
+
+
+@dataclass(frozen=True)
+class Resource:
+    """The AdobeOAuthCredential an action works for."""
+
+    namespace: str
+    name: str
+    uid: str
+    spec: Spec
+    client_id: str | None  # learned at adoption, or from the spec
+
+    @property
+    def owner(self) -> OwnerRef:
+        return OwnerRef(
+            api_version="adobe-oauth-operator.dev/v1alpha1",
+            kind="AdobeOAuthCredential",
+            name=self.name,
+            uid=self.uid,
+            namespace=self.namespace,
+        )
+
+
+class Executor:
+    """Runs one action for one resource."""
+
+    def __init__(self, adobe: AdobeClient, kube: KubeClients, resource: Resource) -> None:
+        self.adobe = adobe
+        self.kube = kube
+        self.res = resource
+        self.spec = resource.spec
+
+    async def run(self, action: m.Action) -> m.Message:
+        handler = self._handlers()[type(action)]
+        try:
+            return await handler(action)
+        except ActionError as exc:
+            return exc.failure
+        except adobe_errors.AdobeError as exc:
+            return _adobe_failure(exc)
+        except kube_errors.KubeError as exc:
+            return m.ActionFailed(m.ErrorKind.KUBERNETES, f"Kubernetes API: {exc}")
+
+    def _handlers(self) -> dict[type, Callable[[m.Action], Awaitable[m.Message]]]:
+        return {
+            m.Adopt: self._adopt,  # type: ignore[dict-item]
+            m.ListSecrets: self._list,  # type: ignore[dict-item]
+            m.InspectPending: self._inspect_pending,  # type: ignore[dict-item]
+            m.AddSecret: self._add,  # type: ignore[dict-item]
+            m.DeleteSecret: self._delete,  # type: ignore[dict-item]
+            m.VerifyNewSecret: self._verify,  # type: ignore[dict-item]
+            m.WriteAppSecret: self._write_app_secret,  # type: ignore[dict-item]
+            m.RestartTargets: self._restart,  # type: ignore[dict-item]
+            m.CheckRollouts: self._check_rollouts,  # type: ignore[dict-item]
+            m.DeletePending: self._delete_pending,  # type: ignore[dict-item]
+        }
+
+    # -- credentials -------------------------------------------------------------------------
+    async def _app_credential(self) -> tuple[CredentialRef, Sensitive]:
+        spec = self.spec
+        app = await read_app_secret(
+            self.kube,
+            self.res.namespace,
+            spec.secret_name,
+            spec.client_id_key,
+            spec.client_secret_key,
+        )
+        if app is None:
+            raise ActionError(
+                m.ActionFailed(
+                    m.ErrorKind.SECRET_MISSING,
+                    f"Secret {self.res.namespace}/{spec.secret_name} does not exist; create it "
+                    f"with the current client secret under the key {spec.client_secret_key}",
+                )
+            )
+        if app.client_secret is None or not app.client_secret:
+            raise ActionError(
+                m.ActionFailed(
+                    m.ErrorKind.SECRET_KEY_MISSING,
+                    f"Secret {spec.secret_name} has no key {spec.client_secret_key} "
+                    "(spec.secretKeys.clientSecret)",
+                )
+            )
+        client_id = spec.client_id or self.res.client_id or app.client_id
+        if not client_id:
+            raise ActionError(
+                m.ActionFailed(
+                    m.ErrorKind.CLIENT_ID_MISSING,
+                    f"no client id: set spec.clientId or the key {spec.client_id_key} in Secret "
+                    f"{spec.secret_name}",
+                )
+            )
+        return self._ref(client_id), app.client_secret
+
+    async def _pending_value(self) -> Sensitive | None:
+        pending = await read_pending_secret(self.kube, self.res.namespace, self.res.name)
+        return pending.value if pending else None
+
+    async def _credential(self, using: m.Using) -> tuple[CredentialRef, Sensitive]:
+        ref, app_value = await self._app_credential()
+        if using is m.Using.APP_SECRET:
+            return ref, app_value
+        pending = await self._pending_value()
+        # After the Secret was updated the two are the same value; the pending copy is canonical.
+        return ref, pending if pending is not None else app_value
+
+    def _ref(self, client_id: str) -> CredentialRef:
+        return CredentialRef(
+            org_id=self.spec.org_id, credential_id=self.spec.credential_id, client_id=client_id
+        )
+
+    # -- actions -----------------------------------------------------------------------------
+    async def _adopt(self, _: m.Adopt) -> m.Message:
+        ref, value = await self._app_credential()
+        scopes = self.spec.scopes
+        before = await self.adobe.list_secrets(ref, value, scopes)
+        if len(before) == 1:
+            return m.Adopted(before[0].uuid, ref.client_id)
+        if not before:
+            return m.ActionFailed(m.ErrorKind.UNEXPECTED, "Adobe lists no client secret at all")
+        # Two secrets: a fresh token grant moves the last-used time of ours only.
+        self.adobe.forget_secret(value)
+        await self.adobe.get_token(ref, value, scopes)
+        after = {s.uuid: s.last_used_at for s in await self.adobe.list_secrets(ref, value, scopes)}
+        moved = [s.uuid for s in before if after.get(s.uuid) != s.last_used_at]
+        if len(moved) == 1:
+            return m.Adopted(moved[0], ref.client_id)
+        return m.ActionFailed(
+            m.ErrorKind.ADOPTION_AMBIGUOUS,
+            "the credential holds 2 client secrets and it is not yet clear which one the Secret "
+            "holds; retrying",
+        )
+
+    async def _list(self, action: m.ListSecrets) -> m.Message:
+        ref, value = await self._credential(action.using)
+        secrets = await self.adobe.list_secrets(ref, value, self.spec.scopes)
+        return m.SecretsListed(tuple(_meta(s) for s in secrets))
+
+    async def _inspect_pending(self, action: m.InspectPending) -> m.Message:
+        ref, value = await self._app_credential()
+        secrets = await self.adobe.list_secrets(ref, value, self.spec.scopes)
+        pending = await read_pending_secret(self.kube, self.res.namespace, self.res.name)
+        ours = (
+            pending.secret_uuid if pending and pending.rotation_id == action.rotation_id else None
+        )
+        return m.PendingInspected(tuple(_meta(s) for s in secrets), ours)
+
+    async def _add(self, action: m.AddSecret) -> m.Message:
+        ref, value = await self._app_credential()
+        try:
+            added = await self.adobe.add_secret(ref, value, self.spec.scopes)
+        except adobe_errors.AddOutcomeUnknownError:
+            return m.AddOutcomeUnknown()
+        # The value exists nowhere else: keep it before anything else can fail.
+        await write_pending_secret(
+            self.kube,
+            self.res.namespace,
+            self.res.owner,
+            action.rotation_id,
+            added.info.uuid,
+            added.value,
+        )
+        return m.SecretAdded(added.info.uuid)
+
+    async def _delete(self, action: m.DeleteSecret) -> m.Message:
+        ref, value = await self._credential(action.using)
+        with contextlib.suppress(adobe_errors.SecretNotFoundError):  # already gone: done
+            await self.adobe.delete_secret(ref, value, self.spec.scopes, action.secret_uuid)
+        return m.SecretDeleted(action.secret_uuid)
+
+    async def _verify(self, _: m.VerifyNewSecret) -> m.Message:
+        ref, old_value = await self._app_credential()
+        new_value = await self._pending_value()
+        if new_value is None:
+            return m.VerifyRejected("the pending Secret holding the new value is gone")
+        try:
+            await self.adobe.get_token(ref, new_value, self.spec.scopes)
+        except adobe_errors.InvalidClientError:
+            return m.VerifyRejected("IMS refused a token for the new client secret")
+        if old_value != new_value:
+            # From here on the old secret is never used again, or we would keep it "in use".
+            self.adobe.forget_secret(old_value)
+        return m.Verified()
+
+    async def _write_app_secret(self, action: m.WriteAppSecret) -> m.Message:
+        ref, _ = await self._app_credential()
+        value = await self._pending_value()
+        if value is None:
+            return m.ActionFailed(
+                m.ErrorKind.KUBERNETES,
+                f"the pending Secret {self.res.name}-pending is gone before the new value was "
+                "written; the rotation cannot finish",
+            )
+        await write_app_secret(
+            self.kube,
+            self.res.namespace,
+            self.spec.secret_name,
+            self.spec.client_id_key,
+            self.spec.client_secret_key,
+            ref.client_id,
+            value,
+            {
+                SECRET_UUID_ANNOTATION: action.secret_uuid,
+                ROTATION_ID_ANNOTATION: action.rotation_id,
+            },
+        )
+        return m.AppSecretWritten()
+
+    async def _targets(self) -> list[WorkloadRef]:
+        wanted = {WorkloadRef(t.kind, t.name) for t in self.spec.targets}
+        if self.spec.auto_discover:
+            wanted.update(
+                await discover_workloads(self.kube, self.res.namespace, self.spec.secret_name)
+            )
+        return sorted(wanted)
+
+    async def _restart(self, action: m.RestartTargets) -> m.Message:
+        results = []
+        for ref in await self._targets():
+            outcome = await restart_workload(self.kube, self.res.namespace, ref, action.rotation_id)
+            results.append((Target(ref.kind, ref.name), m.RestartResult(outcome.value)))
+        return m.TargetsRestarted(tuple(results))
+
+    async def _check_rollouts(self, action: m.CheckRollouts) -> m.Message:
+        states = []
+        for target in action.targets:
+            state = await rollout_state(
+                self.kube,
+                self.res.namespace,
+                WorkloadRef(target.kind, target.name),
+                action.rotation_id,
+            )
+            states.append(m.RolloutStatus(target, state.complete, state.message))
+        return m.RolloutsChecked(tuple(states))
+
+    async def _delete_pending(self, _: m.DeletePending) -> m.Message:
+        await delete_pending_secret(self.kube, self.res.namespace, self.res.name)
+        return m.PendingDeleted()
+
+
+def _meta(info: SecretInfo) -> SecretMeta:
+    return SecretMeta(info.uuid, info.created_at, info.last_used_at)
+
+
+_ERROR_KINDS: tuple[tuple[type[adobe_errors.AdobeError], m.ErrorKind, str], ...] = (
+    (
+        adobe_errors.InvalidClientError,
+        m.ErrorKind.INVALID_CLIENT,
+        "IMS refused the client id and secret in the Secret; check they belong to this credential",
+    ),
+    (
+        adobe_errors.PermissionDeniedError,
+        m.ErrorKind.PERMISSION_DENIED,
+        "Adobe denied the call: add the I/O Management API to the project and make sure the token "
+        "scopes include read_client_secret and manage_client_secrets",
+    ),
+    (
+        adobe_errors.CredentialNotFoundError,
+        m.ErrorKind.CREDENTIAL_NOT_FOUND,
+        "Adobe does not know this credential: check spec.orgId and spec.credentialId",
+    ),
+    (
+        adobe_errors.SecretLimitReachedError,
+        m.ErrorKind.SECRET_LIMIT,
+        "the credential already holds 2 client secrets",
+    ),
+    (adobe_errors.ThrottledError, m.ErrorKind.THROTTLED, "Adobe is throttling requests"),
+    (adobe_errors.TransientError, m.ErrorKind.TRANSIENT, "Adobe is unavailable for now"),
+)
+
+
+def _adobe_failure(exc: adobe_errors.AdobeError) -> m.ActionFailed:
+    for error_type, kind, text in _ERROR_KINDS:
+        if isinstance(exc, error_type):
+            retry = getattr(exc, "retry_after", None)
+            return m.ActionFailed(kind, f"{text} ({type(exc).__name__})", _as_delta(retry))
+    return m.ActionFailed(
+        m.ErrorKind.UNEXPECTED, f"unexpected answer from Adobe ({type(exc).__name__}: {exc})"
+    )
+
+
+def _as_delta(seconds: object) -> timedelta | None:
+    if isinstance(seconds, int | float):
+        return timedelta(seconds=seconds)
+    return seconds if isinstance(seconds, timedelta) else None

@@ -1,0 +1,95 @@
+"""kopf wiring: one daemon per AdobeOAuthCredential runs reconcile passes; events wake it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import timedelta
+from typing import Any
+
+import kopf
+from kubernetes import client as k8s
+from kubernetes import config as k8s_config
+
+from adobe_oauth_operator.adobe.client import AdobeClient
+from adobe_oauth_operator.config import EMERGENCY_ANNOTATION, ROTATE_ANNOTATION, OperatorConfig
+from adobe_oauth_operator.handlers.reconcile import Deps, reconcile
+from adobe_oauth_operator.kube.clients import GROUP, PLURAL, VERSION, KubeClients
+
+logger = logging.getLogger(__name__)
+
+ERROR_BACKOFF = timedelta(seconds=10)
+ANNOTATION_PREFIX = "adobe-oauth-operator.dev"
+
+
+@kopf.on.startup()
+async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> None:
+    """Configure kopf and build the API clients once; they live in the memo, not in globals."""
+    config: OperatorConfig = memo.config
+    settings.posting.enabled = False  # our events are deliberate; kopf's log events are noise
+    settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(
+        prefix=ANNOTATION_PREFIX
+    )
+    settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(
+        prefix=ANNOTATION_PREFIX, key="last-handled-configuration"
+    )
+    settings.persistence.finalizer = f"{ANNOTATION_PREFIX}/finalizer"
+    settings.peering.priority = config.priority
+    try:
+        k8s_config.load_incluster_config()  # type: ignore[no-untyped-call]
+    except k8s_config.ConfigException:
+        k8s_config.load_kube_config()  # type: ignore[no-untyped-call]
+    memo.api_client = k8s.ApiClient()
+    memo.adobe = AdobeClient(ims_url=config.ims_url, api_url=config.api_url)
+    memo.deps = Deps(
+        adobe=memo.adobe,
+        kube=KubeClients.from_api_client(memo.api_client),
+        crash_after_action=config.crash_after_action,
+    )
+
+
+@kopf.on.cleanup()
+async def cleanup(memo: kopf.Memo, **_: Any) -> None:
+    await memo.adobe.aclose()
+    memo.api_client.close()
+
+
+def _wake_key(body: kopf.Body) -> tuple[object, ...]:
+    annotations = body.metadata.annotations
+    return (
+        body.metadata.get("generation"),
+        annotations.get(ROTATE_ANNOTATION),
+        annotations.get(EMERGENCY_ANNOTATION),
+    )
+
+
+@kopf.on.event(GROUP, VERSION, PLURAL)
+async def wake_on_change(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
+    """Wake the resource's daemon when the user changed something (not on our status writes)."""
+    key = _wake_key(body)
+    if memo.get("wake_key") != key:
+        memo["wake_key"] = key
+        memo.setdefault("wake", asyncio.Event()).set()
+
+
+@kopf.daemon(GROUP, VERSION, PLURAL, cancellation_timeout=10.0)
+async def credential_daemon(
+    name: str, namespace: str | None, memo: Any, stopped: kopf.DaemonStopped, **_: Any
+) -> None:
+    """Reconcile until the resource goes away, sleeping until the next due time or a wake-up."""
+    wake: asyncio.Event = memo.setdefault("wake", asyncio.Event())
+    deps: Deps = memo.deps
+    config: OperatorConfig = memo.config
+    while not stopped:
+        wake.clear()
+        try:
+            delay = await reconcile(deps, namespace or "", name)
+        except Exception as exc:
+            logger.error("%s/%s: reconcile failed: %s", namespace, name, type(exc).__name__)
+            delay = ERROR_BACKOFF
+        sleep = config.resync_interval if delay is None else min(delay, config.resync_interval)
+        if sleep <= timedelta(0):
+            continue
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(wake.wait(), timeout=sleep.total_seconds())

@@ -1,0 +1,38 @@
+"""Run the blocking kubernetes client off the event loop and translate its errors."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from typing import Any
+
+from kubernetes.client.exceptions import ApiException
+from urllib3.exceptions import HTTPError
+
+from adobe_oauth_operator.kube.errors import from_api_exception, unreachable
+
+MERGE_PATCH = "application/merge-patch+json"
+# (connect, read) seconds: a hung API server must not hold a reconcile pass and a thread forever.
+REQUEST_TIMEOUT = (5.0, 30.0)
+
+
+async def call_json(what: str, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+    """Call `fn` in a thread and return the response as plain JSON (camelCase keys).
+
+    `what` names the operation in errors, e.g. "read Secret ns/name".
+    """
+    kwargs.setdefault("_request_timeout", REQUEST_TIMEOUT)
+    response = await asyncio.to_thread(_call, what, fn, *args, _preload_content=False, **kwargs)
+    data = response.data
+    return json.loads(data) if data else None
+
+
+def _call(what: str, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+    try:
+        return fn(*args, **kwargs)
+    except ApiException as exc:
+        # from None: the ApiException's text includes the whole response body and headers.
+        raise from_api_exception(what, exc) from None
+    except (HTTPError, OSError) as exc:
+        raise unreachable(what, exc) from None

@@ -1,0 +1,31 @@
+"""The Kubernetes API clients the operator uses, and the names of its own resource."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kubernetes import client
+
+FIELD_MANAGER = "adobe-oauth-operator"
+GROUP = "adobe-oauth-operator.dev"
+VERSION = "v1alpha1"
+PLURAL = "adobeoauthcredentials"
+KIND = "AdobeOAuthCredential"
+API_VERSION = f"{GROUP}/{VERSION}"
+
+
+@dataclass(frozen=True)
+class KubeClients:
+    """Typed-API facades over one shared ApiClient (one connection pool)."""
+
+    core: client.CoreV1Api
+    apps: client.AppsV1Api
+    custom: client.CustomObjectsApi
+
+    @classmethod
+    def from_api_client(cls, api_client: client.ApiClient) -> KubeClients:
+        return cls(
+            core=client.CoreV1Api(api_client),
+            apps=client.AppsV1Api(api_client),
+            custom=client.CustomObjectsApi(api_client),
+        )

@@ -1,0 +1,267 @@
+"""The application Secret the workloads read, and the pending Secret of a rotation in flight.
+
+The pending Secret holds a just-created Adobe client secret until the rotation ends (like AWS's
+AWSPENDING stage or cert-manager's next-private-key Secret), so the value survives restarts.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+from dataclasses import dataclass
+from typing import Any
+
+from adobe_oauth_operator.kube.calls import MERGE_PATCH, call_json
+from adobe_oauth_operator.kube.clients import FIELD_MANAGER, KubeClients
+from adobe_oauth_operator.kube.errors import Conflict, NotFound
+from adobe_oauth_operator.kube.refs import OwnerRef, bounded_name, label_value
+from adobe_oauth_operator.sensitive import Sensitive
+
+__all__ = [
+    "CREDENTIAL_LABEL",
+    "MANAGED_BY_LABEL",
+    "PENDING_LABEL",
+    "PENDING_VALUE_KEY",
+    "ROTATION_ID_ANNOTATION",
+    "SECRET_UUID_ANNOTATION",
+    "AppSecret",
+    "OwnerRef",
+    "PendingSecret",
+    "delete_pending_secret",
+    "pending_secret_name",
+    "read_app_secret",
+    "read_pending_secret",
+    "write_app_secret",
+    "write_pending_secret",
+]
+
+MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
+CREDENTIAL_LABEL = "adobe-oauth-operator.dev/credential"
+PENDING_LABEL = "adobe-oauth-operator.dev/pending"
+ROTATION_ID_ANNOTATION = "adobe-oauth-operator.dev/rotation-id"
+SECRET_UUID_ANNOTATION = "adobe-oauth-operator.dev/secret-uuid"
+PENDING_VALUE_KEY = "clientSecret"
+_PENDING_SUFFIX = "-pending"
+
+
+@dataclass(frozen=True)
+class AppSecret:
+    """What the application Secret holds; a missing key is None."""
+
+    client_id: str | None
+    client_secret: Sensitive | None
+    annotations: dict[str, str]
+    resource_version: str
+
+
+@dataclass(frozen=True)
+class PendingSecret:
+    """The new client secret of the rotation `rotation_id`, not yet (or just) in the app Secret."""
+
+    rotation_id: str
+    secret_uuid: str
+    value: Sensitive
+
+
+# -- the application Secret ---------------------------------------------------------------------
+async def read_app_secret(
+    kc: KubeClients,
+    namespace: str,
+    name: str,
+    client_id_key: str,
+    client_secret_key: str,
+) -> AppSecret | None:
+    """Read the app Secret; None when it does not exist."""
+    obj = await _read_secret(kc, namespace, name)
+    if obj is None:
+        return None
+    data = obj.get("data") or {}
+    secret_value = _decode(data.get(client_secret_key))
+    metadata = obj["metadata"]
+    return AppSecret(
+        client_id=_decode(data.get(client_id_key)),
+        client_secret=Sensitive(secret_value) if secret_value is not None else None,
+        annotations=dict(metadata.get("annotations") or {}),
+        resource_version=metadata["resourceVersion"],
+    )
+
+
+async def write_app_secret(
+    kc: KubeClients,
+    namespace: str,
+    name: str,
+    client_id_key: str,
+    client_secret_key: str,
+    client_id: str,
+    client_secret: Sensitive,
+    annotations: dict[str, str],
+) -> None:
+    """Set the two keys and `annotations`, keeping every other key, label and annotation.
+
+    The Secret must exist (NotFound otherwise): it is the user's, the operator never creates it.
+    """
+    patch = {
+        "metadata": {"annotations": annotations},
+        "data": {
+            client_id_key: _encode(client_id),
+            client_secret_key: _encode(client_secret.reveal()),
+        },
+    }
+    # A merge patch touches only the keys it names, and re-sending equal values changes nothing.
+    await call_json(
+        f"patch Secret {namespace}/{name}",
+        kc.core.patch_namespaced_secret,
+        name,
+        namespace,
+        patch,
+        field_manager=FIELD_MANAGER,
+        _content_type=MERGE_PATCH,
+    )
+
+
+# -- the pending Secret -------------------------------------------------------------------------
+def pending_secret_name(credential_name: str) -> str:
+    """`<credential>-pending`, shortened with a hash when it would exceed 253 characters."""
+    return bounded_name(credential_name, _PENDING_SUFFIX)
+
+
+async def write_pending_secret(
+    kc: KubeClients,
+    namespace: str,
+    owner: OwnerRef,
+    rotation_id: str,
+    secret_uuid: str,
+    value: Sensitive,
+) -> None:
+    """Store `value` for `rotation_id`; a no-op when already stored, replacing another rotation's.
+
+    Raises Conflict when a Secret of that name exists that the operator did not create.
+    """
+    name = pending_secret_name(owner.name)
+    body = _pending_body(name, owner, rotation_id, secret_uuid, value)
+    existing = await _read_secret(kc, namespace, name)
+    if existing is None:
+        await call_json(
+            f"create Secret {namespace}/{name}",
+            kc.core.create_namespaced_secret,
+            namespace,
+            body,
+            field_manager=FIELD_MANAGER,
+        )
+        return
+    _require_ours(existing, namespace, name)
+    annotations = existing["metadata"].get("annotations") or {}
+    if (
+        annotations.get(ROTATION_ID_ANNOTATION) == rotation_id
+        and annotations.get(SECRET_UUID_ANNOTATION) == secret_uuid
+    ):
+        return
+    # resourceVersion makes the replace fail with Conflict if the Secret changed since the read.
+    body["metadata"]["resourceVersion"] = existing["metadata"]["resourceVersion"]
+    await call_json(
+        f"replace Secret {namespace}/{name}",
+        kc.core.replace_namespaced_secret,
+        name,
+        namespace,
+        body,
+        field_manager=FIELD_MANAGER,
+    )
+
+
+async def read_pending_secret(
+    kc: KubeClients, namespace: str, credential_name: str
+) -> PendingSecret | None:
+    """The pending Secret of a credential; None when absent, not ours, or without a value."""
+    obj = await _read_secret(kc, namespace, pending_secret_name(credential_name))
+    if obj is None or not _is_ours(obj):
+        return None
+    value = _decode((obj.get("data") or {}).get(PENDING_VALUE_KEY))
+    if value is None:
+        return None
+    annotations = obj["metadata"].get("annotations") or {}
+    return PendingSecret(
+        rotation_id=annotations.get(ROTATION_ID_ANNOTATION, ""),
+        secret_uuid=annotations.get(SECRET_UUID_ANNOTATION, ""),
+        value=Sensitive(value),
+    )
+
+
+async def delete_pending_secret(kc: KubeClients, namespace: str, credential_name: str) -> None:
+    """Delete the pending Secret; absent (or not ours) is fine."""
+    name = pending_secret_name(credential_name)
+    obj = await _read_secret(kc, namespace, name)
+    if obj is None or not _is_ours(obj):
+        return
+    # The uid precondition keeps us from deleting a Secret recreated since the read.
+    options = {"preconditions": {"uid": obj["metadata"]["uid"]}}
+    with contextlib.suppress(NotFound):
+        await call_json(
+            f"delete Secret {namespace}/{name}",
+            kc.core.delete_namespaced_secret,
+            name,
+            namespace,
+            body=options,
+        )
+
+
+def _pending_body(
+    name: str, owner: OwnerRef, rotation_id: str, secret_uuid: str, value: Sensitive
+) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "type": "Opaque",
+        "metadata": {
+            "name": name,
+            "labels": {
+                MANAGED_BY_LABEL: "adobe-oauth-operator",
+                CREDENTIAL_LABEL: label_value(owner.name),
+                PENDING_LABEL: "true",
+            },
+            "annotations": {
+                ROTATION_ID_ANNOTATION: rotation_id,
+                SECRET_UUID_ANNOTATION: secret_uuid,
+            },
+            "ownerReferences": [owner.owner_reference()],
+        },
+        "data": {PENDING_VALUE_KEY: _encode(value.reveal())},
+    }
+
+
+def _is_ours(obj: dict[str, Any]) -> bool:
+    labels = obj["metadata"].get("labels") or {}
+    return bool(
+        labels.get(MANAGED_BY_LABEL) == "adobe-oauth-operator"
+        and labels.get(PENDING_LABEL) == "true"
+    )
+
+
+def _require_ours(obj: dict[str, Any], namespace: str, name: str) -> None:
+    if not _is_ours(obj):
+        raise Conflict(
+            f"Secret {namespace}/{name} exists and was not created by adobe-oauth-operator; "
+            "rename or delete it",
+            status=409,
+            reason="AlreadyExists",
+        )
+
+
+async def _read_secret(kc: KubeClients, namespace: str, name: str) -> dict[str, Any] | None:
+    try:
+        obj: dict[str, Any] = await call_json(
+            f"read Secret {namespace}/{name}", kc.core.read_namespaced_secret, name, namespace
+        )
+    except NotFound:
+        return None
+    return obj
+
+
+def _encode(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+def _decode(encoded: str | None) -> str | None:
+    if encoded is None:
+        return None
+    # "replace": a decode error would carry the undecodable bytes of a secret value in its text.
+    return base64.b64decode(encoded).decode("utf-8", "replace")

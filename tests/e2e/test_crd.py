@@ -1,0 +1,194 @@
+"""The CRD in crds/ as the real API server serves it: defaults, validation, kubectl output."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from kubernetes.client.exceptions import ApiException
+
+from adobe_oauth_operator.kube.clients import API_VERSION, GROUP, KIND, PLURAL, VERSION
+from support.cluster import REPO, LocalCluster
+from support.waiting import wait_until
+
+KUBECTL = REPO / ".tools" / "bin" / "kubectl"
+MINIMAL_SPEC = {"orgId": "123", "credentialId": "456", "secretName": "creds"}
+
+
+def create(cluster: LocalCluster, namespace: str, name: str, spec: dict[str, Any]) -> Any:
+    body = {"apiVersion": API_VERSION, "kind": KIND, "metadata": {"name": name}, "spec": spec}
+    return cluster.custom.create_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL, body)
+
+
+def kubectl(cluster: LocalCluster, cache: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(KUBECTL), f"--kubeconfig={cluster.kubeconfig}", f"--cache-dir={cache}", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=30,
+    )
+
+
+def test_crd_is_established_with_its_names(crd_installed: dict[str, Any]) -> None:
+    names = crd_installed["spec"]["names"]
+    assert (names["kind"], names["plural"], names["shortNames"]) == (KIND, PLURAL, ["aoc"])
+    assert crd_installed["spec"]["versions"][0]["subresources"] == {"status": {}}
+
+
+def test_defaults_are_applied(
+    cluster: LocalCluster, namespace: str, crd_installed: dict[str, Any]
+) -> None:
+    spec = create(cluster, namespace, "minimal", dict(MINIMAL_SPEC))["spec"]
+    assert spec["secretKeys"] == {
+        "clientId": "ADOBE_CLIENT_ID",
+        "clientSecret": "ADOBE_CLIENT_SECRET",
+    }
+    assert spec["rotation"] == {
+        "drainPeriod": "15m",
+        "maxWait": "24h",
+        "onStillInUse": "Wait",
+        "checkInterval": "60s",
+    }
+    assert spec["rollout"] == {"autoDiscover": True, "timeout": "15m"}
+    assert spec["suspend"] is False
+    assert spec["scopes"] == [
+        "AdobeID",
+        "openid",
+        "read_organizations",
+        "additional_info.projectedProductContext",
+        "additional_info.roles",
+        "adobeio_api",
+        "read_client_secret",
+        "manage_client_secrets",
+    ]
+
+
+def test_a_full_spec_is_accepted(
+    cluster: LocalCluster, namespace: str, crd_installed: dict[str, Any]
+) -> None:
+    spec = {
+        **MINIMAL_SPEC,
+        "clientId": "abc123_x.y-z",
+        "secretKeys": {"clientId": "id", "clientSecret": "secret.txt"},
+        "scopes": ["openid"],
+        "rotation": {
+            "interval": "720h",
+            "drainPeriod": "1h30m",
+            "maxWait": "0.5h",
+            "onStillInUse": "Delete",
+            "checkInterval": "500ms",
+        },
+        "rollout": {
+            "targets": [{"kind": "Deployment", "name": "web"}, {"kind": "DaemonSet", "name": "a"}],
+            "autoDiscover": False,
+            "timeout": "5m",
+        },
+        "suspend": True,
+    }
+    assert create(cluster, namespace, "full", spec)["spec"]["rotation"]["interval"] == "720h"
+
+
+INVALID = {
+    "non-numeric orgId": ({"orgId": "my-org"}, "spec.orgId"),
+    "non-numeric credentialId": ({"credentialId": "12a"}, "spec.credentialId"),
+    "duration in words": ({"rotation": {"drainPeriod": "15 minutes"}}, "spec.rotation.drainPeriod"),
+    "duration without unit": ({"rotation": {"interval": "30"}}, "spec.rotation.interval"),
+    "onStillInUse Maybe": ({"rotation": {"onStillInUse": "Maybe"}}, "spec.rotation.onStillInUse"),
+    "unknown rollout target kind": (
+        {"rollout": {"targets": [{"kind": "Job", "name": "x"}]}},
+        "spec.rollout.targets[0].kind",
+    ),
+    "duplicate rollout targets": (
+        {"rollout": {"targets": [{"kind": "Deployment", "name": "x"}] * 2}},
+        "spec.rollout.targets[1]",
+    ),
+    "secretName not a DNS name": ({"secretName": "Creds_1"}, "spec.secretName"),
+    "empty scopes": ({"scopes": []}, "spec.scopes"),
+    "scope with a comma": ({"scopes": ["openid,AdobeID"]}, "spec.scopes[0]"),
+}
+
+
+@pytest.mark.parametrize(("change", "field"), INVALID.values(), ids=INVALID.keys())
+def test_invalid_spec_is_rejected_naming_the_field(
+    cluster: LocalCluster,
+    namespace: str,
+    crd_installed: dict[str, Any],
+    change: dict[str, Any],
+    field: str,
+) -> None:
+    assert_rejected(cluster, namespace, {**MINIMAL_SPEC, **change}, field)
+
+
+@pytest.mark.parametrize("missing", ["orgId", "credentialId", "secretName"])
+def test_missing_required_field_is_rejected(
+    cluster: LocalCluster, namespace: str, crd_installed: dict[str, Any], missing: str
+) -> None:
+    spec = {k: v for k, v in MINIMAL_SPEC.items() if k != missing}
+    message = assert_rejected(cluster, namespace, spec, f"spec.{missing}")
+    assert "Required value" in message
+
+
+def assert_rejected(cluster: LocalCluster, namespace: str, spec: dict[str, Any], field: str) -> str:
+    with pytest.raises(ApiException) as rejected:
+        create(cluster, namespace, "invalid", spec)
+    assert rejected.value.status == 422
+    message = str(json.loads(rejected.value.body)["message"])
+    assert f"{field}:" in message or f"{field} " in message, message
+    return message
+
+
+def test_kubectl_prints_the_columns_under_the_short_name(
+    cluster: LocalCluster, namespace: str, crd_installed: dict[str, Any], tmp_path: Path
+) -> None:
+    create(cluster, namespace, "shown", dict(MINIMAL_SPEC))
+    three_days_ago = datetime.now(UTC) - timedelta(days=3)
+    cluster.custom.patch_namespaced_custom_object_status(
+        GROUP,
+        VERSION,
+        namespace,
+        PLURAL,
+        "shown",
+        {
+            "status": {
+                "phase": "Ready",
+                "lastRotationTime": f"{three_days_ago:%Y-%m-%dT%H:%M:%SZ}",
+                "nextRotationTime": "2030-01-31T00:00:00Z",
+                "conditions": [
+                    {
+                        "type": "Ready",
+                        "status": "True",
+                        "reason": "Rotated",
+                        "message": "",
+                        "lastTransitionTime": "2026-01-01T00:00:00Z",
+                    }
+                ],
+            }
+        },
+        _content_type="application/merge-patch+json",
+    )
+
+    # Discovery may lag the CRD by a moment; kubectl refreshes its cache on a miss.
+    out = wait_until(
+        lambda: (
+            (run := kubectl(cluster, tmp_path, "get", "aoc", "-n", namespace)).returncode == 0
+            and run.stdout
+        ),
+        timeout=30,
+        what="kubectl get aoc",
+    )
+    header, row = out.splitlines()
+    columns = ["NAME", "READY", "PHASE", "LAST ROTATION", "NEXT ROTATION", "AGE"]
+    assert header.split() == " ".join(columns).split()
+    name, ready, phase, last, next_, age = row.split()
+    assert (name, ready, phase, next_) == ("shown", "True", "Ready", "2030-01-31T00:00:00Z")
+    assert (last, age[-1]) == ("3d", "s")  # date columns print as ages
+
+    full_name = kubectl(cluster, tmp_path, "get", "adobeoauthcredentials", "-n", namespace)
+    assert full_name.stdout == out
+    category = kubectl(cluster, tmp_path, "get", "adobe", "-n", namespace, "-o", "name")
+    assert category.stdout.strip() == f"adobeoauthcredential.{GROUP}/shown"

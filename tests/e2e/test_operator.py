@@ -1,0 +1,457 @@
+"""The operator as a process against the real control plane and the Adobe simulator."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from support import workloads
+from support.apps import AppEmulator
+from support.cluster import LocalCluster
+from support.processes import OperatorProcess, SimProcess, sha256
+from support.waiting import wait_until
+
+GROUP, VERSION, PLURAL = "adobe-oauth-operator.dev", "v1alpha1", "adobeoauthcredentials"
+ORG, CRED = "1234567", "7654321"
+FAST_ROTATION = {"drainPeriod": "2s", "checkInterval": "1s", "maxWait": "30s"}
+
+
+@dataclass
+class Env:
+    cluster: LocalCluster
+    namespace: str
+    sim: SimProcess
+    operator: OperatorProcess
+    client_id: str
+    initial_value: str
+    workdir: Path
+
+    # -- the resource ------------------------------------------------------------------------
+    def apply_credential(self, name: str = "creds", **spec: Any) -> None:
+        body = {
+            "apiVersion": f"{GROUP}/{VERSION}",
+            "kind": "AdobeOAuthCredential",
+            "metadata": {"name": name},
+            "spec": {
+                "orgId": ORG,
+                "credentialId": CRED,
+                "secretName": "adobe-creds",
+                "rotation": dict(FAST_ROTATION),
+                "rollout": {"timeout": "60s"},
+                **spec,
+            },
+        }
+        self.cluster.custom.create_namespaced_custom_object(
+            GROUP, VERSION, self.namespace, PLURAL, body
+        )
+
+    def credential(self, name: str = "creds") -> dict[str, Any]:
+        return dict(
+            self.cluster.custom.get_namespaced_custom_object(
+                GROUP, VERSION, self.namespace, PLURAL, name
+            )
+        )
+
+    def status(self, name: str = "creds") -> dict[str, Any]:
+        return dict(self.credential(name).get("status") or {})
+
+    def annotate(self, annotations: dict[str, str], name: str = "creds") -> None:
+        self.cluster.custom.patch_namespaced_custom_object(
+            GROUP, VERSION, self.namespace, PLURAL, name, {"metadata": {"annotations": annotations}}
+        )
+
+    def request_rotation(self, emergency: bool = False, name: str = "creds") -> None:
+        annotations = {"adobe-oauth-operator.dev/rotate": secrets.token_hex(4)}
+        if emergency:
+            annotations["adobe-oauth-operator.dev/emergency"] = "true"
+        self.annotate(annotations, name)
+
+    def wait_adopted(self, timeout: float = 60) -> dict[str, Any]:
+        return wait_until(
+            lambda: (
+                (s := self.status()).get("currentSecretUuid") and s.get("phase") == "Ready" and s
+            ),
+            timeout=timeout,
+            what="adoption",
+        )
+
+    def wait_rotations(self, count: int, timeout: float = 90) -> dict[str, Any]:
+        return wait_until(
+            lambda: (
+                len((s := self.status()).get("history") or []) >= count
+                and not s.get("rotation")
+                and s
+            ),
+            timeout=timeout,
+            what=f"{count} finished rotation(s)",
+        )
+
+    def wait_phase(self, phase: str, timeout: float = 60) -> dict[str, Any]:
+        return wait_until(
+            lambda: (s := self.status()).get("phase") == phase and s,
+            timeout=timeout,
+            what=f"phase {phase}",
+        )
+
+    # -- what the world looks like -----------------------------------------------------------
+    def app_secret_value(self) -> str:
+        secret = self.cluster.core.read_namespaced_secret("adobe-creds", self.namespace)
+        return base64.b64decode(secret.data["ADOBE_CLIENT_SECRET"]).decode()
+
+    def adobe_secrets(self) -> list[dict[str, Any]]:
+        return self.sim.secrets(CRED)
+
+    def events(self, reason: str | None = None) -> list[Any]:
+        items = self.cluster.core.list_namespaced_event(self.namespace).items
+        return [e for e in items if reason is None or e.reason == reason]
+
+    def add_deployment(self, name: str = "web", replicas: int = 2, **spec: Any) -> None:
+        manifest = workloads.workload("Deployment", name, "adobe-creds", replicas=replicas)
+        manifest["spec"].update(spec)
+        workloads.create(self.cluster, self.namespace, manifest)
+        wait_until(
+            lambda: workloads.rollout_complete(self.cluster, self.namespace, "Deployment", name),
+            timeout=60,
+            what=f"Deployment {name} ready",
+        )
+
+    def apps(self) -> AppEmulator:
+        return AppEmulator(self.cluster, self.namespace, "adobe-creds", self.sim, self.client_id)
+
+    def assert_clean_end_state(self, rotations: int) -> None:
+        """Exactly one secret in Adobe, the Secret holds it, status agrees, no pending Secret."""
+        status = self.status()
+        remaining = self.adobe_secrets()
+        assert len(remaining) == 1, remaining
+        assert remaining[0]["uuid"] == status["currentSecretUuid"]
+        assert remaining[0]["value_sha256"] == sha256(self.app_secret_value())
+        assert status["phase"] == "Ready"
+        assert [h["result"] for h in status["history"]][:rotations] == ["Succeeded"] * rotations
+        wait_until(lambda: not self._pending_secrets(), timeout=30, what="pending Secret removed")
+
+    def _pending_secrets(self) -> list[Any]:
+        return list(
+            self.cluster.core.list_namespaced_secret(
+                self.namespace, label_selector="adobe-oauth-operator.dev/pending=true"
+            ).items
+        )
+
+
+@pytest.fixture
+def env(
+    cluster: LocalCluster,
+    namespace: str,
+    crd_installed: None,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+) -> Iterator[Env]:
+    client_id = f"client-{secrets.token_hex(4)}"
+    initial = f"p8e-{secrets.token_urlsafe(24)}"
+    marker = request.node.get_closest_marker("sim_secrets")
+    seeded = [initial, *(marker.args if marker else ())]
+    sim = SimProcess(
+        tmp_path,
+        [
+            {
+                "org_id": ORG,
+                "credential_id": CRED,
+                "client_id": client_id,
+                "secrets": seeded,
+                "age_s": 7200,
+            }
+        ],  # the existing secrets predate the test's rotations
+    )
+    cluster.core.create_namespaced_secret(
+        namespace,
+        {
+            "metadata": {"name": "adobe-creds", "labels": {"team": "payments"}},
+            "stringData": {
+                "ADOBE_CLIENT_ID": client_id,
+                "ADOBE_CLIENT_SECRET": initial,
+                "OTHER_KEY": "kept",
+            },
+        },
+    )
+    operator = OperatorProcess(tmp_path, cluster.kubeconfig, namespace, sim.url)
+    statuses: list[str] = []
+    try:
+        env = Env(cluster, namespace, sim, operator, client_id, initial, tmp_path)
+        yield env
+        seeded.append(env.app_secret_value())  # the value the last rotation created, if any
+        statuses.append(
+            repr(cluster.custom.list_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL))
+        )
+        _delete_credentials(cluster, namespace, operator)
+    finally:
+        operator.stop()
+        sim.stop()
+        logs = operator.logs()
+        published = logs + repr(cluster.core.list_namespaced_event(namespace).items)
+        published += repr(
+            cluster.custom.list_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL)
+        )
+        for value in (initial, *seeded):
+            assert value not in published, "a secret value reached a log, event or status"
+
+
+def _delete_credentials(cluster: LocalCluster, namespace: str, operator: OperatorProcess) -> None:
+    """Delete the resources while the operator runs, so it releases its finalizer."""
+    if operator.exited():
+        operator.start()
+    cluster.custom.delete_collection_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL)
+    wait_until(
+        lambda: (
+            not cluster.custom.list_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL)[
+                "items"
+            ]
+        ),
+        timeout=30,
+        what="credentials deleted",
+    )
+
+
+def test_adoption_learns_the_uuid_without_rotating(env: Env) -> None:
+    env.apply_credential()
+    status = env.wait_adopted()
+    [only] = env.adobe_secrets()
+    assert status["currentSecretUuid"] == only["uuid"]
+    assert status["clientId"] == env.client_id
+    assert not status.get("history")
+    assert env.app_secret_value() == env.initial_value
+    assert [c["type"] for c in status["conditions"]] == ["Ready", "Rotating", "Stalled"]
+    assert env.events("Adopted")
+
+
+def test_on_demand_rotation_rolls_apps_and_deletes_the_old_secret(env: Env) -> None:
+    env.add_deployment("web")
+    env.apply_credential()
+    old_uuid = env.wait_adopted()["currentSecretUuid"]
+    grants_before = env.sim.token_grants()
+    pods_before = set(workloads.ready_pods(env.cluster, env.namespace, "web"))
+    with env.apps() as apps:
+        env.request_rotation()
+        status = env.wait_rotations(1)
+    env.assert_clean_end_state(1)
+    assert status["currentSecretUuid"] != old_uuid
+    assert env.app_secret_value() != env.initial_value
+    entry = status["history"][0]
+    assert (entry["oldSecretUuid"], entry["reason"]) == (old_uuid, "OnDemand")
+    # Every pod was replaced and carries the rotation id; apps never held a dead secret.
+    pods_after = set(workloads.ready_pods(env.cluster, env.namespace, "web"))
+    assert pods_before.isdisjoint(pods_after)
+    deploy = env.cluster.apps.read_namespaced_deployment("web", env.namespace)
+    assert (
+        deploy.spec.template.metadata.annotations["adobe-oauth-operator.dev/rotation-id"]
+        == entry["id"]
+    )
+    assert apps.uses > 0
+    assert apps.errors == []
+    # The user's other keys and labels survive; the operator only wrote its own fields.
+    secret = env.cluster.core.read_namespaced_secret("adobe-creds", env.namespace)
+    assert base64.b64decode(secret.data["OTHER_KEY"]) == b"kept"
+    assert secret.metadata.labels["team"] == "payments"
+    assert (
+        secret.metadata.annotations["adobe-oauth-operator.dev/secret-uuid"]
+        == (status["currentSecretUuid"])
+    )
+    # At most one token per secret for the whole rotation.
+    assert env.sim.token_grants() - grants_before <= 2
+    assert {
+        "RotationStarted",
+        "SecretAdded",
+        "SecretVerified",
+        "SecretUpdated",
+        "Restarted",
+        "RolloutComplete",
+        "Rotated",
+    } <= {e.reason for e in env.events()}
+    assert len(env.events("Restarted")) == 1
+
+
+def test_scheduled_rotation(env: Env) -> None:
+    env.apply_credential(rotation={**FAST_ROTATION, "interval": "3s"})
+    env.wait_adopted()
+    status = env.wait_rotations(2, timeout=120)
+    assert [h["reason"] for h in status["history"][:2]] == ["Scheduled", "Scheduled"]
+    env.annotate({})  # no-op; the schedule alone drove both
+    assert len(env.adobe_secrets()) == 1
+
+
+def test_emergency_rotation_skips_the_drain(env: Env) -> None:
+    env.add_deployment("web")
+    env.apply_credential(rotation={**FAST_ROTATION, "drainPeriod": "1h"})
+    env.wait_adopted()
+    with env.apps() as apps:
+        env.request_rotation(emergency=True)
+        status = env.wait_rotations(1, timeout=60)
+    assert status["history"][0]["reason"] == "Emergency"
+    env.assert_clean_end_state(1)
+    assert apps.errors == []
+
+
+def test_outside_consumer_keeps_old_secret_and_stalls(env: Env) -> None:
+    env.apply_credential(rotation={**FAST_ROTATION, "maxWait": "3s"})
+    old_uuid = env.wait_adopted()["currentSecretUuid"]
+    env.request_rotation()
+    wait_until(
+        lambda: (env.status().get("rotation") or {}).get("step") == "Drain",
+        timeout=60,
+        what="drain step",
+    )
+
+    def stalled_while_used() -> bool:
+        env.sim.use(env.client_id, env.initial_value)  # a consumer the operator cannot restart
+        return env.status().get("phase") == "Stalled"
+
+    wait_until(stalled_while_used, timeout=60, what="Stalled", interval=0.3)
+    status = env.status()
+    stalled = next(c for c in status["conditions"] if c["type"] == "Stalled")
+    assert stalled["reason"] == "OldSecretStillInUse"
+    assert old_uuid in stalled["message"]
+    assert {s["uuid"] for s in env.adobe_secrets()} >= {old_uuid}
+    assert len(env.adobe_secrets()) == 2
+    warnings = env.events("OldSecretStillInUse")
+    assert warnings
+    assert all(e.type == "Warning" for e in warnings)
+    # Once the consumer stops, the drain completes and the old secret goes.
+    env.wait_rotations(1, timeout=60)
+    env.assert_clean_end_state(1)
+
+
+def test_on_still_in_use_delete(env: Env) -> None:
+    env.apply_credential(
+        rotation={**FAST_ROTATION, "maxWait": "2s", "drainPeriod": "1h", "onStillInUse": "Delete"}
+    )
+    env.wait_adopted()
+    env.request_rotation()
+    wait_until(
+        lambda: (env.status().get("rotation") or {}).get("step") == "Drain",
+        timeout=60,
+        what="drain step",
+    )
+
+    def finished_while_used() -> bool:
+        with contextlib.suppress(OSError):  # once the old secret is gone, its consumer is refused
+            env.sim.use(env.client_id, env.initial_value)
+        return len(env.status().get("history") or []) == 1
+
+    wait_until(finished_while_used, timeout=60, what="rotation done", interval=0.3)
+    env.assert_clean_end_state(1)
+    assert env.events("DeletingSecretStillInUse")
+
+
+def test_rollout_that_never_completes_stalls_and_deletes_nothing(env: Env) -> None:
+    env.add_deployment("web")
+    env.apply_credential(rollout={"timeout": "3s"})
+    old_uuid = env.wait_adopted()["currentSecretUuid"]
+    # New pods can never schedule: the rollout stays incomplete; old pods keep serving.
+    env.cluster.apps.patch_namespaced_deployment(
+        "web",
+        env.namespace,
+        {"spec": {"template": {"spec": {"nodeSelector": {"no-such-node": "true"}}}}},
+    )
+    wait_until(
+        lambda: (
+            workloads.read(
+                env.cluster, env.namespace, "Deployment", "web"
+            ).status.observed_generation
+            == 2
+        ),
+        timeout=30,
+        what="selector applied",
+    )
+    env.request_rotation()
+    status = env.wait_phase("Stalled", timeout=60)
+    stalled = next(c for c in status["conditions"] if c["type"] == "Stalled")
+    assert stalled["reason"] == "RolloutTimeout"
+    assert "Deployment/web" in stalled["message"]
+    assert old_uuid in {s["uuid"] for s in env.adobe_secrets()}
+    assert len(env.adobe_secrets()) == 2
+    assert status["rotation"]["step"] == "Rollout"
+
+
+def test_paused_deployment_is_not_patched_silently(env: Env) -> None:
+    env.add_deployment("web")
+    env.cluster.apps.patch_namespaced_deployment("web", env.namespace, {"spec": {"paused": True}})
+    env.apply_credential()
+    env.wait_adopted()
+    env.request_rotation()
+    status = env.wait_phase("Stalled")
+    assert next(c for c in status["conditions"] if c["type"] == "Stalled")["reason"] == (
+        "RolloutPaused"
+    )
+    assert env.events("RolloutPaused")
+    deploy = env.cluster.apps.read_namespaced_deployment("web", env.namespace)
+    assert "adobe-oauth-operator.dev/rotation-id" not in (
+        deploy.spec.template.metadata.annotations or {}
+    )
+    # Resuming it lets the rotation finish.
+    env.cluster.apps.patch_namespaced_deployment("web", env.namespace, {"spec": {"paused": False}})
+    env.wait_rotations(1, timeout=90)
+    env.assert_clean_end_state(1)
+
+
+@pytest.mark.sim_secrets("a-foreign-secret-value-0123456789")
+def test_foreign_second_secret_is_refused(env: Env) -> None:
+    env.apply_credential()
+    env.wait_adopted()
+    env.request_rotation()
+    status = env.wait_phase("Stalled")
+    stalled = next(c for c in status["conditions"] if c["type"] == "Stalled")
+    assert stalled["reason"] == "SecretLimitReached"
+    assert "Developer Console" in stalled["message"]
+    assert len(env.adobe_secrets()) == 2
+    assert env.app_secret_value() == env.initial_value
+
+
+def test_lost_add_response_is_reconciled_not_retried_blindly(env: Env) -> None:
+    env.apply_credential()
+    env.wait_adopted()
+    env.sim.fault(endpoint="add", status="drop", count=1, after_commit=True)
+    env.request_rotation()
+    status = env.wait_rotations(1)
+    env.assert_clean_end_state(1)
+    assert env.events("AddResponseLost")
+    assert env.events("OrphanSecretDeleted")
+    assert status["history"][0]["result"] == "Succeeded"
+    adds = env.sim.state()["requests"]["add"]
+    assert sum(adds.values()) == 2, adds
+
+
+CRASH_POINTS = [
+    "ListSecrets",
+    "AddSecret",
+    "VerifyNewSecret",
+    "WriteAppSecret",
+    "RestartTargets",
+    "CheckRollouts",
+    "DeleteSecret",
+    "DeletePending",
+]
+
+
+@pytest.mark.parametrize("action", CRASH_POINTS)
+def test_sigkill_after_each_step_resumes_cleanly(env: Env, action: str) -> None:
+    env.operator.stop()
+    env.add_deployment("web")
+    env.operator.start({"AOO_CRASH_AFTER_ACTION": action})
+    env.apply_credential()
+    env.wait_adopted()
+    with env.apps() as apps:
+        env.request_rotation()
+        wait_until(env.operator.exited, timeout=60, what=f"the injected crash after {action}")
+        env.operator.start()
+        env.wait_rotations(1, timeout=90)
+    env.assert_clean_end_state(1)
+    assert apps.errors == []
+    assert "crash injected" in env.operator.logs()
+    # Restarting the operator never restarted an application twice.
+    deploy = env.cluster.apps.read_namespaced_deployment("web", env.namespace)
+    assert deploy.metadata.generation == 2

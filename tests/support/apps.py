@@ -1,0 +1,71 @@
+"""Plays the applications: every Ready pod requests tokens with the secret it was started with.
+
+Pods in the test cluster run no containers, so this thread stands in for them. A pod's secret is
+known from the rotation id in its pod template annotation: the Secret carries the same id when it
+holds that value.
+"""
+
+from __future__ import annotations
+
+import base64
+import threading
+from typing import Any
+
+from support.cluster import LocalCluster
+from support.processes import SimProcess
+
+ROTATION_ANNOTATION = "adobe-oauth-operator.dev/rotation-id"
+
+
+class AppEmulator:
+    def __init__(
+        self,
+        cluster: LocalCluster,
+        namespace: str,
+        secret_name: str,
+        sim: SimProcess,
+        client_id: str,
+        secret_key: str = "ADOBE_CLIENT_SECRET",
+    ) -> None:
+        self.cluster, self.namespace, self.secret_name = cluster, namespace, secret_name
+        self.sim, self.client_id, self.secret_key = sim, client_id, secret_key
+        self.values: dict[str | None, str] = {}
+        self.uses = 0
+        self.errors: list[str] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> AppEmulator:
+        self._learn_value()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: Any) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def _learn_value(self) -> None:
+        secret = self.cluster.core.read_namespaced_secret(self.secret_name, self.namespace)
+        rid = (secret.metadata.annotations or {}).get(ROTATION_ANNOTATION)
+        self.values[rid] = base64.b64decode(secret.data[self.secret_key]).decode()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.2):
+            try:
+                self._learn_value()
+                for pod in self.cluster.core.list_namespaced_pod(self.namespace).items:
+                    ready = any(
+                        c.type == "Ready" and c.status == "True"
+                        for c in pod.status.conditions or []
+                    )
+                    if not ready or pod.metadata.deletion_timestamp:
+                        continue
+                    rid = (pod.metadata.annotations or {}).get(ROTATION_ANNOTATION)
+                    value = self.values.get(rid)
+                    if value is None:
+                        self.errors.append(f"pod {pod.metadata.name}: unknown rotation {rid}")
+                        continue
+                    self.sim.use(self.client_id, value)
+                    self.uses += 1
+            except Exception as exc:
+                self.errors.append(repr(exc))
