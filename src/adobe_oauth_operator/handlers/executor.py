@@ -9,12 +9,13 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from adobe_oauth_operator.adobe import errors as adobe_errors
 from adobe_oauth_operator.adobe.client import AdobeClient
 from adobe_oauth_operator.adobe.models import CredentialRef, SecretInfo
+from adobe_oauth_operator.adobe.scopes import IO_MANAGEMENT_SCOPES
 from adobe_oauth_operator.kube import errors as kube_errors
 from adobe_oauth_operator.kube.clients import KubeClients
 from adobe_oauth_operator.kube.rollouts import restart_workload, rollout_state
@@ -73,7 +74,8 @@ class Executor:
         self.adobe = adobe
         self.kube = kube
         self.res = resource
-        self.spec = resource.spec
+        # A resource stored before CRD defaulting may lack scopes: use the documented set.
+        self.spec = replace(resource.spec, scopes=resource.spec.scopes or IO_MANAGEMENT_SCOPES)
 
     async def run(self, action: m.Action) -> m.Message:
         handler = self._handlers()[type(action)]
@@ -82,7 +84,7 @@ class Executor:
         except ActionError as exc:
             return exc.failure
         except adobe_errors.AdobeError as exc:
-            return _adobe_failure(exc)
+            return failure_from_adobe_error(exc)
         except kube_errors.KubeError as exc:
             return m.ActionFailed(m.ErrorKind.KUBERNETES, f"Kubernetes API: {exc}")
 
@@ -314,7 +316,7 @@ _ERROR_KINDS: tuple[tuple[type[adobe_errors.AdobeError], m.ErrorKind, str], ...]
 )
 
 
-def _adobe_failure(exc: adobe_errors.AdobeError) -> m.ActionFailed:
+def failure_from_adobe_error(exc: adobe_errors.AdobeError) -> m.ActionFailed:
     for error_type, kind, text in _ERROR_KINDS:
         if isinstance(exc, error_type):
             retry = getattr(exc, "retry_after", None)
