@@ -156,6 +156,7 @@ def env(
     initial = f"p8e-{secrets.token_urlsafe(24)}"
     marker = request.node.get_closest_marker("sim_secrets")
     seeded = [initial, *(marker.args if marker else ())]
+    sim_args = request.node.get_closest_marker("sim_args")
     sim = SimProcess(
         tmp_path,
         [
@@ -167,6 +168,7 @@ def env(
                 "age_s": 7200,
             }
         ],  # the existing secrets predate the test's rotations
+        *(sim_args.args if sim_args else ()),
     )
     cluster.core.create_namespaced_secret(
         namespace,
@@ -423,6 +425,19 @@ def test_lost_add_response_is_reconciled_not_retried_blindly(env: Env) -> None:
     assert status["history"][0]["result"] == "Succeeded"
     adds = env.sim.state()["requests"]["add"]
     assert sum(adds.values()) == 2, adds
+
+
+@pytest.mark.sim_args("--token-rate", "3")
+def test_tokens_are_cached_so_throttling_never_bites(env: Env) -> None:
+    env.apply_credential()
+    env.wait_adopted()
+    for done in (1, 2):
+        env.request_rotation()
+        env.wait_rotations(done)
+    tokens = env.sim.state()["requests"]["token"]
+    assert tokens.get("429", 0) == 0, tokens
+    assert tokens["200"] <= 3, "one grant to adopt, then one per rotation (the new secret)"
+    env.assert_clean_end_state(2)
 
 
 CRASH_POINTS = [
