@@ -70,6 +70,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     # Request lines carry no value but are noise at debug level.
     for name in ("httpx", "httpcore", "urllib3"):
         logging.getLogger(name).setLevel(logging.WARNING)
+    if not args.verbose:
+        # kopf reports every watch event's handler at INFO; the operator logs its own steps.
+        logging.getLogger("kopf.objects").setLevel(logging.WARNING)
     # Registers the handlers on import.
     from adobe_oauth_operator.handlers import kopf_app  # noqa: F401
 
