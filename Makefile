@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test lint typecheck unit e2e tools cluster-up cluster-down demo clean
+.PHONY: test lint typecheck unit e2e tools manifests cluster-up cluster-down demo clean
 
 test: $(STAMP) tools lint typecheck
 	$(BIN)/pytest tests
@@ -26,11 +26,17 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+unit: $(STAMP) tools
 	$(BIN)/pytest tests/unit
 
 e2e: $(STAMP) tools
 	$(BIN)/pytest tests/e2e
+
+# Regenerates the plain manifests from the chart (a test checks they are up to date).
+manifests: tools
+	.tools/bin/helm template adobe-oauth-operator charts/adobe-oauth-operator \
+	  --namespace adobe-oauth-operator --kube-version 1.36.3 --include-crds \
+	  > deploy/adobe-oauth-operator.yaml
 
 cluster-up: tools
 	hack/local-cluster up

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import logging
-from collections.abc import Sequence
+import os
+import socket
+from collections.abc import Mapping, Sequence
 
 import kopf
 
@@ -35,7 +38,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="serve kopf's liveness probe, e.g. http://0.0.0.0:8080/healthz",
     )
     run.add_argument("--peering", help="kopf peering name: run several replicas, one active")
-    run.add_argument("--priority", type=int, default=0, help="this replica's peering priority")
+    priority = run.add_mutually_exclusive_group()
+    priority.add_argument(
+        "--priority", type=int, default=None, help="this replica's peering priority (default 0)"
+    )
+    priority.add_argument(
+        "--priority-from-identity",
+        action="store_true",
+        help="derive this replica's peering priority from its peer identity (env POD_ID, "
+        "else the host name), so replicas of one Deployment get distinct priorities",
+    )
+    run.add_argument(
+        "--peering-lifetime",
+        type=_positive_int,
+        default=None,
+        metavar="SECONDS",
+        help="how long a silent peer counts as alive (kopf's default: 60); a replica that "
+        "was SIGKILLed is taken over after this long",
+    )
     run.add_argument(
         "--resync-seconds",
         type=float,
@@ -45,8 +65,34 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def peer_identity(env: Mapping[str, str] = os.environ) -> str:
+    """kopf's peer identity source in a pod: POD_ID (the chart sets the pod name), else the host."""
+    return env.get("POD_ID") or socket.gethostname()
+
+
+def identity_priority(identity: str) -> int:
+    """A stable priority in [1, 2**31 - 1] from the identity: SHA-256, first 31 bits.
+
+    kopf peering is not leader election: replicas of equal priority all pause. Distinct pod names
+    give distinct priorities (a collision among a few replicas has odds of about 1 in 10**9),
+    the highest one acts and the others stand by; a restarted container keeps its priority.
+    """
+    digest = hashlib.sha256(identity.encode()).digest()
+    return max(1, int.from_bytes(digest[:4], "big") >> 1)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
+    priority: int | None = args.priority
+    if args.priority_from_identity:
+        priority = identity_priority(peer_identity())
     from datetime import timedelta
 
     config = OperatorConfig.from_env(
@@ -56,7 +102,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         log_format=args.log_format,
         liveness_endpoint=args.liveness_endpoint,
         peering=args.peering,
-        priority=args.priority,
+        priority=priority,
         resync_interval=timedelta(seconds=args.resync_seconds) if args.resync_seconds else None,
     )
     kopf.configure(
@@ -76,7 +122,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     # Registers the handlers on import.
     from adobe_oauth_operator.handlers import kopf_app  # noqa: F401
 
+    # The startup handler configures these settings further; peering lifetime is ours to set.
+    settings = kopf.OperatorSettings()
+    if args.peering_lifetime is not None:
+        settings.peering.lifetime = args.peering_lifetime
+    if config.peering is not None:
+        logging.getLogger(__name__).info(
+            "peering %r with priority %d", config.peering, config.priority
+        )
     kopf.run(
+        settings=settings,
         clusterwide=not config.namespaces,
         namespaces=list(config.namespaces),
         standalone=config.peering is None,

@@ -1,0 +1,216 @@
+"""Least privilege, proven: the operator runs with nothing but the chart's ServiceAccount (a
+TokenRequest token) and the chart's command line, completes a whole rotation, and that identity is
+refused everywhere the chart did not grant it. GitOps idempotence of a server-side applied CR."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from kubernetes import client
+from kubernetes.client.exceptions import ApiException
+from test_operator import CRED, GROUP, ORG, VERSION, Env
+
+from support.chart import KUBECTL, api_client, run_tool
+from support.chart_operator import (
+    ChartInstall,
+    ChartOperatorProcess,
+    delete_credentials,
+    installed_chart,
+    sim_and_app_secret,
+)
+from support.cluster import LocalCluster, fresh_namespace
+from support.waiting import wait_until
+
+# Text in the operator's log that means a call was refused (kopf's and the operator's wording).
+REFUSALS = ("forbidden", "not enough permissions", "unauthorized", "reconcile failed")
+
+
+@dataclass
+class Namespaces:
+    operator: str  # the release namespace
+    app: str  # in watchNamespaces
+    other: str  # not in watchNamespaces
+
+
+@pytest.fixture
+def namespaces(cluster: LocalCluster, namespace: str) -> Iterator[Namespaces]:
+    with (
+        fresh_namespace(cluster, prefix="app") as app,
+        fresh_namespace(cluster, prefix="other") as other,
+    ):
+        yield Namespaces(namespace, app, other)
+
+
+@pytest.fixture
+def chart(
+    cluster: LocalCluster, namespaces: Namespaces, crd_installed: object, tmp_path: Path
+) -> Iterator[ChartInstall]:
+    values = {
+        "crds": {"enabled": False},  # the session fixture owns the CRD
+        "watchNamespaces": [namespaces.app],
+        "verbose": True,
+        "resyncSeconds": 2,
+    }
+    release = f"rbac-{namespaces.operator}"
+    with installed_chart(cluster, tmp_path, release, namespaces.operator, values) as installed:
+        yield installed
+
+
+@pytest.fixture
+def env(
+    cluster: LocalCluster, namespaces: Namespaces, chart: ChartInstall, tmp_path: Path
+) -> Iterator[Env]:
+    """The simulator, the app Secret, and the operator as the chart runs it, in its identity."""
+    sim, client_id, initial = sim_and_app_secret(cluster, namespaces.app, tmp_path, ORG, CRED)
+    operator: ChartOperatorProcess | None = None
+    try:
+        operator = ChartOperatorProcess(
+            tmp_path, chart.kubeconfig, chart.container, sim.url, pod_id="operator-0"
+        )
+        wait_until(lambda: operator.healthz() == 200, timeout=30, what="the liveness endpoint")
+        yield Env(cluster, namespaces.app, sim, operator, client_id, initial, tmp_path)
+        delete_credentials(cluster, namespaces.app)  # while the operator runs: finalizer
+        logs = operator.logs().lower()
+        assert not [r for r in REFUSALS if r in logs], operator.logs()[-3000:]
+        assert initial not in operator.logs()
+    finally:
+        if operator is not None:
+            operator.stop()
+        sim.stop()
+
+
+def test_chart_identity_completes_a_rotation(env: Env, chart: ChartInstall) -> None:
+    env.add_deployment("web")
+    env.apply_credential()
+    old_uuid = env.wait_adopted()["currentSecretUuid"]
+    env.request_rotation()
+    status = env.wait_rotations(1)
+    env.assert_clean_end_state(1)
+    entry = status["history"][0]
+    assert (entry["oldSecretUuid"], entry["result"]) == (old_uuid, "Succeeded")
+    assert status["currentSecretUuid"] != old_uuid
+    # Every kind of call was made: Secret patch, pending Secret create/delete, workload list and
+    # patch, status patch, events.
+    deploy = env.cluster.apps.read_namespaced_deployment("web", env.namespace)
+    assert (
+        deploy.spec.template.metadata.annotations["adobe-oauth-operator.dev/rotation-id"]
+        == (entry["id"])
+    )
+    assert {"Adopted", "SecretAdded", "Restarted", "Rotated"} <= {e.reason for e in env.events()}
+    assert "--resync-seconds=2" in chart.container["args"]
+
+
+def test_chart_identity_is_refused_outside_watch_namespaces(
+    cluster: LocalCluster, namespaces: Namespaces, chart: ChartInstall
+) -> None:
+    for ns in (namespaces.app, namespaces.other, namespaces.operator):
+        cluster.core.create_namespaced_secret(
+            ns, {"metadata": {"name": "s"}, "stringData": {"k": "v"}}
+        )
+    api = api_client(chart.kubeconfig)
+    try:
+        core, apps = client.CoreV1Api(api), client.AppsV1Api(api)
+        # Granted where it serves: read a Secret by name.
+        assert core.read_namespaced_secret("s", namespaces.app).metadata.name == "s"
+
+        def status_of(call: Any, *args: Any) -> int:
+            try:
+                call(*args)
+            except ApiException as exc:
+                return int(exc.status)
+            return 200
+
+        refused = {
+            "read Secret elsewhere": status_of(core.read_namespaced_secret, "s", namespaces.other),
+            "read Secret in its own namespace": status_of(
+                core.read_namespaced_secret, "s", namespaces.operator
+            ),
+            "list Secrets even where it serves": status_of(
+                core.list_namespaced_secret, namespaces.app
+            ),
+            "list Secrets cluster-wide": status_of(core.list_secret_for_all_namespaces),
+            "list Deployments elsewhere": status_of(
+                apps.list_namespaced_deployment, namespaces.other
+            ),
+            "create Events elsewhere": status_of(
+                core.create_namespaced_event,
+                namespaces.other,
+                {
+                    "metadata": {"name": "e"},
+                    "involvedObject": {"kind": "Pod", "name": "x", "namespace": namespaces.other},
+                },
+            ),
+            "list pods": status_of(core.list_namespaced_pod, namespaces.app),
+        }
+        assert refused == dict.fromkeys(refused, 403)
+    finally:
+        api.close()
+
+
+def kubectl(
+    cluster: LocalCluster, tmp_path: Path, *args: str, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    return run_tool(
+        KUBECTL,
+        f"--kubeconfig={cluster.kubeconfig}",
+        f"--cache-dir={tmp_path / 'kube-cache'}",
+        *args,
+        stdin=stdin,
+    )
+
+
+def test_server_side_applying_the_same_credential_twice_changes_nothing(
+    env: Env, tmp_path: Path
+) -> None:
+    """What Argo CD does on every sync: the operator's finalizer, annotations and status never
+    show up as drift, and re-applying changes no field (resourceVersion stays)."""
+    manifest = json.dumps(
+        {
+            "apiVersion": f"{GROUP}/{VERSION}",
+            "kind": "AdobeOAuthCredential",
+            "metadata": {"name": "creds", "namespace": env.namespace},
+            "spec": {"orgId": ORG, "credentialId": CRED, "secretName": "adobe-creds"},
+        }
+    )
+    apply = ("apply", "--server-side", "--field-manager=gitops", "-f", "-")
+    first = kubectl(env.cluster, tmp_path, *apply, stdin=manifest)
+    assert first.returncode == 0, first.stderr
+    env.wait_adopted()
+    last = {"rv": "", "since": 0.0}
+
+    def quiet_for_3s() -> str | None:
+        rv = env.credential()["metadata"]["resourceVersion"]
+        now = time.monotonic()
+        if rv != last["rv"]:
+            last.update(rv=rv, since=now)
+        return rv if now - float(last["since"]) >= 3 else None
+
+    before = wait_until(quiet_for_3s, timeout=30, what="the operator to be done writing")
+    second = kubectl(env.cluster, tmp_path, *apply, stdin=manifest)
+    assert second.returncode == 0, second.stderr
+    after = env.credential()
+    assert after["metadata"]["resourceVersion"] == before
+    diff = kubectl(
+        env.cluster,
+        tmp_path,
+        "diff",
+        "--server-side",
+        "--field-manager=gitops",
+        "-f",
+        "-",
+        stdin=manifest,
+    )
+    assert diff.returncode == 0, diff.stdout + diff.stderr
+    # The operator's own fields are there, and it owns no field of the spec.
+    assert "adobe-oauth-operator.dev/finalizer" in after["metadata"]["finalizers"]
+    assert after["status"]["phase"] == "Ready"
+    for entry in after["metadata"]["managedFields"]:
+        if entry["manager"] != "gitops":
+            assert "f:spec" not in entry.get("fieldsV1", {}), entry
