@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_operator import CRED, ORG, Env
 
 from adobe_oauth_operator.cli import identity_priority
 from support.chart import only
@@ -21,6 +20,7 @@ from support.chart_operator import (
     sim_and_app_secret,
 )
 from support.cluster import LocalCluster, fresh_namespace
+from support.operator_env import CRED, ORG, Env
 from support.waiting import wait_until
 
 LIFETIME = 5  # seconds; the chart's default is 60
