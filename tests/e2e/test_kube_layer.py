@@ -506,3 +506,28 @@ async def test_get_missing_credential(namespace: str, kc: KubeClients, crd_insta
     assert await get_credential(kc, namespace, "absent") is None
     with pytest.raises(errors.NotFound):
         await patch_credential_status(kc, namespace, "absent", {"status": {"phase": "Ready"}})
+
+
+async def test_status_write_with_a_stale_resource_version_conflicts(
+    namespace: str, kc: KubeClients, owner: OwnerRef
+) -> None:
+    seen = await get_credential(kc, namespace, owner.name)
+    assert seen is not None
+    stale = seen["metadata"]["resourceVersion"]
+    fresh = await patch_credential_status(
+        kc,
+        namespace,
+        owner.name,
+        {"metadata": {"resourceVersion": stale}, "status": {"phase": "Ready"}},
+    )
+    with pytest.raises(errors.Conflict):
+        await patch_credential_status(
+            kc,
+            namespace,
+            owner.name,
+            {"metadata": {"resourceVersion": stale}, "status": {"phase": "Failed"}},
+        )
+    current = await get_credential(kc, namespace, owner.name)
+    assert current is not None
+    assert current["status"]["phase"] == "Ready"
+    assert current["metadata"]["resourceVersion"] == fresh["metadata"]["resourceVersion"]

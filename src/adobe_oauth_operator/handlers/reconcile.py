@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import secrets
@@ -16,6 +17,7 @@ from adobe_oauth_operator.config import EMERGENCY_ANNOTATION, ROTATE_ANNOTATION
 from adobe_oauth_operator.handlers.executor import Executor, Resource
 from adobe_oauth_operator.kube.clients import KubeClients
 from adobe_oauth_operator.kube.credentials import get_credential, patch_credential_status
+from adobe_oauth_operator.kube.errors import Conflict
 from adobe_oauth_operator.kube.events import emit_event
 from adobe_oauth_operator.kube.secrets import read_pending_secret
 from adobe_oauth_operator.rotation import messages as m
@@ -52,14 +54,25 @@ async def reconcile(deps: Deps, namespace: str, name: str) -> timedelta | None:
     try:
         spec = Spec.from_dict(obj.get("spec") or {})
     except ValueError as exc:
-        await _persist(deps, namespace, name, status, invalid_spec(status, str(exc), deps.clock()))
+        invalid = invalid_spec(status, str(exc), deps.clock())
+        with contextlib.suppress(Conflict):  # the next pass sees the newer object
+            await _persist(
+                deps, namespace, name, obj["metadata"]["resourceVersion"], status, invalid
+            )
         return INVALID_SPEC_RETRY
     resource = Resource(namespace, name, obj["metadata"]["uid"], spec, status.client_id)
     executor = Executor(deps.adobe, deps.kube, resource)
     msg: m.Message = await _tick(deps, obj, status, resource)
+    version = obj["metadata"]["resourceVersion"]
     for _ in range(MAX_ACTIONS_PER_PASS):
         plan = decide(spec, status, msg, deps.clock())
-        await _persist(deps, namespace, name, status, plan.status)
+        try:
+            version = await _persist(deps, namespace, name, version, status, plan.status)
+        except Conflict:
+            # Someone else changed the resource since we read it (a new request, or another
+            # replica during a hand-over): start over from what is stored now.
+            logger.info("%s/%s: changed while reconciling; starting over", namespace, name)
+            return timedelta(0)
         status = plan.status
         for event in plan.events:
             await emit_event(
@@ -96,8 +109,16 @@ async def _tick(deps: Deps, obj: dict[str, Any], status: Status, resource: Resou
     )
 
 
-async def _persist(deps: Deps, namespace: str, name: str, old: Status, new: Status) -> None:
-    """Write status before any action of the step it records; skip when nothing changed."""
+async def _persist(
+    deps: Deps, namespace: str, name: str, version: str, old: Status, new: Status
+) -> str:
+    """Write status before any action of the step it records; skip when nothing changed.
+
+    The write carries the resourceVersion last seen, so it fails rather than overwrite a change
+    made meanwhile; returns the new resourceVersion.
+    """
     if new == old:
-        return
-    await patch_credential_status(deps.kube, namespace, name, {"status": new.to_dict()})
+        return version
+    patch = {"metadata": {"resourceVersion": version}, "status": new.to_dict()}
+    updated = await patch_credential_status(deps.kube, namespace, name, patch)
+    return str(updated["metadata"]["resourceVersion"])
