@@ -122,31 +122,25 @@ class Helm:
     def install(
         self, release: str, namespace: str, values: dict[str, Any], *extra: str
     ) -> subprocess.CompletedProcess[str]:
-        return self.run(
-            "install",
-            release,
-            str(CHART),
-            "--namespace",
-            namespace,
-            "-f",
-            str(self.values_file(values)),
-            "--wait",
-            "--timeout",
-            "90s",
-            *extra,
-        )
+        return self._release("install", release, namespace, values, *extra)
 
     def upgrade(
         self, release: str, namespace: str, values: dict[str, Any], *extra: str
     ) -> subprocess.CompletedProcess[str]:
+        return self._release("upgrade", release, namespace, values, *extra)
+
+    def _release(
+        self, verb: str, release: str, namespace: str, values: dict[str, Any], *extra: str
+    ) -> subprocess.CompletedProcess[str]:
+        values_file = str(self.values_file(values))
         return self.run(
-            "upgrade",
+            verb,
             release,
             str(CHART),
             "--namespace",
             namespace,
             "-f",
-            str(self.values_file(values)),
+            values_file,
             "--wait",
             "--timeout",
             "90s",

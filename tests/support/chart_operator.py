@@ -18,9 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kubernetes import client
-from kubernetes.client.exceptions import ApiException
-
 from support.chart import (
     PEERING_CRD_FILE,
     Helm,
@@ -30,6 +27,7 @@ from support.chart import (
     service_account_kubeconfig,
 )
 from support.cluster import LocalCluster
+from support.crds import apply_crd
 from support.processes import BIN, OperatorProcess, SimProcess
 from support.waiting import wait_until
 
@@ -92,29 +90,6 @@ def install_peering_crds(cluster: LocalCluster) -> None:
     """kopf's peering CRDs from crds/, created unless present (helm install may have made them)."""
     for crd in documents(PEERING_CRD_FILE.read_text()):
         apply_crd(cluster, crd, replace=False)
-
-
-def apply_crd(cluster: LocalCluster, manifest: dict[str, Any], *, replace: bool) -> None:
-    """Create the CRD, or (with replace) replace the one there; wait until it is Established."""
-    ext = client.ApiextensionsV1Api(cluster.api)
-    name = manifest["metadata"]["name"]
-    try:
-        current = ext.read_custom_resource_definition(name)
-    except ApiException as exc:
-        if exc.status != 404:
-            raise
-        ext.create_custom_resource_definition(manifest)
-    else:
-        if replace:
-            body = {**manifest, "metadata": {**manifest["metadata"]}}
-            body["metadata"]["resourceVersion"] = current.metadata.resource_version
-            ext.replace_custom_resource_definition(name, body)
-
-    def established() -> bool:
-        conditions = ext.read_custom_resource_definition(name).status.conditions or ()
-        return any(c.type == "Established" and c.status == "True" for c in conditions)
-
-    wait_until(established, timeout=30, what=f"CRD {name} Established")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,37 @@
+"""Install CustomResourceDefinitions into the test cluster and wait until they are served."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kubernetes import client
+from kubernetes.client.exceptions import ApiException
+
+from support.cluster import LocalCluster
+from support.waiting import wait_until
+
+
+def apply_crd(cluster: LocalCluster, manifest: dict[str, Any], *, replace: bool) -> dict[str, Any]:
+    """Create the CRD, or (with replace) replace the one there; wait until it is Established."""
+    ext = client.ApiextensionsV1Api(cluster.api)
+    name = manifest["metadata"]["name"]
+    try:
+        current = ext.read_custom_resource_definition(name)
+    except ApiException as exc:
+        if exc.status != 404:
+            raise
+        ext.create_custom_resource_definition(manifest)
+    else:
+        if replace:
+            body = {**manifest, "metadata": {**manifest["metadata"]}}
+            body["metadata"]["resourceVersion"] = current.metadata.resource_version
+            ext.replace_custom_resource_definition(name, body)
+
+    def established() -> Any:
+        crd = ext.read_custom_resource_definition(name)
+        conditions = {c.type: c.status for c in crd.status.conditions or ()}
+        done = conditions.get("Established") == "True" and conditions.get("NamesAccepted") == "True"
+        return crd if done else None
+
+    crd = wait_until(established, timeout=30, what=f"CRD {name} Established")
+    return dict(cluster.api.sanitize_for_serialization(crd))
