@@ -85,6 +85,8 @@ class Executor:
             return exc.failure
         except adobe_errors.AdobeError as exc:
             return failure_from_adobe_error(exc)
+        except (kube_errors.Conflict, kube_errors.ServerError, kube_errors.Unreachable) as exc:
+            return m.ActionFailed(m.ErrorKind.TRANSIENT, f"Kubernetes API, retrying: {exc}")
         except kube_errors.KubeError as exc:
             return m.ActionFailed(m.ErrorKind.KUBERNETES, f"Kubernetes API: {exc}")
 
