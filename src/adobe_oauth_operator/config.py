@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -26,6 +27,9 @@ class OperatorConfig:
     liveness_endpoint: str | None = None
     peering: str | None = None  # None: standalone (a single replica)
     priority: int = 0
+    # Recorded with every action this process runs (env POD_ID in a pod, else the host name): a
+    # restarted container resumes its own recorded action at once, another process waits for it.
+    identity: str = ""
     # Fault injection for the crash-safety tests: SIGKILL ourselves right after running the named
     # action (e.g. "AddSecret"), before its outcome is recorded. Never set in production.
     crash_after_action: str | None = None
@@ -38,6 +42,7 @@ class OperatorConfig:
             "api_url": env.get("ADOBE_API_URL") or DEFAULT_API_URL,
             "namespaces": tuple(n for n in env.get("WATCH_NAMESPACES", "").split(",") if n),
             "crash_after_action": env.get("AOO_CRASH_AFTER_ACTION") or None,
+            "identity": env.get("POD_ID") or socket.gethostname(),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

@@ -181,7 +181,7 @@ async def test_pending_secret_lifecycle(
 ) -> None:
     name = pending_secret_name(owner.name)
     assert name == "adobe-pending"
-    assert await read_pending_secret(kc, namespace, owner.name) is None
+    assert await read_pending_secret(kc, namespace, owner.name, owner.uid) is None
 
     await write_pending_secret(kc, namespace, owner, "r1", "uuid-1", Sensitive("first"))
     created = raw_secret(cluster, namespace, name)
@@ -203,7 +203,7 @@ async def test_pending_secret_lifecycle(
         }
     ]
     assert created["data"] == {"clientSecret": b64("first")}
-    pending = await read_pending_secret(kc, namespace, owner.name)
+    pending = await read_pending_secret(kc, namespace, owner.name, owner.uid)
     assert pending is not None
     assert (pending.rotation_id, pending.secret_uuid) == ("r1", "uuid-1")
     assert pending.value == Sensitive("first")
@@ -215,14 +215,14 @@ async def test_pending_secret_lifecycle(
 
     # Another rotation replaces it.
     await write_pending_secret(kc, namespace, owner, "r2", "uuid-2", Sensitive("second"))
-    replaced = await read_pending_secret(kc, namespace, owner.name)
+    replaced = await read_pending_secret(kc, namespace, owner.name, owner.uid)
     assert replaced is not None
     assert (replaced.rotation_id, replaced.secret_uuid) == ("r2", "uuid-2")
     assert replaced.value == Sensitive("second")
 
-    await delete_pending_secret(kc, namespace, owner.name)
-    assert await read_pending_secret(kc, namespace, owner.name) is None
-    await delete_pending_secret(kc, namespace, owner.name)  # absent is fine
+    await delete_pending_secret(kc, namespace, owner.name, owner.uid)
+    assert await read_pending_secret(kc, namespace, owner.name, owner.uid) is None
+    await delete_pending_secret(kc, namespace, owner.name, owner.uid)  # absent is fine
 
 
 async def test_pending_secret_is_garbage_collected_with_its_credential(
@@ -231,14 +231,14 @@ async def test_pending_secret_is_garbage_collected_with_its_credential(
     await write_pending_secret(kc, namespace, owner, "r1", "uuid-1", Sensitive("v"))
     cluster.custom.delete_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL, owner.name)
     await async_wait_until(
-        lambda: _pending_gone(kc, namespace, owner.name),
+        lambda: _pending_gone(kc, namespace, owner.name, owner.uid),
         timeout=60,
         what="the garbage collector to delete the pending Secret",
     )
 
 
-async def _pending_gone(kc: KubeClients, namespace: str, name: str) -> bool:
-    return await read_pending_secret(kc, namespace, name) is None
+async def _pending_gone(kc: KubeClients, namespace: str, name: str, uid: str) -> bool:
+    return await read_pending_secret(kc, namespace, name, uid) is None
 
 
 async def test_pending_secret_never_takes_over_a_foreign_secret(
@@ -248,10 +248,10 @@ async def test_pending_secret_never_takes_over_a_foreign_secret(
     cluster.core.create_namespaced_secret(
         namespace, {"metadata": {"name": name}, "data": {"clientSecret": b64("users")}}
     )
-    with pytest.raises(errors.Conflict, match="not created by adobe-oauth-operator"):
+    with pytest.raises(errors.NotOwned, match="not this resource's pending Secret"):
         await write_pending_secret(kc, namespace, owner, "r1", "uuid-1", Sensitive("v"))
-    assert await read_pending_secret(kc, namespace, owner.name) is None
-    await delete_pending_secret(kc, namespace, owner.name)
+    assert await read_pending_secret(kc, namespace, owner.name, owner.uid) is None
+    await delete_pending_secret(kc, namespace, owner.name, owner.uid)
     assert raw_secret(cluster, namespace, name)["data"] == {"clientSecret": b64("users")}
 
 
@@ -269,7 +269,7 @@ async def test_pending_secret_of_a_long_named_credential(
     secret = raw_secret(cluster, namespace, pending_secret_name(long_name))
     assert len(secret["metadata"]["name"]) == 253
     assert len(secret["metadata"]["labels"]["adobe-oauth-operator.dev/credential"]) <= 63
-    pending = await read_pending_secret(kc, namespace, long_name)
+    pending = await read_pending_secret(kc, namespace, long_name, owner.uid)
     assert pending is not None
     assert pending.value == Sensitive("v")
 

@@ -47,7 +47,9 @@ class AppEmulator:
     def _learn_value(self) -> None:
         secret = self.cluster.core.read_namespaced_secret(self.secret_name, self.namespace)
         rid = (secret.metadata.annotations or {}).get(ROTATION_ANNOTATION)
-        self.values[rid] = base64.b64decode(secret.data[self.secret_key]).decode()
+        # A pod keeps the value it started with: a value later written under the same id (a
+        # revert behind the operator's back) does not change what running pods use.
+        self.values.setdefault(rid, base64.b64decode(secret.data[self.secret_key]).decode())
 
     def _run(self) -> None:
         while not self._stop.wait(0.2):

@@ -132,7 +132,7 @@ def sim_and_app_secret(
 
     Returns the simulator, the client id and the initial secret value.
     """
-    client_id = f"client-{secrets.token_hex(4)}"
+    client_id = secrets.token_hex(16)  # the shape of an Adobe client id
     initial = f"p8e-{secrets.token_urlsafe(24)}"
     seed = {
         "org_id": org_id,

@@ -104,6 +104,8 @@ class OperatorProcess:
         sim_url: str,
         *extra: str,
         env: dict[str, str] | None = None,
+        identity: str | None = None,
+        log_name: str = "operator.log",
     ) -> None:
         self.workdir = workdir
         self.args = [
@@ -120,8 +122,10 @@ class OperatorProcess:
             "2",
             *extra,
         ]
-        self.env = {**os.environ, "KUBECONFIG": str(kubeconfig)}
-        self.log_path = workdir / "operator.log"
+        # The identity recorded with each action; a restart keeps it, as a pod's name does.
+        self.identity = identity or f"operator-{workdir.name}"
+        self.env = {**os.environ, "KUBECONFIG": str(kubeconfig), "POD_ID": self.identity}
+        self.log_path = workdir / log_name
         self.starts = 0
         self.proc: subprocess.Popen[bytes] | None = None
         self.start(env)

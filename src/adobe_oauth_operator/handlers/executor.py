@@ -18,10 +18,13 @@ from adobe_oauth_operator.adobe.models import CredentialRef, SecretInfo
 from adobe_oauth_operator.adobe.scopes import IO_MANAGEMENT_SCOPES
 from adobe_oauth_operator.kube import errors as kube_errors
 from adobe_oauth_operator.kube.clients import KubeClients
-from adobe_oauth_operator.kube.rollouts import restart_workload, rollout_state
+from adobe_oauth_operator.kube.rollouts import restart_workload, rollout_state, workload_exists
 from adobe_oauth_operator.kube.secrets import (
+    AppSecret,
     OwnerRef,
+    check_app_secret_writable,
     delete_pending_secret,
+    pending_secret_conflict,
     read_app_secret,
     read_pending_secret,
     write_app_secret,
@@ -85,6 +88,8 @@ class Executor:
             return exc.failure
         except adobe_errors.AdobeError as exc:
             return failure_from_adobe_error(exc)
+        except kube_errors.NotOwned as exc:
+            return m.ActionFailed(m.ErrorKind.PENDING_CONFLICT, str(exc))
         except (kube_errors.Conflict, kube_errors.ServerError, kube_errors.Unreachable) as exc:
             return m.ActionFailed(m.ErrorKind.TRANSIENT, f"Kubernetes API, retrying: {exc}")
         except kube_errors.KubeError as exc:
@@ -93,6 +98,7 @@ class Executor:
     def _handlers(self) -> dict[type, Callable[[m.Action], Awaitable[m.Message]]]:
         return {
             m.Adopt: self._adopt,  # type: ignore[dict-item]
+            m.Preflight: self._preflight,  # type: ignore[dict-item]
             m.ListSecrets: self._list,  # type: ignore[dict-item]
             m.InspectPending: self._inspect_pending,  # type: ignore[dict-item]
             m.AddSecret: self._add,  # type: ignore[dict-item]
@@ -105,15 +111,20 @@ class Executor:
         }
 
     # -- credentials -------------------------------------------------------------------------
-    async def _app_credential(self) -> tuple[CredentialRef, Sensitive]:
+    async def read_app(self) -> AppSecret | None:
+        """The application Secret as it is now; None when it does not exist."""
         spec = self.spec
-        app = await read_app_secret(
+        return await read_app_secret(
             self.kube,
             self.res.namespace,
             spec.secret_name,
             spec.client_id_key,
             spec.client_secret_key,
         )
+
+    async def _app_credential(self) -> tuple[CredentialRef, Sensitive]:
+        spec = self.spec
+        app = await self.read_app()
         if app is None:
             raise ActionError(
                 m.ActionFailed(
@@ -142,7 +153,9 @@ class Executor:
         return self._ref(client_id), app.client_secret
 
     async def _pending_value(self) -> Sensitive | None:
-        pending = await read_pending_secret(self.kube, self.res.namespace, self.res.name)
+        pending = await read_pending_secret(
+            self.kube, self.res.namespace, self.res.name, self.res.uid
+        )
         return pending.value if pending else None
 
     async def _credential(self, using: m.Using) -> tuple[CredentialRef, Sensitive]:
@@ -167,18 +180,60 @@ class Executor:
             return m.Adopted(before[0].uuid, ref.client_id)
         if not before:
             return m.ActionFailed(m.ErrorKind.UNEXPECTED, "Adobe lists no client secret at all")
-        # Two secrets: a fresh token grant moves the last-used time of ours only.
-        self.adobe.forget_secret(value)
-        await self.adobe.get_token(ref, value, scopes)
-        after = {s.uuid: s.last_used_at for s in await self.adobe.list_secrets(ref, value, scopes)}
-        moved = [s.uuid for s in before if after.get(s.uuid) != s.last_used_at]
-        if len(moved) == 1:
-            return m.Adopted(moved[0], ref.client_id)
+        uuid = await self._identify(ref, value, before)
+        if uuid is not None:
+            return m.Adopted(uuid, ref.client_id)
         return m.ActionFailed(
             m.ErrorKind.ADOPTION_AMBIGUOUS,
             "the credential holds 2 client secrets and it is not yet clear which one the Secret "
             "holds; retrying",
         )
+
+    async def _identify(
+        self, ref: CredentialRef, value: Sensitive, before: list[SecretInfo]
+    ) -> str | None:
+        """The uuid of the secret `value` is: a fresh token grant moves its last-used time only."""
+        scopes = self.spec.scopes
+        self.adobe.forget_secret(value)
+        await self.adobe.get_token(ref, value, scopes)
+        after = {s.uuid: s.last_used_at for s in await self.adobe.list_secrets(ref, value, scopes)}
+        moved = [s.uuid for s in before if after.get(s.uuid) != s.last_used_at]
+        return moved[0] if len(moved) == 1 else None
+
+    async def _preflight(self, _: m.Preflight) -> m.Message:
+        """Find what would stop a rotation half-way, before anything is created in Adobe."""
+        app = await self.read_app()
+        await self._app_credential()  # exists, has the keys, a client id is known
+        namespace, name = self.res.namespace, self.spec.secret_name
+        if app is not None and app.immutable:
+            return m.ActionFailed(
+                m.ErrorKind.SECRET_NOT_WRITABLE,
+                f"Secret {namespace}/{name} is immutable, so a new client secret could never be "
+                "written into it; recreate it without immutable: true",
+            )
+        try:
+            await check_app_secret_writable(self.kube, namespace, name)
+        except (kube_errors.Forbidden, kube_errors.Invalid) as exc:
+            return m.ActionFailed(
+                m.ErrorKind.SECRET_NOT_WRITABLE,
+                f"the operator could not update Secret {namespace}/{name} ({exc}); grant it "
+                "patch on Secrets in this namespace",
+            )
+        missing = [
+            f"{t.kind}/{t.name}"
+            for t in self.spec.targets
+            if not await workload_exists(self.kube, namespace, WorkloadRef(t.kind, t.name))
+        ]
+        if missing:
+            return m.ActionFailed(
+                m.ErrorKind.TARGET_NOT_FOUND,
+                f"spec.rollout.targets names workloads that do not exist: {', '.join(missing)}; "
+                "create them or fix the list (nothing was changed in Adobe)",
+            )
+        conflict = await pending_secret_conflict(self.kube, namespace, self.res.name, self.res.uid)
+        if conflict is not None:
+            return m.ActionFailed(m.ErrorKind.PENDING_CONFLICT, conflict)
+        return m.PreflightPassed()
 
     async def _list(self, action: m.ListSecrets) -> m.Message:
         ref, value = await self._credential(action.using)
@@ -188,7 +243,9 @@ class Executor:
     async def _inspect_pending(self, action: m.InspectPending) -> m.Message:
         ref, value = await self._app_credential()
         secrets = await self.adobe.list_secrets(ref, value, self.spec.scopes)
-        pending = await read_pending_secret(self.kube, self.res.namespace, self.res.name)
+        pending = await read_pending_secret(
+            self.kube, self.res.namespace, self.res.name, self.res.uid
+        )
         ours = (
             pending.secret_uuid if pending and pending.rotation_id == action.rotation_id else None
         )
@@ -213,9 +270,48 @@ class Executor:
 
     async def _delete(self, action: m.DeleteSecret) -> m.Message:
         ref, value = await self._credential(action.using)
+        refusal = await self._guard_delete(ref, action)
+        if refusal is not None:
+            return refusal
         with contextlib.suppress(adobe_errors.SecretNotFoundError):  # already gone: done
             await self.adobe.delete_secret(ref, value, self.spec.scopes, action.secret_uuid)
         return m.SecretDeleted(action.secret_uuid)
+
+    async def _guard_delete(self, ref: CredentialRef, action: m.DeleteSecret) -> m.Message | None:
+        """Re-read the Secret right before a delete: never delete the secret it holds."""
+        if action.guard is m.DeleteGuard.NONE:
+            return None
+        app = await self.read_app()
+        pending = await read_pending_secret(
+            self.kube, self.res.namespace, self.res.name, self.res.uid
+        )
+        if action.guard is m.DeleteGuard.APP_NOT_NEW:
+            holds = (
+                app is not None
+                and pending is not None
+                and pending.secret_uuid == action.secret_uuid
+                and app.client_secret == pending.value
+            )
+            if not holds:
+                return None
+            return m.ActionFailed(
+                m.ErrorKind.UNEXPECTED,
+                f"refusing to delete client secret {action.secret_uuid}: Secret "
+                f"{self.spec.secret_name} holds it",
+            )
+        if app is None or app.client_secret is None:
+            return m.AppSecretReverted(f"Secret {self.spec.secret_name} or its key is gone")
+        if app.client_id is not None and app.client_id != ref.client_id:
+            return m.AppSecretReverted("its client id was changed")
+        if pending is not None:
+            same = app.client_secret == pending.value
+        else:  # the copy is gone: ask Adobe which secret the Secret's value is
+            listed = await self.adobe.list_secrets(ref, app.client_secret, self.spec.scopes)
+            same = await self._identify(ref, app.client_secret, listed) not in (
+                None,
+                action.secret_uuid,
+            )
+        return None if same else m.AppSecretReverted("it holds a different client secret")
 
     async def _verify(self, _: m.VerifyNewSecret) -> m.Message:
         ref, old_value = await self._app_credential()
@@ -283,7 +379,7 @@ class Executor:
         return m.RolloutsChecked(tuple(states))
 
     async def _delete_pending(self, _: m.DeletePending) -> m.Message:
-        await delete_pending_secret(self.kube, self.res.namespace, self.res.name)
+        await delete_pending_secret(self.kube, self.res.namespace, self.res.name, self.res.uid)
         return m.PendingDeleted()
 
 

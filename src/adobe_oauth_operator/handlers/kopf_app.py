@@ -14,12 +14,16 @@ from kubernetes import config as k8s_config
 
 from adobe_oauth_operator.adobe.client import AdobeClient
 from adobe_oauth_operator.config import EMERGENCY_ANNOTATION, ROTATE_ANNOTATION, OperatorConfig
+from adobe_oauth_operator.handlers.deletion import finalize
 from adobe_oauth_operator.handlers.reconcile import Deps, reconcile
 from adobe_oauth_operator.kube.clients import GROUP, PLURAL, VERSION, KubeClients
 
 logger = logging.getLogger(__name__)
 
-ERROR_BACKOFF = timedelta(seconds=10)
+ERROR_BACKOFF = timedelta(seconds=5)
+ERROR_BACKOFF_CAP = timedelta(minutes=5)
+# How long a deletion waits for the resource's daemon to stop before cleaning up anyway.
+DAEMON_STOP_WAIT = timedelta(seconds=15)
 ANNOTATION_PREFIX = "adobe-oauth-operator.dev"
 
 
@@ -46,6 +50,7 @@ async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) ->
         adobe=memo.adobe,
         kube=KubeClients.from_api_client(memo.api_client),
         crash_after_action=config.crash_after_action,
+        holder=config.identity,
     )
 
 
@@ -79,17 +84,49 @@ async def credential_daemon(
 ) -> None:
     """Reconcile until the resource goes away, sleeping until the next due time or a wake-up."""
     wake: asyncio.Event = memo.setdefault("wake", asyncio.Event())
+    done: asyncio.Event = memo.setdefault("daemon_done", asyncio.Event())
+    done.clear()
     deps: Deps = memo.deps
     config: OperatorConfig = memo.config
-    while not stopped:
-        wake.clear()
-        try:
-            delay = await reconcile(deps, namespace or "", name)
-        except Exception as exc:
-            logger.error("%s/%s: reconcile failed: %s", namespace, name, type(exc).__name__)
-            delay = ERROR_BACKOFF
-        sleep = config.resync_interval if delay is None else min(delay, config.resync_interval)
-        if sleep <= timedelta(0):
-            continue
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(wake.wait(), timeout=sleep.total_seconds())
+    failures = 0
+    try:
+        while not stopped:
+            wake.clear()
+            try:
+                delay = await reconcile(deps, namespace or "", name)
+                failures = 0
+            except Exception as exc:
+                # The API server is unreachable or something unexpected broke outside an action:
+                # back off exponentially; the traceback once, then one line per failure.
+                failures += 1
+                if failures == 1:
+                    logger.exception("%s/%s: reconcile failed", namespace, name)
+                else:
+                    logger.error(
+                        "%s/%s: reconcile failed %d times: %s: %s",
+                        namespace,
+                        name,
+                        failures,
+                        type(exc).__name__,
+                        exc,
+                    )
+                delay = min(ERROR_BACKOFF * 2 ** min(failures - 1, 10), ERROR_BACKOFF_CAP)
+            sleep = config.resync_interval if delay is None else min(delay, config.resync_interval)
+            sleep = max(sleep, MIN_SLEEP)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), timeout=sleep.total_seconds())
+    finally:
+        done.set()
+
+
+# No pass runs again at once: even "look again now" waits this long.
+MIN_SLEEP = timedelta(milliseconds=200)
+
+
+@kopf.on.delete(GROUP, VERSION, PLURAL)
+async def release(body: kopf.Body, memo: Any, **_: Any) -> None:
+    """Finish the job on deletion, after this resource's daemon has stopped; bounded in time."""
+    done: asyncio.Event = memo.setdefault("daemon_done", asyncio.Event())
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(done.wait(), timeout=DAEMON_STOP_WAIT.total_seconds())
+    await finalize(memo.deps, dict(body))

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
+import random
 import secrets
 import signal
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -28,7 +30,13 @@ logger = logging.getLogger(__name__)
 
 # A pass normally takes a handful of actions; the bound only guards against a logic loop.
 MAX_ACTIONS_PER_PASS = 50
+PASS_LIMIT_RETRY = timedelta(seconds=30)
 INVALID_SPEC_RETRY = timedelta(minutes=1)
+# Every action is bounded well below the machine's ACTION_LEASE, so another operator waiting on
+# a recorded action never takes over one that still runs.
+ACTION_TIMEOUT = timedelta(seconds=75)
+# After a conflicting write, start over soon but not at once (two writers would collide again).
+CONFLICT_RETRY_S = (0.5, 2.0)
 
 
 @dataclass(frozen=True)
@@ -39,6 +47,8 @@ class Deps:
     kube: KubeClients
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     crash_after_action: str | None = None
+    holder: str = ""  # this operator's identity, recorded with every action it runs
+    jitter: Callable[[], float] = random.random
 
 
 def new_rotation_id(now: datetime) -> str:
@@ -65,14 +75,15 @@ async def reconcile(deps: Deps, namespace: str, name: str) -> timedelta | None:
     msg: m.Message = await _tick(deps, obj, status, resource)
     version = obj["metadata"]["resourceVersion"]
     for _ in range(MAX_ACTIONS_PER_PASS):
-        plan = decide(spec, status, msg, deps.clock())
+        plan = decide(spec, status, msg, deps.clock(), deps.holder)
         try:
             version = await _persist(deps, namespace, name, version, status, plan.status)
         except Conflict:
             # Someone else changed the resource since we read it (a new request, or another
-            # replica during a hand-over): start over from what is stored now.
+            # operator): nothing was done on the stale state; start over from what is stored.
             logger.info("%s/%s: changed while reconciling; starting over", namespace, name)
-            return timedelta(0)
+            spread = CONFLICT_RETRY_S[1] - CONFLICT_RETRY_S[0]
+            return timedelta(seconds=CONFLICT_RETRY_S[0] + spread * deps.jitter())
         status = plan.status
         for event in plan.events:
             await emit_event(
@@ -85,12 +96,39 @@ async def reconcile(deps: Deps, namespace: str, name: str) -> timedelta | None:
         if plan.action is None:
             return plan.requeue_after
         logger.info("%s/%s: %s", namespace, name, type(plan.action).__name__)
-        msg = await executor.run(plan.action)
+        msg = await _run(deps, executor, plan.action, namespace, name)
         if deps.crash_after_action == type(plan.action).__name__:
             logger.warning("crash injected after %s", deps.crash_after_action)
             os.kill(os.getpid(), signal.SIGKILL)
+        if isinstance(msg, m.PendingDeleted):
+            # A leftover is gone: look again at once, a rotate request may be waiting.
+            msg = await _tick(deps, obj, status, resource)
     logger.warning("%s/%s: pass ended after %d actions", namespace, name, MAX_ACTIONS_PER_PASS)
-    return timedelta(0)
+    return PASS_LIMIT_RETRY
+
+
+async def _run(
+    deps: Deps, executor: Executor, action: m.Action, namespace: str, name: str
+) -> m.Message:
+    """Run one action, bounded in time; anything unexpected becomes a failure with a reason."""
+    what = type(action).__name__
+    try:
+        msg = await asyncio.wait_for(executor.run(action), ACTION_TIMEOUT.total_seconds())
+    except TimeoutError:
+        msg = m.ActionFailed(
+            m.ErrorKind.TRANSIENT,
+            f"{what} did not finish within {int(ACTION_TIMEOUT.total_seconds())}s",
+        )
+    except Exception as exc:
+        # Logged with its traceback once per pass; status shows the type and the operation only.
+        logger.exception("%s/%s: %s raised %s", namespace, name, what, type(exc).__name__)
+        msg = m.ActionFailed(
+            m.ErrorKind.RECONCILE_ERROR,
+            f"unexpected {type(exc).__name__} in {what}; the operator log has the traceback",
+        )
+    if isinstance(msg, m.ActionFailed):
+        msg = replace(msg, action=what, jitter=deps.jitter())
+    return msg
 
 
 async def _tick(deps: Deps, obj: dict[str, Any], status: Status, resource: Resource) -> m.Tick:
@@ -98,7 +136,8 @@ async def _tick(deps: Deps, obj: dict[str, Any], status: Status, resource: Resou
     pending = False
     if status.adopted and status.rotation is None:
         pending = (
-            await read_pending_secret(deps.kube, resource.namespace, resource.name) is not None
+            await read_pending_secret(deps.kube, resource.namespace, resource.name, resource.uid)
+            is not None
         )
     return m.Tick(
         new_rotation_id=new_rotation_id(deps.clock()),

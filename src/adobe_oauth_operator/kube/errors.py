@@ -54,6 +54,10 @@ class Unreachable(KubeError):
     """No answer at all: connection refused, TLS or timeout."""
 
 
+class NotOwned(KubeError):
+    """An object the operator would write exists and belongs to someone else."""
+
+
 _BY_STATUS: dict[int, type[KubeError]] = {
     400: BadRequest,
     401: Unauthorized,

@@ -54,6 +54,10 @@ async def restart_workload(
     return RestartOutcome.RESTARTED
 
 
+async def workload_exists(kc: KubeClients, namespace: str, ref: WorkloadRef) -> bool:
+    return await _read(workload_api(kc, ref.kind), namespace, ref) is not None
+
+
 async def rollout_state(
     kc: KubeClients, namespace: str, ref: WorkloadRef, rotation_id: str
 ) -> RolloutState:

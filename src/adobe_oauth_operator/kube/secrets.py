@@ -13,7 +13,7 @@ from typing import Any
 
 from adobe_oauth_operator.kube.calls import MERGE_PATCH, call_json
 from adobe_oauth_operator.kube.clients import FIELD_MANAGER, KubeClients
-from adobe_oauth_operator.kube.errors import Conflict, NotFound
+from adobe_oauth_operator.kube.errors import NotFound, NotOwned
 from adobe_oauth_operator.kube.refs import OwnerRef, bounded_name, label_value
 from adobe_oauth_operator.sensitive import Sensitive
 
@@ -27,7 +27,9 @@ __all__ = [
     "AppSecret",
     "OwnerRef",
     "PendingSecret",
+    "check_app_secret_writable",
     "delete_pending_secret",
+    "pending_secret_conflict",
     "pending_secret_name",
     "read_app_secret",
     "read_pending_secret",
@@ -40,6 +42,7 @@ CREDENTIAL_LABEL = "adobe-oauth-operator.dev/credential"
 PENDING_LABEL = "adobe-oauth-operator.dev/pending"
 ROTATION_ID_ANNOTATION = "adobe-oauth-operator.dev/rotation-id"
 SECRET_UUID_ANNOTATION = "adobe-oauth-operator.dev/secret-uuid"
+PREFLIGHT_ANNOTATION = "adobe-oauth-operator.dev/preflight"
 PENDING_VALUE_KEY = "clientSecret"
 _PENDING_SUFFIX = "-pending"
 
@@ -52,6 +55,7 @@ class AppSecret:
     client_secret: Sensitive | None
     annotations: dict[str, str]
     resource_version: str
+    immutable: bool = False
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,22 @@ async def read_app_secret(
         client_secret=Sensitive(secret_value) if secret_value is not None else None,
         annotations=dict(metadata.get("annotations") or {}),
         resource_version=metadata["resourceVersion"],
+        immutable=bool(obj.get("immutable")),
+    )
+
+
+async def check_app_secret_writable(kc: KubeClients, namespace: str, name: str) -> None:
+    """A server-side dry-run patch: raises Forbidden (RBAC) or Invalid/NotFound, changes nothing."""
+    patch = {"metadata": {"annotations": {PREFLIGHT_ANNOTATION: "dry-run"}}}
+    await call_json(
+        f"patch Secret {namespace}/{name} (dry run)",
+        kc.core.patch_namespaced_secret,
+        name,
+        namespace,
+        patch,
+        field_manager=FIELD_MANAGER,
+        dry_run="All",
+        _content_type=MERGE_PATCH,
     )
 
 
@@ -135,7 +155,7 @@ async def write_pending_secret(
 ) -> None:
     """Store `value` for `rotation_id`; a no-op when already stored, replacing another rotation's.
 
-    Raises Conflict when a Secret of that name exists that the operator did not create.
+    Raises NotOwned when a Secret of that name exists that is not this resource's.
     """
     name = pending_secret_name(owner.name)
     body = _pending_body(name, owner, rotation_id, secret_uuid, value)
@@ -149,7 +169,7 @@ async def write_pending_secret(
             field_manager=FIELD_MANAGER,
         )
         return
-    _require_ours(existing, namespace, name)
+    _require_ours(existing, owner.uid, namespace, name)
     annotations = existing["metadata"].get("annotations") or {}
     if (
         annotations.get(ROTATION_ID_ANNOTATION) == rotation_id
@@ -169,11 +189,11 @@ async def write_pending_secret(
 
 
 async def read_pending_secret(
-    kc: KubeClients, namespace: str, credential_name: str
+    kc: KubeClients, namespace: str, credential_name: str, owner_uid: str
 ) -> PendingSecret | None:
     """The pending Secret of a credential; None when absent, not ours, or without a value."""
     obj = await _read_secret(kc, namespace, pending_secret_name(credential_name))
-    if obj is None or not _is_ours(obj):
+    if obj is None or not _is_ours(obj, owner_uid):
         return None
     value = _decode((obj.get("data") or {}).get(PENDING_VALUE_KEY))
     if value is None:
@@ -186,11 +206,28 @@ async def read_pending_secret(
     )
 
 
-async def delete_pending_secret(kc: KubeClients, namespace: str, credential_name: str) -> None:
+async def pending_secret_conflict(
+    kc: KubeClients, namespace: str, credential_name: str, owner_uid: str
+) -> str | None:
+    """Why the pending Secret's place is taken by a Secret that is not ours; None when free/ours."""
+    name = pending_secret_name(credential_name)
+    obj = await _read_secret(kc, namespace, name)
+    if obj is None or _is_ours(obj, owner_uid):
+        return None
+    return (
+        f"Secret {namespace}/{name} exists and is not this resource's pending Secret (no "
+        "ownerReference to it); the operator needs that name to keep a new client secret safe "
+        "during a rotation: rename or delete that Secret"
+    )
+
+
+async def delete_pending_secret(
+    kc: KubeClients, namespace: str, credential_name: str, owner_uid: str
+) -> None:
     """Delete the pending Secret; absent (or not ours) is fine."""
     name = pending_secret_name(credential_name)
     obj = await _read_secret(kc, namespace, name)
-    if obj is None or not _is_ours(obj):
+    if obj is None or not _is_ours(obj, owner_uid):
         return
     # The uid precondition keeps us from deleting a Secret recreated since the read.
     options = {"preconditions": {"uid": obj["metadata"]["uid"]}}
@@ -228,18 +265,16 @@ def _pending_body(
     }
 
 
-def _is_ours(obj: dict[str, Any]) -> bool:
-    labels = obj["metadata"].get("labels") or {}
-    return bool(
-        labels.get(MANAGED_BY_LABEL) == "adobe-oauth-operator"
-        and labels.get(PENDING_LABEL) == "true"
-    )
+def _is_ours(obj: dict[str, Any], owner_uid: str) -> bool:
+    """Ownership by identity: labels can be copied, the owner's uid cannot."""
+    owners = obj["metadata"].get("ownerReferences") or []
+    return any(ref.get("uid") == owner_uid for ref in owners)
 
 
-def _require_ours(obj: dict[str, Any], namespace: str, name: str) -> None:
-    if not _is_ours(obj):
-        raise Conflict(
-            f"Secret {namespace}/{name} exists and was not created by adobe-oauth-operator; "
+def _require_ours(obj: dict[str, Any], owner_uid: str, namespace: str, name: str) -> None:
+    if not _is_ours(obj, owner_uid):
+        raise NotOwned(
+            f"Secret {namespace}/{name} exists and is not this resource's pending Secret; "
             "rename or delete it",
             status=409,
             reason="AlreadyExists",

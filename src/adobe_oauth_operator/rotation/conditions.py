@@ -13,6 +13,7 @@ class ConditionType(StrEnum):
     READY = "Ready"
     ROTATING = "Rotating"
     STALLED = "Stalled"
+    DEGRADED = "Degraded"  # calls are failing and being retried with backoff
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,11 @@
-"""The rotation state machine: (spec, status, message, now) -> plan.
+"""The rotation state machine: (spec, status, message, now, holder) -> plan.
 
 A plan is the new status, at most one action and the events to emit. The caller persists the status
 BEFORE running the action, so every side effect is preceded by a durable record of the step it
 belongs to; a crash at any point is resumed by a Tick, which re-derives the action from status.
+A mutating action is also recorded in the status itself (sequence number, holder, start), so the
+write that precedes it changes the resource: two writers deciding on the same state cannot both
+succeed, and a second operator waits for a recorded action instead of racing it.
 """
 
 from __future__ import annotations
@@ -16,8 +19,10 @@ from adobe_oauth_operator.rotation.durations import format_duration
 from adobe_oauth_operator.rotation.model import (
     HISTORY_LIMIT,
     HistoryEntry,
+    InFlight,
     OnStillInUse,
     Phase,
+    Retry,
     Rotation,
     SecretMeta,
     Spec,
@@ -28,12 +33,22 @@ from adobe_oauth_operator.rotation.model import (
 )
 from adobe_oauth_operator.rotation.reasons import Reason
 
-# A secret created this long before a rotation started still counts as created by it: Adobe's
-# clock and ours are not the same clock.
+# A secret missing from the list taken right before our add, and created no earlier than this
+# before the add was sent, is ours: Adobe's clock and ours are not the same clock.
 CLOCK_SKEW = timedelta(minutes=1)
-TRANSIENT_RETRY = timedelta(seconds=5)
 ROLLOUT_POLL = timedelta(seconds=2)
 FAILED_RETRY = timedelta(hours=1)
+# Failing calls back off exponentially with jitter, from a few seconds up to the cap.
+BACKOFF_BASE = timedelta(seconds=5)
+BACKOFF_CAP = timedelta(minutes=5)
+RETRY_AFTER_CAP = timedelta(hours=1)
+# The per-rotation budget of mutating Adobe calls: harmless even if a logic bug loops.
+MAX_ADDS = 3
+MAX_DELETES = MAX_ADDS + 1  # each lost add may need its orphan deleted, plus the old secret
+MAX_REVERTS = 3
+# A recorded action of another operator is waited for this long before it counts as abandoned;
+# the caller bounds every action well below it.
+ACTION_LEASE = timedelta(minutes=2)
 
 
 @dataclass(frozen=True)
@@ -44,8 +59,20 @@ class Plan:
     requeue_after: timedelta | None = None
 
 
-def decide(spec: Spec, status: Status, msg: m.Message, now: datetime) -> Plan:
+def decide(spec: Spec, status: Status, msg: m.Message, now: datetime, holder: str = "") -> Plan:
     """Return what to persist and do next, given the latest message."""
+    if isinstance(msg, m.Tick):
+        waiting = _wait_for_other_holder(status, holder, now)
+        if waiting is not None:
+            return waiting
+    recovered = _recovered(status, msg, now)
+    plan = _decide(spec, recovered.status if recovered else status, msg, now)
+    if recovered is not None:
+        plan = replace(plan, events=recovered.events + plan.events)
+    return _fence(spec, plan, holder, now)
+
+
+def _decide(spec: Spec, status: Status, msg: m.Message, now: datetime) -> Plan:
     if isinstance(msg, m.ActionFailed):
         return _on_failure(spec, status, msg, now)
     if isinstance(msg, m.Tick):
@@ -108,7 +135,7 @@ def _idle(spec: Spec, status: Status, msg: m.Message, now: datetime) -> Plan:
     text = f"{trigger.value} rotation {rotation.id} started; replacing {rotation.old_secret_uuid}"
     return Plan(
         _progress(status, Reason.ROTATION_STARTED, text, now),
-        action=m.ListSecrets(m.Using.APP_SECRET),
+        action=m.Preflight(),
         events=(m.Event(trigger is Trigger.EMERGENCY, Reason.ROTATION_STARTED, text),),
     )
 
@@ -134,48 +161,49 @@ def _trigger(status: Status, tick: m.Tick, now: datetime) -> Trigger | None:
 
 # -- the rotation steps ---------------------------------------------------------------------------
 def _rotating(spec: Spec, status: Status, rot: Rotation, msg: m.Message, now: datetime) -> Plan:
+    events: tuple[m.Event, ...] = ()
     if isinstance(msg, m.Tick):
-        plan = _on_tick_while_rotating(status, rot, msg)
-        if plan is not None:
-            return plan
-    handler = _STEP_HANDLERS[rot.step]
-    return handler(spec, status, rot, msg, now)
+        status, events = _absorb_request(status, rot, msg)
+        rot = status.rotation or rot
+    plan = _STEP_HANDLERS[rot.step](spec, status, rot, msg, now)
+    return replace(plan, events=events + plan.events)
 
 
-def _on_tick_while_rotating(status: Status, rot: Rotation, tick: m.Tick) -> Plan | None:
-    """A new rotate request during a rotation: upgrade to emergency, otherwise note and ignore."""
+def _absorb_request(
+    status: Status, rot: Rotation, tick: m.Tick
+) -> tuple[Status, tuple[m.Event, ...]]:
+    """A new rotate request during a rotation: upgrade to emergency, or fold it in.
+
+    It also grants a stalled rotation a fresh retry budget: the person asked to try again.
+    """
     if not tick.rotate_request or tick.rotate_request == status.last_rotate_request:
-        return None
+        return status, ()
     status = replace(status, last_rotate_request=tick.rotate_request)
+    if status.phase is Phase.STALLED:
+        rot = replace(rot, add_attempts=0, delete_attempts=0, reverts=0)
     if tick.emergency and not rot.emergency:
-        status = replace(status, rotation=replace(rot, trigger=Trigger.EMERGENCY))
+        rot = replace(rot, trigger=Trigger.EMERGENCY)
         text = f"rotation {rot.id} upgraded to an emergency: the old secret goes after the rollout"
-        return Plan(
-            status,
-            events=(m.Event(True, Reason.ROTATION_STARTED, text),),
-            requeue_after=timedelta(0),
-        )
+        return replace(status, rotation=rot), (m.Event(True, Reason.ROTATION_STARTED, text),)
     text = f"rotation {rot.id} is already in progress; the new request is folded into it"
-    return Plan(
-        status,
-        events=(m.Event(False, Reason.ROTATION_REQUEST_IGNORED, text),),
-        requeue_after=timedelta(0),
-    )
+    event = m.Event(False, Reason.ROTATION_REQUEST_IGNORED, text)
+    return replace(status, rotation=rot), (event,)
 
 
 def _prepare(spec: Spec, status: Status, rot: Rotation, msg: m.Message, now: datetime) -> Plan:
     if isinstance(msg, m.SecretDeleted):
-        text = f"deleted client secret {msg.secret_uuid}, left by an unfinished attempt"
+        text = f"deleted client secret {msg.secret_uuid}, left by an unfinished add of {rot.id}"
         return Plan(
             status,
             action=m.ListSecrets(m.Using.APP_SECRET),
             events=(m.Event(True, Reason.ORPHAN_DELETED, text),),
         )
-    if not isinstance(msg, m.SecretsListed):
+    if isinstance(msg, m.PreflightPassed):
         return Plan(status, action=m.ListSecrets(m.Using.APP_SECRET))
-    others = [s for s in msg.secrets if s.uuid != rot.old_secret_uuid]
+    if not isinstance(msg, m.SecretsListed):
+        return Plan(status, action=m.Preflight())
     events: tuple[m.Event, ...] = ()
-    if len(others) == len(msg.secrets):
+    if all(s.uuid != rot.old_secret_uuid for s in msg.secrets):
         events = (
             m.Event(
                 True,
@@ -184,21 +212,62 @@ def _prepare(spec: Spec, status: Status, rot: Rotation, msg: m.Message, now: dat
                 "Adobe; the rotation goes on to restore a working secret",
             ),
         )
-    if len(msg.secrets) >= 2:
-        orphans = [s for s in others if _created_by(rot, s)]
-        if len(orphans) == len(others):
-            return Plan(status, action=m.DeleteSecret(orphans[0].uuid, m.Using.APP_SECRET))
-        foreign = ", ".join(s.uuid for s in others if not _created_by(rot, s))
-        text = (
-            f"the credential already holds 2 client secrets and {foreign} was not created by "
-            "this rotation; delete the unused one in the Adobe Developer Console to continue"
+    plan = _settle_strays(spec, status, rot, msg.secrets, now)
+    if plan is None:
+        plan = _add_now(status, rot, msg.secrets, now)
+    return replace(plan, events=events + plan.events)
+
+
+def _settle_strays(
+    spec: Spec, status: Status, rot: Rotation, secrets: tuple[SecretMeta, ...], now: datetime
+) -> Plan | None:
+    """Delete a secret proven to be ours whose value is lost; stall on a foreign one at the limit.
+
+    None when nothing stands in the way of an add.
+    """
+    others = [s for s in secrets if s.uuid != rot.old_secret_uuid]
+    ours = [s for s in others if proven_ours(rot, s)]
+    if ours:
+        return Plan(
+            status,
+            action=m.DeleteSecret(ours[0].uuid, m.Using.APP_SECRET, m.DeleteGuard.APP_NOT_NEW),
         )
-        return _stall(status, Reason.SECRET_LIMIT_REACHED, text, now, spec.check_interval)
-    status = replace(status, rotation=replace(rot, step=Step.ADD))
+    if len(secrets) < 2:
+        return None
+    foreign = "; ".join(
+        f"{s.uuid} (created {s.created_at.isoformat(timespec='seconds')})" for s in others
+    )
+    text = (
+        f"rotation {rot.id}: the credential already holds 2 client secrets and this operator did "
+        f"not create {foreign}; it never deletes a secret it cannot prove it created: delete the "
+        "unused one in the Adobe Developer Console to continue"
+    )
+    return _stall(status, Reason.SECRET_LIMIT_REACHED, text, now, spec.check_interval)
+
+
+def _add_now(status: Status, rot: Rotation, secrets: tuple[SecretMeta, ...], now: datetime) -> Plan:
+    """Record what Adobe holds right before the add: the evidence that attributes the result."""
+    rot = replace(
+        rot,
+        step=Step.ADD,
+        pre_add_uuids=tuple(sorted(s.uuid for s in secrets)),
+        add_attempted_at=now,
+    )
+    status = replace(status, rotation=rot)
     return Plan(
         _progress(status, Reason.ROTATING, f"rotation {rot.id}: adding a new secret", now),
         action=m.AddSecret(rot.id),
-        events=events,
+    )
+
+
+def proven_ours(rot: Rotation, secret: SecretMeta) -> bool:
+    """Created by this rotation's latest add: absent from the list taken right before it, and
+    created no earlier than the add was sent (less the clock skew)."""
+    return (
+        rot.add_attempted_at is not None
+        and secret.uuid != rot.old_secret_uuid
+        and secret.uuid not in rot.pre_add_uuids
+        and secret.created_at >= rot.add_attempted_at - CLOCK_SKEW
     )
 
 
@@ -224,19 +293,10 @@ def _add(spec: Spec, status: Status, rot: Rotation, msg: m.Message, now: datetim
         )
     if not isinstance(msg, m.PendingInspected):
         return Plan(status, action=m.InspectPending(rot.id))
-    uuids = {s.uuid for s in msg.secrets}
-    if msg.pending_uuid is not None and msg.pending_uuid in uuids:
+    if msg.pending_uuid is not None and any(s.uuid == msg.pending_uuid for s in msg.secrets):
         return _added(status, rot, msg.pending_uuid, now)
-    strays = [s for s in msg.secrets if s.uuid != rot.old_secret_uuid]
-    if not strays:
-        return Plan(status, action=m.AddSecret(rot.id))
-    if all(_created_by(rot, s) for s in strays):
-        return Plan(status, action=m.DeleteSecret(strays[0].uuid, m.Using.APP_SECRET))
-    text = (
-        f"rotation {rot.id}: a client secret not created by this rotation appeared "
-        f"({', '.join(s.uuid for s in strays)}); delete it in the Adobe Developer Console"
-    )
-    return _stall(status, Reason.SECRET_LIMIT_REACHED, text, now, spec.check_interval)
+    plan = _settle_strays(spec, status, rot, msg.secrets, now)
+    return plan if plan is not None else _add_now(status, rot, msg.secrets, now)
 
 
 def _added(status: Status, rot: Rotation, uuid: str, now: datetime) -> Plan:
@@ -255,7 +315,7 @@ def _verify(spec: Spec, status: Status, rot: Rotation, msg: m.Message, now: date
         text = f"rotation {rot.id}: the new secret {rot.new_secret_uuid} works; updating the Secret"
         return Plan(
             _progress(replace(status, rotation=rot), Reason.VERIFIED, text, now),
-            action=m.WriteAppSecret(rot.id, rot.new_secret_uuid or ""),
+            action=m.WriteAppSecret(rot.restart_id, rot.new_secret_uuid or ""),
             events=(m.Event(False, Reason.VERIFIED, text),),
         )
     if isinstance(msg, m.VerifyRejected):
@@ -265,7 +325,9 @@ def _verify(spec: Spec, status: Status, rot: Rotation, msg: m.Message, now: date
         )
         return Plan(
             status,
-            action=m.DeleteSecret(rot.new_secret_uuid or "", m.Using.APP_SECRET),
+            action=m.DeleteSecret(
+                rot.new_secret_uuid or "", m.Using.APP_SECRET, m.DeleteGuard.APP_NOT_NEW
+            ),
             events=(m.Event(True, Reason.VERIFICATION_FAILED, text),),
         )
     if isinstance(msg, m.SecretDeleted) and msg.secret_uuid == rot.new_secret_uuid:
@@ -291,10 +353,10 @@ def _update_secret(
         )
         return Plan(
             _progress(replace(status, rotation=rot), Reason.SECRET_UPDATED, text, now),
-            action=m.RestartTargets(rot.id),
+            action=m.RestartTargets(rot.restart_id),
             events=(m.Event(False, Reason.SECRET_UPDATED, text),),
         )
-    return Plan(status, action=m.WriteAppSecret(rot.id, rot.new_secret_uuid or ""))
+    return Plan(status, action=m.WriteAppSecret(rot.restart_id, rot.new_secret_uuid or ""))
 
 
 def _rollout(spec: Spec, status: Status, rot: Rotation, msg: m.Message, now: datetime) -> Plan:
@@ -302,14 +364,14 @@ def _rollout(spec: Spec, status: Status, rot: Rotation, msg: m.Message, now: dat
         return _on_restarted(spec, status, rot, msg, now)
     if isinstance(msg, m.RolloutsChecked):
         return _on_rollouts_checked(spec, status, rot, msg, now)
-    return Plan(status, action=m.RestartTargets(rot.id))
+    return Plan(status, action=m.RestartTargets(rot.restart_id))
 
 
 def _on_restarted(
     spec: Spec, status: Status, rot: Rotation, msg: m.TargetsRestarted, now: datetime
 ) -> Plan:
     events = tuple(
-        m.Event(False, Reason.RESTARTED, f"restarted {target} for rotation {rot.id}")
+        m.Event(False, Reason.RESTARTED, f"restarted {target} for rotation {rot.restart_id}")
         for target, result in msg.results
         if result is m.RestartResult.RESTARTED
     )
@@ -334,7 +396,7 @@ def _on_restarted(
         plan = _stall(status, reason, text, now, spec.check_interval)
         return replace(plan, events=events + plan.events)
     restarted = tuple(t for t, _ in msg.results)
-    return Plan(status, action=m.CheckRollouts(rot.id, restarted), events=events)
+    return Plan(status, action=m.CheckRollouts(rot.restart_id, restarted), events=events)
 
 
 def _on_rollouts_checked(
@@ -370,11 +432,13 @@ def _on_rollouts_checked(
     status = _progress(replace(status, rotation=rot), Reason.ROLLOUT_COMPLETE, text, now)
     action: m.Action = m.ListSecrets(m.Using.PENDING_SECRET)
     if rot.emergency:
-        action = m.DeleteSecret(rot.old_secret_uuid, m.Using.PENDING_SECRET)
+        action = _delete_old_action(rot)
     return Plan(status, action=action, events=(m.Event(False, Reason.ROLLOUT_COMPLETE, text),))
 
 
 def _drain(spec: Spec, status: Status, rot: Rotation, msg: m.Message, now: datetime) -> Plan:
+    if isinstance(msg, m.AppSecretReverted):
+        return _reverted(spec, status, rot, msg, now)
     if rot.emergency:
         return _to_delete_old(status, rot, now, events=())
     if not isinstance(msg, m.SecretsListed):
@@ -438,15 +502,55 @@ def _to_delete_old(
     text = f"rotation {rot.id}: deleting the old secret {rot.old_secret_uuid}"
     return Plan(
         _progress(replace(status, rotation=rot), Reason.ROTATING, text, now),
-        action=m.DeleteSecret(rot.old_secret_uuid, m.Using.PENDING_SECRET),
+        action=_delete_old_action(rot),
         events=events,
     )
+
+
+def _delete_old_action(rot: Rotation) -> m.DeleteSecret:
+    """The executor deletes the old secret only after re-reading the Secret holds the new one."""
+    return m.DeleteSecret(rot.old_secret_uuid, m.Using.PENDING_SECRET, m.DeleteGuard.APP_HOLDS_NEW)
 
 
 def _delete_old(spec: Spec, status: Status, rot: Rotation, msg: m.Message, now: datetime) -> Plan:
     if isinstance(msg, m.SecretDeleted) and msg.secret_uuid == rot.old_secret_uuid:
         return _finish_succeeded(spec, status, rot, now)
-    return Plan(status, action=m.DeleteSecret(rot.old_secret_uuid, m.Using.PENDING_SECRET))
+    if isinstance(msg, m.AppSecretReverted):
+        return _reverted(spec, status, rot, msg, now)
+    return Plan(status, action=_delete_old_action(rot))
+
+
+def _reverted(
+    spec: Spec, status: Status, rot: Rotation, msg: m.AppSecretReverted, now: datetime
+) -> Plan:
+    """The Secret was changed behind our back: keep the old secret, write the new one back, roll."""
+    if rot.reverts >= MAX_REVERTS:
+        text = (
+            f"rotation {rot.id}: Secret {spec.secret_name} was changed back {rot.reverts + 1} "
+            f"times ({msg.detail}); stop the tool or person that rewrites it, then request a "
+            f"rotation again; both secrets are kept"
+        )
+        return _stall(status, Reason.SECRET_REVERTED, text, now, spec.check_interval)
+    rot = replace(
+        rot,
+        step=Step.UPDATE_SECRET,
+        reverts=rot.reverts + 1,
+        rollout_started_at=None,
+        rollout_completed_at=None,
+        next_check_at=None,
+        still_in_use_reported=False,
+        targets=(),
+    )
+    text = (
+        f"rotation {rot.id}: Secret {spec.secret_name} no longer holds the new client secret "
+        f"{rot.new_secret_uuid} ({msg.detail}); the old secret {rot.old_secret_uuid} is kept, the "
+        "new value is written back and the consumers restarted again"
+    )
+    return Plan(
+        _progress(replace(status, rotation=rot), Reason.SECRET_REVERTED, text, now),
+        action=m.WriteAppSecret(rot.restart_id, rot.new_secret_uuid or ""),
+        events=(m.Event(True, Reason.SECRET_REVERTED, text),),
+    )
 
 
 _STEP_HANDLERS = {
@@ -531,26 +635,142 @@ def invalid_spec(status: Status, problem: str, now: datetime) -> Status:
     return _set(status, ConditionType.STALLED, True, Reason.INVALID_SPEC, text, now)
 
 
-# -- failures -----------------------------------------------------------------------------------
+# -- failures, backoff and recovery -------------------------------------------------------------
 def _on_failure(spec: Spec, status: Status, msg: m.ActionFailed, now: datetime) -> Plan:
     reason = Reason(msg.kind.value)
+    status = _refund(status, msg)
     if msg.kind is m.ErrorKind.SECRET_LIMIT and status.rotation is not None:
         # Someone else added a secret between our list and our add: prepare again.
         rot = replace(status.rotation, step=Step.PREPARE)
         return Plan(replace(status, rotation=rot), action=m.ListSecrets(m.Using.APP_SECRET))
-    if msg.kind.retryable_soon:
-        delay = max(msg.retry_after or TRANSIENT_RETRY, timedelta(0))
-        return Plan(status, requeue_after=delay)
+    retry = next_retry(status.retry, msg, now)
+    status = replace(status, retry=retry)
+    status = _set(status, ConditionType.DEGRADED, True, reason, retry_text(retry), now)
+    delay = retry.next_retry_at - now
+    if msg.kind.transient:
+        events: tuple[m.Event, ...] = ()
+        if retry.attempts == 1:
+            events = (m.Event(True, reason, retry_text(retry)),)
+        if status.rotation is not None:
+            text = f"rotation {status.rotation.id}: {retry_text(retry)}"
+            status = _set(status, ConditionType.ROTATING, True, reason, text, now)
+        return Plan(status, events=events, requeue_after=delay)
     if not status.adopted:
         status = replace(status, phase=Phase.PENDING)
         previous = find(status.conditions, ConditionType.READY)
         status = _set(status, ConditionType.READY, False, reason, msg.message, now)
-        return Plan(
-            status,
-            events=_warn_once(previous, reason, msg.message),
-            requeue_after=spec.check_interval,
-        )
-    return _stall(status, reason, msg.message, now, spec.check_interval)
+        return Plan(status, events=_warn_once(previous, reason, msg.message), requeue_after=delay)
+    return _stall(status, reason, msg.message, now, delay)
+
+
+def next_retry(previous: Retry | None, msg: m.ActionFailed, now: datetime) -> Retry:
+    """Count the failure and schedule the next attempt: exponential, jittered, capped, and never
+    earlier than the server's Retry-After."""
+    attempts = (previous.attempts if previous else 0) + 1
+    ceiling = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** min(attempts - 1, 16))
+    delay = ceiling * (0.5 + 0.5 * min(max(msg.jitter, 0.0), 1.0))
+    if msg.retry_after is not None:
+        delay = max(delay, min(msg.retry_after, RETRY_AFTER_CAP))
+    return Retry(
+        action=msg.action,
+        reason=Reason(msg.kind.value),
+        message=msg.message,
+        attempts=attempts,
+        since=previous.since if previous else now,
+        next_retry_at=now + delay,
+    )
+
+
+def retry_text(retry: Retry) -> str:
+    call = f"{retry.action} " if retry.action else ""
+    return (
+        f"{call}failed {retry.attempts} time(s) since {retry.since.isoformat(timespec='seconds')}"
+        f" ({retry.message}); next attempt at {retry.next_retry_at.isoformat(timespec='seconds')}"
+    )
+
+
+def _refund(status: Status, msg: m.ActionFailed) -> Status:
+    """A mutating call refused as throttled or transient changed nothing: backoff bounds those,
+    not the budget (a call that may have taken effect stays counted)."""
+    rot, flight = status.rotation, status.in_flight
+    if (
+        rot is None
+        or flight is None
+        or msg.kind not in (m.ErrorKind.THROTTLED, m.ErrorKind.TRANSIENT)
+    ):
+        return status
+    if flight.action == m.AddSecret.__name__:
+        rot = replace(rot, add_attempts=max(0, rot.add_attempts - 1))
+    elif flight.action == m.DeleteSecret.__name__:
+        rot = replace(rot, delete_attempts=max(0, rot.delete_attempts - 1))
+    return replace(status, rotation=rot)
+
+
+def _recovered(status: Status, msg: m.Message, now: datetime) -> Plan | None:
+    """An action succeeded after failures: clear the retry record, say so once."""
+    if status.retry is None or isinstance(msg, m.ActionFailed | m.Tick):
+        return None
+    retry = status.retry
+    text = (
+        f"{retry.action or 'the operator'} works again after {retry.attempts} failed attempt(s) "
+        f"(last: {retry.message})"
+    )
+    status = replace(status, retry=None)
+    status = _set(status, ConditionType.DEGRADED, False, Reason.RECOVERED, text, now)
+    return Plan(status, events=(m.Event(False, Reason.RECOVERED, text),))
+
+
+# -- fencing --------------------------------------------------------------------------------------
+def _wait_for_other_holder(status: Status, holder: str, now: datetime) -> Plan | None:
+    """Another operator recorded an action that may still be running: let it finish first."""
+    flight = status.in_flight
+    if flight is None or flight.holder == holder:
+        return None
+    remaining = flight.started_at + ACTION_LEASE - now
+    if remaining <= timedelta(0):
+        return None  # abandoned (its operator died): take over from the recorded step
+    return Plan(status, requeue_after=min(remaining, ROLLOUT_POLL * 5))
+
+
+def _fence(spec: Spec, plan: Plan, holder: str, now: datetime) -> Plan:
+    """Record a mutating action, and count it in the budget, in the status written before it."""
+    status = plan.status
+    if plan.action is None or not isinstance(plan.action, m.MUTATING):
+        # Whatever was in flight has reported back: nothing of ours runs any more.
+        return replace(plan, status=replace(status, in_flight=None))
+    rot = status.rotation
+    if rot is not None and isinstance(plan.action, m.AddSecret | m.DeleteSecret):
+        spent = _over_budget(rot, plan.action)
+        if spent is not None:
+            stalled = _stall(
+                replace(status, in_flight=None),
+                Reason.RETRY_BUDGET_EXHAUSTED,
+                spent,
+                now,
+                spec.check_interval,
+            )
+            return replace(stalled, events=plan.events + stalled.events, requeue_after=None)
+        if isinstance(plan.action, m.AddSecret):
+            rot = replace(rot, add_attempts=rot.add_attempts + 1)
+        else:
+            rot = replace(rot, delete_attempts=rot.delete_attempts + 1)
+    seq = status.action_seq + 1
+    flight = InFlight(seq, type(plan.action).__name__, holder, now)
+    return replace(plan, status=replace(status, rotation=rot, action_seq=seq, in_flight=flight))
+
+
+def _over_budget(rot: Rotation, action: m.AddSecret | m.DeleteSecret) -> str | None:
+    if isinstance(action, m.AddSecret) and rot.add_attempts >= MAX_ADDS:
+        what = f"{rot.add_attempts} adds"
+    elif isinstance(action, m.DeleteSecret) and rot.delete_attempts >= MAX_DELETES:
+        what = f"{rot.delete_attempts} deletes"
+    else:
+        return None
+    return (
+        f"rotation {rot.id} has used its budget of {what} in Adobe and stopped instead of "
+        "trying again; see the events for what failed, fix it, then request a rotation again "
+        "(kubectl annotate ... adobe-oauth-operator.dev/rotate=...) for a fresh budget"
+    )
 
 
 def _warn_once(previous: object, reason: Reason, text: str) -> tuple[m.Event, ...]:
@@ -574,7 +794,12 @@ def _ready(status: Status, reason: Reason, text: str, now: datetime) -> Status:
     status = replace(status, phase=Phase.READY)
     status = _set(status, ConditionType.READY, True, reason, text, now)
     status = _set(status, ConditionType.ROTATING, False, reason, "no rotation in progress", now)
-    return _set(status, ConditionType.STALLED, False, reason, "nothing is blocked", now)
+    status = _set(status, ConditionType.STALLED, False, reason, "nothing is blocked", now)
+    if status.retry is None and find(status.conditions, ConditionType.DEGRADED) is None:
+        status = _set(
+            status, ConditionType.DEGRADED, False, Reason.NO_FAILURES, "no failing calls", now
+        )
+    return status
 
 
 def _progress(status: Status, reason: Reason, text: str, now: datetime) -> Status:
@@ -608,10 +833,6 @@ def _suspended(status: Status, now: datetime) -> Status:
     if status.rotation is None and status.adopted:
         return _set(status, ConditionType.ROTATING, False, Reason.SUSPENDED, text, now)
     return status
-
-
-def _created_by(rot: Rotation, secret: SecretMeta) -> bool:
-    return secret.uuid != rot.old_secret_uuid and secret.created_at >= rot.started_at - CLOCK_SKEW
 
 
 def _schedule_text(status: Status) -> str:

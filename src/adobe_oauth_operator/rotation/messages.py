@@ -32,10 +32,21 @@ class ErrorKind(StrEnum):
     CLIENT_ID_MISSING = Reason.CLIENT_ID_MISSING
     ADOPTION_AMBIGUOUS = Reason.ADOPTION_AMBIGUOUS
     KUBERNETES = Reason.KUBERNETES_ERROR
+    SECRET_NOT_WRITABLE = Reason.SECRET_NOT_WRITABLE
+    TARGET_NOT_FOUND = Reason.TARGET_NOT_FOUND
+    PENDING_CONFLICT = Reason.PENDING_SECRET_CONFLICT
+    CLIENT_ID_INVALID = Reason.CLIENT_ID_INVALID
+    RECONCILE_ERROR = Reason.RECONCILE_ERROR
 
     @property
-    def retryable_soon(self) -> bool:
-        return self in (ErrorKind.THROTTLED, ErrorKind.TRANSIENT, ErrorKind.ADOPTION_AMBIGUOUS)
+    def transient(self) -> bool:
+        """Fails now, may work later by itself: retried with backoff, shown as Degraded."""
+        return self in (
+            ErrorKind.THROTTLED,
+            ErrorKind.TRANSIENT,
+            ErrorKind.ADOPTION_AMBIGUOUS,
+            ErrorKind.RECONCILE_ERROR,
+        )
 
 
 class RestartResult(StrEnum):
@@ -129,10 +140,24 @@ class PendingDeleted:
 
 
 @dataclass(frozen=True)
+class PreflightPassed:
+    """Everything a rotation will touch exists and is writable; nothing was changed."""
+
+
+@dataclass(frozen=True)
+class AppSecretReverted:
+    """The Secret no longer holds the new client secret; the old one must not be deleted."""
+
+    detail: str
+
+
+@dataclass(frozen=True)
 class ActionFailed:
     kind: ErrorKind
     message: str
     retry_after: timedelta | None = None
+    action: str = ""  # the failing call, e.g. "DeleteSecret"
+    jitter: float = 0.5  # in [0, 1): spreads retries of many resources apart
 
 
 Message = (
@@ -149,6 +174,8 @@ Message = (
     | TargetsRestarted
     | RolloutsChecked
     | PendingDeleted
+    | PreflightPassed
+    | AppSecretReverted
     | ActionFailed
 )
 
@@ -178,10 +205,24 @@ class AddSecret:
     rotation_id: str
 
 
+class DeleteGuard(StrEnum):
+    """What the executor re-checks in the app Secret right before a delete."""
+
+    NONE = "None"
+    APP_HOLDS_NEW = "AppHoldsNew"  # deleting the old secret: the Secret must hold the new one
+    APP_NOT_NEW = "AppNotNew"  # deleting the new secret: the Secret must not hold it
+
+
 @dataclass(frozen=True)
 class DeleteSecret:
     secret_uuid: str
     using: Using
+    guard: DeleteGuard = DeleteGuard.NONE
+
+
+@dataclass(frozen=True)
+class Preflight:
+    """Check, without changing anything, that a rotation can complete before Adobe is touched."""
 
 
 @dataclass(frozen=True)
@@ -213,6 +254,7 @@ class DeletePending:
 
 Action = (
     Adopt
+    | Preflight
     | ListSecrets
     | InspectPending
     | AddSecret
@@ -222,6 +264,17 @@ Action = (
     | RestartTargets
     | CheckRollouts
     | DeletePending
+)
+
+
+# Actions with a side effect: each runs only after a status write that records it succeeded.
+MUTATING: tuple[type, ...] = (
+    AddSecret,
+    DeleteSecret,
+    VerifyNewSecret,
+    WriteAppSecret,
+    RestartTargets,
+    DeletePending,
 )
 
 

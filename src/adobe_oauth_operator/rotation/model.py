@@ -161,10 +161,45 @@ class Rotation:
     old_last_used_at: datetime | None = None
     still_in_use_reported: bool = False
     targets: tuple[TargetProgress, ...] = ()
+    # The per-rotation budget of mutating Adobe calls, counted before each call is made.
+    add_attempts: int = 0
+    delete_attempts: int = 0
+    # The proof of ownership: what Adobe held right before our latest add, and when it was sent.
+    pre_add_uuids: tuple[str, ...] = ()
+    add_attempted_at: datetime | None = None
+    # How often the Secret was found changed back and the new value written again.
+    reverts: int = 0
 
     @property
     def emergency(self) -> bool:
         return self.trigger is Trigger.EMERGENCY
+
+    @property
+    def restart_id(self) -> str:
+        """The stamp for pod templates and the Secret; new after each revert, so pods roll again."""
+        return self.id if not self.reverts else f"{self.id}-{self.reverts}"
+
+
+@dataclass(frozen=True)
+class InFlight:
+    """A side effect recorded before it runs; another operator waits for it instead of racing."""
+
+    seq: int
+    action: str
+    holder: str
+    started_at: datetime
+
+
+@dataclass(frozen=True)
+class Retry:
+    """A call that keeps failing: what, why, how often, and when it is tried again."""
+
+    action: str
+    reason: Reason
+    message: str
+    attempts: int
+    since: datetime
+    next_retry_at: datetime
 
 
 @dataclass(frozen=True)
@@ -195,6 +230,9 @@ class Status:
     consecutive_failures: int = 0
     rotation: Rotation | None = None
     history: tuple[HistoryEntry, ...] = field(default=())
+    action_seq: int = 0
+    in_flight: InFlight | None = None
+    retry: Retry | None = None
 
     @property
     def adopted(self) -> bool:
@@ -216,6 +254,9 @@ class Status:
             "consecutiveFailures": self.consecutive_failures,
             "rotation": _rotation_to_dict(self.rotation) if self.rotation else None,
             "history": [_history_to_dict(h) for h in self.history],
+            "actionSeq": self.action_seq,
+            "inFlight": _in_flight_to_dict(self.in_flight) if self.in_flight else None,
+            "retry": _retry_to_dict(self.retry) if self.retry else None,
         }
 
     @classmethod
@@ -235,6 +276,9 @@ class Status:
             consecutive_failures=int(raw.get("consecutiveFailures") or 0),
             rotation=_rotation_from_dict(rotation) if rotation else None,
             history=tuple(_history_from_dict(h) for h in raw.get("history") or ()),
+            action_seq=int(raw.get("actionSeq") or 0),
+            in_flight=_in_flight_from_dict(raw.get("inFlight")),
+            retry=_retry_from_dict(raw.get("retry")),
         )
 
 
@@ -260,12 +304,15 @@ def _condition_to_dict(c: Condition) -> dict[str, Any]:
     }
 
 
+def _reason(text: object) -> Reason:
+    return Reason(str(text)) if text in Reason._value2member_map_ else Reason.IDLE
+
+
 def _condition_from_dict(raw: Mapping[str, Any]) -> Condition:
-    reason = raw.get("reason", "")
     return Condition(
         type=ConditionType(raw["type"]),
         status=raw.get("status") == "True",
-        reason=Reason(reason) if reason in Reason._value2member_map_ else Reason.IDLE,
+        reason=_reason(raw.get("reason", "")),
         message=raw.get("message", ""),
         last_transition_time=_parse_ts(raw.get("lastTransitionTime")) or EPOCH,
     )
@@ -285,6 +332,11 @@ def _rotation_to_dict(r: Rotation) -> dict[str, Any]:
         "nextCheckAt": _ts(r.next_check_at),
         "oldLastUsedAt": _ts(r.old_last_used_at),
         "stillInUseReported": r.still_in_use_reported,
+        "addAttempts": r.add_attempts,
+        "deleteAttempts": r.delete_attempts,
+        "preAddUuids": list(r.pre_add_uuids),
+        "addAttemptedAt": _ts(r.add_attempted_at),
+        "reverts": r.reverts,
         "targets": [
             {
                 "kind": t.target.kind,
@@ -311,6 +363,11 @@ def _rotation_from_dict(raw: Mapping[str, Any]) -> Rotation:
         next_check_at=_parse_ts(raw.get("nextCheckAt")),
         old_last_used_at=_parse_ts(raw.get("oldLastUsedAt")),
         still_in_use_reported=bool(raw.get("stillInUseReported")),
+        add_attempts=int(raw.get("addAttempts") or 0),
+        delete_attempts=int(raw.get("deleteAttempts") or 0),
+        pre_add_uuids=tuple(raw.get("preAddUuids") or ()),
+        add_attempted_at=_parse_ts(raw.get("addAttemptedAt")),
+        reverts=int(raw.get("reverts") or 0),
         targets=tuple(
             TargetProgress(
                 Target(t["kind"], t["name"]), bool(t.get("restarted")), bool(t.get("complete"))
@@ -343,4 +400,43 @@ def _history_from_dict(raw: Mapping[str, Any]) -> HistoryEntry:
         old_secret_uuid=raw.get("oldSecretUuid", ""),
         new_secret_uuid=raw.get("newSecretUuid") or None,
         message=raw.get("message", ""),
+    )
+
+
+def _in_flight_to_dict(f: InFlight) -> dict[str, Any]:
+    return {"seq": f.seq, "action": f.action, "holder": f.holder, "startedAt": _ts(f.started_at)}
+
+
+def _in_flight_from_dict(raw: Mapping[str, Any] | None) -> InFlight | None:
+    if not raw:
+        return None
+    return InFlight(
+        seq=int(raw.get("seq") or 0),
+        action=str(raw.get("action") or ""),
+        holder=str(raw.get("holder") or ""),
+        started_at=_parse_ts(raw.get("startedAt")) or EPOCH,
+    )
+
+
+def _retry_to_dict(r: Retry) -> dict[str, Any]:
+    return {
+        "action": r.action,
+        "reason": r.reason.value,
+        "message": r.message,
+        "attempts": r.attempts,
+        "since": _ts(r.since),
+        "nextRetryAt": _ts(r.next_retry_at),
+    }
+
+
+def _retry_from_dict(raw: Mapping[str, Any] | None) -> Retry | None:
+    if not raw:
+        return None
+    return Retry(
+        action=str(raw.get("action") or ""),
+        reason=_reason(raw.get("reason", "")),
+        message=str(raw.get("message") or ""),
+        attempts=int(raw.get("attempts") or 0),
+        since=_parse_ts(raw.get("since")) or EPOCH,
+        next_retry_at=_parse_ts(raw.get("nextRetryAt")) or EPOCH,
     )

@@ -42,6 +42,21 @@ class Reason(StrEnum):
     OLD_SECRET_DELETED = "OldSecretDeleted"
     ROTATED = "Rotated"
     ROTATION_FAILED = "RotationFailed"
+    # safety: fencing, ownership, verified deletes, budgets
+    ACTION_IN_FLIGHT = "ActionInFlight"
+    SECRET_REVERTED = "SecretReverted"
+    PENDING_SECRET_CONFLICT = "PendingSecretConflict"
+    RETRY_BUDGET_EXHAUSTED = "RetryBudgetExhausted"
+    SECRET_NOT_WRITABLE = "SecretNotWritable"
+    CLIENT_ID_INVALID = "ClientIdInvalid"
+    # failing calls and their recovery (the Degraded condition)
+    NO_FAILURES = "NoFailures"
+    RECOVERED = "Recovered"
+    RECONCILE_ERROR = "ReconcileError"
+    # deletion of the resource
+    CLEANED_UP = "CleanedUp"
+    OLD_SECRET_LEFT = "OldSecretLeftInAdobe"
+    CLEANUP_INCOMPLETE = "CleanupIncomplete"
     # errors reported by Adobe or Kubernetes
     INVALID_CLIENT = "InvalidClientCredentials"
     PERMISSION_DENIED = "PermissionDenied"

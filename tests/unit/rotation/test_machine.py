@@ -105,17 +105,26 @@ def test_adoption_failure_is_pending_with_actionable_reason_and_one_warning(
     assert [e.warning for e in first.events] == [True]
     again = decide(SPEC, first.status, failure, at(60))
     assert again.events == (), "a repeated failure stays quiet"
-    assert first.requeue_after == SPEC.check_interval
+    assert first.status.retry is not None and first.status.retry.attempts == 1
+    assert again.status.retry is not None and again.status.retry.attempts == 2
+    assert first.requeue_after is not None and again.requeue_after is not None
+    assert again.requeue_after > first.requeue_after, "retries back off"
 
 
-def test_transient_failure_only_requeues_honouring_retry_after() -> None:
+def test_transient_failure_is_shown_and_requeues_honouring_retry_after() -> None:
     status = rotating(Step.PREPARE)
-    plan = decide(
-        SPEC, status, m.ActionFailed(m.ErrorKind.THROTTLED, "slow down", timedelta(seconds=42)), T0
+    failure = m.ActionFailed(
+        m.ErrorKind.THROTTLED, "slow down", timedelta(seconds=42), action="ListSecrets"
     )
-    assert plan.status == status
+    plan = decide(SPEC, status, failure, T0)
     assert plan.requeue_after == timedelta(seconds=42)
     assert plan.action is None
+    assert plan.status.phase is Phase.ROTATING, "a transient failure is not a stall"
+    assert plan.status.retry is not None
+    assert (plan.status.retry.action, plan.status.retry.attempts) == ("ListSecrets", 1)
+    assert plan.status.retry.next_retry_at == T0 + timedelta(seconds=42)
+    assert cond(plan, ConditionType.DEGRADED) == (True, Reason.THROTTLED)
+    assert [(e.warning, e.reason) for e in plan.events] == [(True, Reason.THROTTLED)]
 
 
 # -- triggers ---------------------------------------------------------------------------------
@@ -144,7 +153,7 @@ def test_what_starts_a_rotation(
         assert plan.status.rotation.trigger is trigger
         assert plan.status.rotation.step is Step.PREPARE
         assert plan.status.phase is Phase.ROTATING
-        assert plan.action == m.ListSecrets(m.Using.APP_SECRET)
+        assert plan.action == m.Preflight()
 
 
 def test_no_schedule_without_interval_and_suspend_blocks_everything() -> None:
@@ -161,12 +170,12 @@ def test_leftover_pending_secret_is_deleted_when_idle() -> None:
     assert plan.action == m.DeletePending()
 
 
-def test_new_request_during_rotation_upgrades_to_emergency() -> None:
+def test_new_request_during_rotation_upgrades_to_emergency_in_the_same_pass() -> None:
     plan = decide(SPEC, rotating(Step.DRAIN), tick("later", emergency=True), T0)
     assert plan.status.rotation is not None
     assert plan.status.rotation.trigger is Trigger.EMERGENCY
-    follow = decide(SPEC, plan.status, tick("later", emergency=True), T0)
-    assert follow.action == m.DeleteSecret(OLD, m.Using.PENDING_SECRET)
+    assert plan.action == m.DeleteSecret(OLD, m.Using.PENDING_SECRET, m.DeleteGuard.APP_HOLDS_NEW)
+    assert plan.events[0].reason is Reason.ROTATION_STARTED
 
 
 # -- prepare ----------------------------------------------------------------------------------
@@ -174,26 +183,17 @@ def test_new_request_during_rotation_upgrades_to_emergency() -> None:
     ("secrets", "action", "step", "stalled"),
     [
         ((secret(OLD),), m.AddSecret("r1"), Step.ADD, False),
-        (
-            (secret(OLD), secret(STRAY, created=5)),
-            m.DeleteSecret(STRAY, m.Using.APP_SECRET),
-            Step.PREPARE,
-            False,
-        ),
-        (
-            (secret(OLD), secret(STRAY, created=-30)),
-            m.DeleteSecret(STRAY, m.Using.APP_SECRET),
-            Step.PREPARE,
-            False,
-        ),
+        ((secret(OLD), secret(STRAY, created=5)), None, Step.PREPARE, True),
+        ((secret(OLD), secret(STRAY, created=-20)), None, Step.PREPARE, True),
         ((secret(OLD), secret(STRAY, created=-3600)), None, Step.PREPARE, True),
         ((secret(STRAY, created=-3600),), m.AddSecret("r1"), Step.ADD, False),
     ],
-    ids=["one-secret", "own-orphan", "own-orphan-within-skew", "foreign", "current-gone"],
+    ids=["one-secret", "new-but-not-ours", "added-just-before", "foreign", "current-gone"],
 )
-def test_prepare(
+def test_prepare_never_attributes_without_an_add_attempt(
     secrets: tuple[SecretMeta, ...], action: m.Action | None, step: Step, stalled: bool
 ) -> None:
+    """Before this rotation sent an add, no secret can be its own: anything else is foreign."""
     plan = decide(SPEC, rotating(Step.PREPARE), m.SecretsListed(secrets), at(10))
     assert plan.action == action
     assert plan.status.rotation is not None and plan.status.rotation.step is step
@@ -224,7 +224,7 @@ def test_add_records_uuid_then_verifies() -> None:
         (m.PendingInspected((secret(OLD),), None), m.AddSecret("r1"), Step.ADD),
         (
             m.PendingInspected((secret(OLD), secret(STRAY, created=2)), None),
-            m.DeleteSecret(STRAY, m.Using.APP_SECRET),
+            m.DeleteSecret(STRAY, m.Using.APP_SECRET, m.DeleteGuard.APP_NOT_NEW),
             Step.ADD,
         ),
         (
@@ -246,7 +246,8 @@ def test_add_records_uuid_then_verifies() -> None:
 def test_add_reconciles_after_crash_or_lost_response(
     msg: m.Message, action: m.Action, step: Step
 ) -> None:
-    plan = decide(SPEC, rotating(Step.ADD), msg, at(3))
+    status = rotating(Step.ADD, pre_add_uuids=(OLD,), add_attempted_at=at(1), add_attempts=1)
+    plan = decide(SPEC, status, msg, at(3))
     assert plan.action == action
     assert plan.status.rotation is not None and plan.status.rotation.step is step
 
@@ -260,7 +261,7 @@ def test_secret_limit_on_add_goes_back_to_prepare() -> None:
 # -- verify, update, rollout ------------------------------------------------------------------
 def test_verify_failure_deletes_new_secret_with_old_one_and_fails() -> None:
     plan = decide(SPEC, rotating(Step.VERIFY), m.VerifyRejected("invalid_client"), at(1))
-    assert plan.action == m.DeleteSecret(NEW, m.Using.APP_SECRET)
+    assert plan.action == m.DeleteSecret(NEW, m.Using.APP_SECRET, m.DeleteGuard.APP_NOT_NEW)
     done = decide(SPEC, plan.status, m.SecretDeleted(NEW), at(2))
     assert done.status.rotation is None
     assert done.status.phase is Phase.FAILED
@@ -331,6 +332,9 @@ def test_rollout_complete_goes_to_drain_or_straight_to_delete(trigger: Trigger, 
 
 
 # -- drain ------------------------------------------------------------------------------------
+DELETE_OLD = m.DeleteSecret(OLD, m.Using.PENDING_SECRET, m.DeleteGuard.APP_HOLDS_NEW)
+
+
 def draining(**kw: object) -> Status:
     return rotating(
         Step.DRAIN,
@@ -361,7 +365,7 @@ def draining(**kw: object) -> Status:
 def test_drain(old_used: float | None, now: float, delete: bool, still_in_use: bool) -> None:
     listed = m.SecretsListed((secret(OLD, used=old_used), secret(NEW, created=1)))
     plan = decide(SPEC, draining(), listed, at(now))
-    assert (plan.action == m.DeleteSecret(OLD, m.Using.PENDING_SECRET)) is delete
+    assert (plan.action == DELETE_OLD) is delete
     assert any(e.reason is Reason.STILL_IN_USE for e in plan.events) is still_in_use
     if not delete:
         assert plan.requeue_after is not None and plan.requeue_after <= SPEC.check_interval
@@ -383,7 +387,7 @@ def test_on_still_in_use_after_max_wait(policy: OnStillInUse, deletes: bool) -> 
     now = SPEC.max_wait.total_seconds() + 1
     listed = m.SecretsListed((secret(OLD, used=now - 30), secret(NEW)))
     plan = decide(spec, draining(), listed, at(now))
-    assert (plan.action == m.DeleteSecret(OLD, m.Using.PENDING_SECRET)) is deletes
+    assert (plan.action == DELETE_OLD) is deletes
     if not deletes:
         assert plan.status.phase is Phase.STALLED
         assert cond(plan, ConditionType.STALLED) == (True, Reason.STILL_IN_USE)

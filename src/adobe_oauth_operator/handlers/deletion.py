@@ -1,0 +1,123 @@
+"""What deleting an AdobeOAuthCredential does: leave nothing unusable behind, in bounded time.
+
+The Secret and the client secret it holds stay as they are, so applications keep working. A secret
+a rotation added that never reached the Secret is deleted in Adobe (nobody else has its value),
+and so is the pending Secret. A rotation past UpdateSecret leaves the old secret in Adobe, since
+something may still use it, and says so in a Warning event with its uuid.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+from typing import Any
+
+from adobe_oauth_operator.adobe import errors as adobe_errors
+from adobe_oauth_operator.handlers.executor import Executor, Resource
+from adobe_oauth_operator.handlers.reconcile import Deps
+from adobe_oauth_operator.kube.events import emit_event
+from adobe_oauth_operator.kube.secrets import delete_pending_secret, read_pending_secret
+from adobe_oauth_operator.rotation import messages as m
+from adobe_oauth_operator.rotation.machine import proven_ours
+from adobe_oauth_operator.rotation.model import Rotation, Spec, Status
+from adobe_oauth_operator.rotation.reasons import Reason
+
+logger = logging.getLogger(__name__)
+
+# The finalizer never holds a deletion longer than this, even with Adobe unreachable.
+CLEANUP_TIMEOUT = timedelta(seconds=30)
+
+
+async def finalize(deps: Deps, obj: dict[str, Any]) -> None:
+    """Clean up after a deleted resource; never raises, so the finalizer is always released."""
+    metadata = obj["metadata"]
+    status = Status.from_dict(obj.get("status"))
+    try:
+        spec = Spec.from_dict(obj.get("spec") or {})
+    except ValueError:
+        return  # never valid: nothing was ever created for it
+    resource = Resource(
+        metadata["namespace"], metadata["name"], metadata["uid"], spec, status.client_id
+    )
+    rot = status.rotation
+    try:
+        text = await asyncio.wait_for(
+            _cleanup(deps, resource, rot), CLEANUP_TIMEOUT.total_seconds()
+        )
+    except Exception as exc:
+        left = _left_behind(rot)
+        text = (
+            f"deleted while {_what(rot)}; cleanup did not finish ({type(exc).__name__}): "
+            f"{left}. Delete what is unused in the Adobe Developer Console"
+        )
+        logger.warning("%s/%s: %s", resource.namespace, resource.name, text)
+        await _event(deps, resource, True, Reason.CLEANUP_INCOMPLETE, text)
+        return
+    if text is not None:
+        warning = text.startswith("deleted during")
+        reason = Reason.OLD_SECRET_LEFT if warning else Reason.CLEANED_UP
+        await _event(deps, resource, warning, reason, text)
+
+
+async def _cleanup(deps: Deps, resource: Resource, rot: Rotation | None) -> str | None:
+    kube = deps.kube
+    if rot is None:
+        await delete_pending_secret(kube, resource.namespace, resource.name, resource.uid)
+        return None
+    executor = Executor(deps.adobe, kube, resource)
+    app = await executor.read_app()
+    pending = await read_pending_secret(kube, resource.namespace, resource.name, resource.uid)
+    if app is not None and pending is not None and app.client_secret == pending.value:
+        await delete_pending_secret(kube, resource.namespace, resource.name, resource.uid)
+        return (
+            f"deleted during rotation {rot.id}: the Secret keeps the new client secret "
+            f"{rot.new_secret_uuid or pending.secret_uuid}; the old secret {rot.old_secret_uuid} "
+            "stays in Adobe because something may still use it: delete it in the Adobe "
+            "Developer Console once it is unused"
+        )
+    candidates = {u for u in (rot.new_secret_uuid,) if u}
+    if pending is not None and pending.rotation_id in (rot.id, rot.restart_id):
+        candidates.add(pending.secret_uuid)
+    listed = await executor.run(m.ListSecrets(m.Using.APP_SECRET))
+    if isinstance(listed, m.SecretsListed):
+        candidates.update(s.uuid for s in listed.secrets if proven_ours(rot, s))
+        present = {s.uuid for s in listed.secrets}
+        candidates &= present
+    elif isinstance(listed, m.ActionFailed):
+        raise adobe_errors.TransientError(listed.message, operation="list")
+    candidates.discard(rot.old_secret_uuid)
+    for uuid in sorted(candidates):
+        result = await executor.run(
+            m.DeleteSecret(uuid, m.Using.APP_SECRET, m.DeleteGuard.APP_NOT_NEW)
+        )
+        if isinstance(result, m.ActionFailed):
+            raise adobe_errors.TransientError(result.message, operation="delete")
+    await delete_pending_secret(kube, resource.namespace, resource.name, resource.uid)
+    if not candidates:
+        return None
+    return (
+        f"rotation {rot.id} was cut short by the deletion: deleted client secret(s) "
+        f"{', '.join(sorted(candidates))} it had added, which never reached the Secret; the "
+        f"Secret keeps {rot.old_secret_uuid}"
+    )
+
+
+def _what(rot: Rotation | None) -> str:
+    return "no rotation was in progress" if rot is None else f"rotation {rot.id} was at {rot.step}"
+
+
+def _left_behind(rot: Rotation | None) -> str:
+    if rot is None:
+        return "nothing in Adobe depends on this cleanup"
+    new = rot.new_secret_uuid or "a secret added by this rotation, if any (uuid unknown)"
+    return f"possibly left in Adobe: {new} (new) besides {rot.old_secret_uuid} (old)"
+
+
+async def _event(deps: Deps, res: Resource, warning: bool, reason: Reason, text: str) -> None:
+    try:
+        await emit_event(
+            deps.kube, res.owner, "Warning" if warning else "Normal", reason.value, text
+        )
+    except Exception:
+        logger.warning("%s/%s: could not record event: %s", res.namespace, res.name, text)

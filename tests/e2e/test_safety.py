@@ -1,0 +1,256 @@
+"""Never lose a working secret: the five cases of issue 8, on the real control plane.
+
+Each test reproduces what a user or an adversary did and checks, throughout, that the Secret holds
+a client secret Adobe accepts and Adobe holds at most two; at the end, that the simulator's add and
+delete counts match the plan and status says what happened.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from support.invariants import SecretWatch
+from support.operator_env import CRED, FAST_ROTATION, GROUP, PLURAL, VERSION, Env
+from support.processes import OperatorProcess, sha256
+from support.waiting import wait_until
+
+
+def _calls(env: Env, endpoint: str) -> int:
+    counts = env.sim.state()["requests"][endpoint]
+    return sum(n for status, n in counts.items() if status.startswith("2"))
+
+
+def _watch(env: Env) -> SecretWatch:
+    return SecretWatch(env.cluster, env.namespace, env.sim, CRED)
+
+
+def _step(env: Env) -> str | None:
+    return (env.status().get("rotation") or {}).get("step")
+
+
+def _condition(status: dict[str, object], type_: str) -> dict[str, str]:
+    conditions = status.get("conditions") or []
+    assert isinstance(conditions, list)
+    return next(c for c in conditions if c["type"] == type_)
+
+
+# -- case 1 -----------------------------------------------------------------------------------
+STEPS = ["Prepare", "Add", "Verify", "UpdateSecret", "Rollout", "Drain", "DeleteOld"]
+
+
+def test_two_unpeered_operators_with_random_kills_never_break_the_secret(env: Env) -> None:
+    """Two operator processes watch the namespace without peering; either is SIGKILLed at
+    random moments. Ten rotations complete with one add and one delete each, plus only the
+    orphan clean-ups a kill right after an add makes necessary."""
+    seed = random.randrange(2**32)
+    rng = random.Random(seed)
+    second = OperatorProcess(
+        env.workdir,
+        env.cluster.kubeconfig,
+        env.namespace,
+        env.sim.url,
+        identity="second-operator",
+        log_name="operator-2.log",
+    )
+    operators = [env.operator, second]
+    env.add_deployment("web", replicas=1)
+    env.apply_credential()
+    env.wait_adopted()
+    kills = 0
+    try:
+        with env.apps() as apps, _watch(env) as watch:
+            for done in range(1, 11):
+                env.request_rotation()
+                if rng.random() < 0.7:
+                    victim, step = operators[rng.randrange(2)], rng.choice(STEPS)
+                    wait_until(
+                        lambda s=step, n=done: (
+                            _step(env) == s or len(env.status().get("history") or []) >= n
+                        ),
+                        timeout=60,
+                        what=f"step {step}",
+                        interval=0.05,
+                    )
+                    victim.kill()
+                    kills += 1
+                    victim.start()
+                env.wait_rotations(done, timeout=120)
+        assert watch.violations == [], f"seed {seed}: {watch.violations}"
+        assert watch.checks > 50
+        assert apps.errors == [], f"seed {seed}"
+    finally:
+        second.stop()
+        env.workdir.joinpath("operator.log").open("a").write(second.logs())
+    env.assert_clean_end_state(10)
+    orphans = len(env.events("OrphanSecretDeleted"))
+    assert _calls(env, "add") == 10 + orphans, f"seed {seed}, {kills} kills"
+    assert _calls(env, "delete") == 10 + orphans, f"seed {seed}, {kills} kills"
+    assert orphans <= kills
+
+
+# -- case 2 -----------------------------------------------------------------------------------
+@pytest.mark.parametrize("how", ["patched-back", "deleted-and-recreated"])
+def test_a_secret_reverted_during_the_drain_is_restored_not_broken(env: Env, how: str) -> None:
+    env.add_deployment("web", replicas=1)
+    env.apply_credential(rotation={**FAST_ROTATION, "drainPeriod": "8s"})
+    old_uuid = env.wait_adopted()["currentSecretUuid"]
+    with env.apps() as apps, _watch(env) as watch:
+        env.request_rotation()
+        wait_until(lambda: _step(env) == "Drain", timeout=60, what="the drain")
+        if how == "patched-back":  # what a GitOps re-sync does
+            env.cluster.core.patch_namespaced_secret(
+                "adobe-creds",
+                env.namespace,
+                {"stringData": {"ADOBE_CLIENT_SECRET": env.initial_value}},
+            )
+        else:  # a person re-creates it with the only value they have
+            env.cluster.core.delete_namespaced_secret("adobe-creds", env.namespace)
+            env.cluster.core.create_namespaced_secret(
+                env.namespace,
+                {
+                    "metadata": {"name": "adobe-creds"},
+                    "stringData": {
+                        "ADOBE_CLIENT_ID": env.client_id,
+                        "ADOBE_CLIENT_SECRET": env.initial_value,
+                    },
+                },
+            )
+        status = env.wait_rotations(1, timeout=120)
+    assert watch.violations == []
+    assert apps.errors == []
+    env.assert_clean_end_state(1)
+    assert status["currentSecretUuid"] != old_uuid
+    reverted = env.events("SecretReverted")
+    assert reverted and all(e.type == "Warning" for e in reverted)
+    assert status["history"][0]["newSecretUuid"] == status["currentSecretUuid"]
+    assert (_calls(env, "add"), _calls(env, "delete")) == (1, 1)
+
+
+# -- case 3 -----------------------------------------------------------------------------------
+@pytest.mark.sim_secrets("added-in-the-console-just-now-0123456789")
+@pytest.mark.sim_age(0)
+def test_a_secret_added_in_the_console_just_before_is_never_deleted(env: Env) -> None:
+    env.apply_credential()
+    env.wait_adopted()
+    console_uuid = next(
+        s["uuid"]
+        for s in env.adobe_secrets()
+        if s["value_sha256"] == sha256("added-in-the-console-just-now-0123456789")
+    )
+    env.request_rotation()
+    status = env.wait_phase("Stalled")
+    stalled = _condition(status, "Stalled")
+    assert stalled["reason"] == "SecretLimitReached"
+    assert console_uuid in stalled["message"] and "created" in stalled["message"]
+    assert len(env.adobe_secrets()) == 2
+    assert (_calls(env, "add"), _calls(env, "delete")) == (0, 0)
+    assert env.app_secret_value() == env.initial_value
+    assert not env.events("OrphanSecretDeleted")
+
+
+# -- case 4 -----------------------------------------------------------------------------------
+def test_a_pending_secret_that_is_not_ours_stalls_before_adobe_is_touched(env: Env) -> None:
+    squatter = {
+        "metadata": {
+            "name": "creds-pending",
+            # Copying the operator's labels does not make it the operator's.
+            "labels": {
+                "app.kubernetes.io/managed-by": "adobe-oauth-operator",
+                "adobe-oauth-operator.dev/pending": "true",
+            },
+        },
+        "stringData": {"clientSecret": "someone-elses-data"},
+    }
+    env.cluster.core.create_namespaced_secret(env.namespace, squatter)
+    env.apply_credential()
+    env.wait_adopted()
+    env.request_rotation()
+    status = env.wait_phase("Stalled")
+    stalled = _condition(status, "Stalled")
+    assert stalled["reason"] == "PendingSecretConflict"
+    assert "creds-pending" in stalled["message"]
+    assert (_calls(env, "add"), _calls(env, "delete")) == (0, 0)
+    kept = env.cluster.core.read_namespaced_secret("creds-pending", env.namespace)
+    assert kept.metadata.owner_references is None
+    assert not env.events("OrphanSecretDeleted")
+    # Removing it lets the rotation go on.
+    env.cluster.core.delete_namespaced_secret("creds-pending", env.namespace)
+    env.request_rotation()
+    env.wait_rotations(1, timeout=120)
+    env.assert_clean_end_state(1)
+
+
+# -- case 5 -----------------------------------------------------------------------------------
+def _delete_and_wait(env: Env) -> None:
+    env.cluster.custom.delete_namespaced_custom_object(
+        GROUP, VERSION, env.namespace, PLURAL, "creds"
+    )
+    wait_until(
+        lambda: (
+            not env.cluster.custom.list_namespaced_custom_object(
+                GROUP, VERSION, env.namespace, PLURAL
+            )["items"]
+        ),
+        timeout=60,
+        what="the resource gone",
+    )
+
+
+def test_deleting_mid_rotation_before_the_secret_changed_deletes_the_new_secret(
+    env: Env,
+) -> None:
+    env.apply_credential()
+    old_uuid = env.wait_adopted()["currentSecretUuid"]
+    # IMS refuses every new token: the rotation cannot get past Verify.
+    env.sim.fault(endpoint="token", status=503, count=10_000)
+    env.request_rotation()
+    wait_until(
+        lambda: (env.status().get("rotation") or {}).get("newSecretUuid"),
+        timeout=60,
+        what="the new secret added",
+    )
+    assert len(env.adobe_secrets()) == 2
+    _delete_and_wait(env)
+    env.sim.call("DELETE", "/__sim/faults")
+    assert [s["uuid"] for s in env.adobe_secrets()] == [old_uuid]
+    assert env.app_secret_value() == env.initial_value
+    assert env.events("CleanedUp")
+    assert not env.cluster.core.list_namespaced_secret(
+        env.namespace, label_selector="adobe-oauth-operator.dev/pending=true"
+    ).items
+    # Re-created, it adopts and honours a rotate request at once.
+    env.apply_credential()
+    assert env.wait_adopted()["currentSecretUuid"] == old_uuid
+    env.request_rotation()
+    env.wait_rotations(1, timeout=90)
+    env.assert_clean_end_state(1)
+
+
+def test_deleting_mid_drain_leaves_the_old_secret_and_names_it(env: Env) -> None:
+    env.apply_credential(rotation={**FAST_ROTATION, "drainPeriod": "1h", "maxWait": "2h"})
+    old_uuid = env.wait_adopted()["currentSecretUuid"]
+    env.request_rotation()
+    wait_until(lambda: _step(env) == "Drain", timeout=60, what="the drain")
+    new_uuid = env.status()["rotation"]["newSecretUuid"]
+    _delete_and_wait(env)
+    left = env.events("OldSecretLeftInAdobe")
+    assert left and left[0].type == "Warning" and old_uuid in left[0].message
+    assert {s["uuid"] for s in env.adobe_secrets()} == {old_uuid, new_uuid}
+    held = sha256(env.app_secret_value())
+    assert held == next(s["value_sha256"] for s in env.adobe_secrets() if s["uuid"] == new_uuid)
+    assert not env.cluster.core.list_namespaced_secret(
+        env.namespace, label_selector="adobe-oauth-operator.dev/pending=true"
+    ).items
+
+
+def test_status_records_every_fenced_action(env: Env) -> None:
+    env.apply_credential()
+    env.wait_adopted()
+    env.request_rotation()
+    status = env.wait_rotations(1)
+    # add, verify, write, restart, delete old, delete pending: each recorded before it ran
+    assert status["actionSeq"] == 6
+    assert status.get("inFlight") is None
+    assert _condition(status, "Degraded")["status"] == "False"

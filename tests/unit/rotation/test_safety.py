@@ -1,0 +1,263 @@
+"""The state machine's safety rules: fencing, ownership proof, budgets, backoff, reverts."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from adobe_oauth_operator.rotation import messages as m
+from adobe_oauth_operator.rotation.conditions import ConditionType, find
+from adobe_oauth_operator.rotation.machine import (
+    ACTION_LEASE,
+    MAX_ADDS,
+    MAX_DELETES,
+    MAX_REVERTS,
+    decide,
+    next_retry,
+)
+from adobe_oauth_operator.rotation.model import (
+    InFlight,
+    Phase,
+    Retry,
+    Rotation,
+    SecretMeta,
+    Spec,
+    Status,
+    Step,
+    Trigger,
+)
+from adobe_oauth_operator.rotation.reasons import Reason
+
+T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+OLD, NEW, STRAY = "a" * 32, "b" * 32, "c" * 32
+SPEC = Spec(org_id="1", credential_id="2", secret_name="creds")
+ME, OTHER = "operator-a", "operator-b"
+
+
+def at(seconds: float) -> datetime:
+    return T0 + timedelta(seconds=seconds)
+
+
+def secret(uuid: str, created: float) -> SecretMeta:
+    return SecretMeta(uuid, at(created), None)
+
+
+def rotating(step: Step, **kw: object) -> Status:
+    rot = Rotation(
+        id="r1", step=step, trigger=Trigger.ON_DEMAND, started_at=T0, old_secret_uuid=OLD
+    )
+    return Status(
+        phase=Phase.ROTATING,
+        current_secret_uuid=OLD,
+        client_id="cid",
+        adopted_at=T0,
+        rotation=replace(rot, **kw),  # type: ignore[arg-type]
+    )
+
+
+def reason_of(status: Status, type_: ConditionType) -> Reason | None:
+    c = find(status.conditions, type_)
+    return c.reason if c and c.status else None
+
+
+# -- owned-secret proof -----------------------------------------------------------------------
+ATTEMPTED = {"pre_add_uuids": (OLD,), "add_attempted_at": at(100), "add_attempts": 1}
+
+
+@pytest.mark.parametrize(
+    ("stray_created", "listed_before", "ours"),
+    [
+        (101, False, True),  # created by our add
+        (70, False, True),  # within the clock skew of the add, and not there before it
+        (80, True, False),  # added in the Console 20 s before: it was in the list
+        (-3600, False, False),  # far too old to be the answer to our add
+    ],
+    ids=["after-add", "skew", "console-20s-before", "old"],
+)
+def test_a_secret_is_deleted_only_with_evidence_it_is_ours(
+    stray_created: float, listed_before: bool, ours: bool
+) -> None:
+    pre = (OLD, STRAY) if listed_before else (OLD,)
+    status = rotating(Step.ADD, **{**ATTEMPTED, "pre_add_uuids": pre})
+    listed = m.PendingInspected((secret(OLD, -86400), secret(STRAY, stray_created)), None)
+    plan = decide(SPEC, status, listed, at(110), ME)
+    if ours:
+        assert plan.action == m.DeleteSecret(STRAY, m.Using.APP_SECRET, m.DeleteGuard.APP_NOT_NEW)
+    else:
+        assert plan.action is None
+        assert plan.status.phase is Phase.STALLED
+        assert reason_of(plan.status, ConditionType.STALLED) is Reason.SECRET_LIMIT_REACHED
+        stalled = find(plan.status.conditions, ConditionType.STALLED)
+        assert stalled is not None and STRAY in stalled.message and "created" in stalled.message
+
+
+def test_the_list_before_an_add_is_persisted_with_the_attempt() -> None:
+    plan = decide(SPEC, rotating(Step.PREPARE), m.SecretsListed((secret(OLD, -86400),)), at(5), ME)
+    rot = plan.status.rotation
+    assert plan.action == m.AddSecret("r1")
+    assert rot is not None
+    assert (rot.pre_add_uuids, rot.add_attempted_at, rot.add_attempts) == ((OLD,), at(5), 1)
+
+
+# -- fencing ----------------------------------------------------------------------------------
+def test_every_mutating_action_changes_the_status_written_before_it() -> None:
+    status = rotating(Step.VERIFY, new_secret_uuid=NEW)
+    plan = decide(SPEC, status, m.Verified(), at(1), ME)
+    assert isinstance(plan.action, m.WriteAppSecret)
+    assert plan.status.action_seq == status.action_seq + 1
+    assert plan.status.in_flight == InFlight(1, "WriteAppSecret", ME, at(1))
+    again = decide(SPEC, plan.status, m.Tick("x"), at(2), ME)  # resumed after a crash
+    assert again.action == plan.action
+    assert again.status.action_seq == 2, "a re-run is a new record: a stale writer gets 409"
+
+
+def test_a_read_only_action_clears_the_record_without_a_new_sequence_number() -> None:
+    status = replace(rotating(Step.ADD), action_seq=4, in_flight=InFlight(4, "AddSecret", ME, T0))
+    plan = decide(SPEC, status, m.AddOutcomeUnknown(), at(1), ME)
+    assert plan.action == m.InspectPending("r1")
+    assert (plan.status.action_seq, plan.status.in_flight) == (4, None)
+
+
+@pytest.mark.parametrize(
+    ("holder", "elapsed", "waits"),
+    [(OTHER, 10, True), (OTHER, ACTION_LEASE.total_seconds() + 1, False), (ME, 10, False)],
+    ids=["other-running", "other-abandoned", "own-after-restart"],
+)
+def test_an_action_recorded_by_another_operator_is_waited_for(
+    holder: str, elapsed: float, waits: bool
+) -> None:
+    status = replace(
+        rotating(Step.ADD), action_seq=7, in_flight=InFlight(7, "AddSecret", holder, T0)
+    )
+    plan = decide(SPEC, status, m.Tick("x"), at(elapsed), ME)
+    if waits:
+        assert plan.action is None and plan.status == status
+        assert plan.requeue_after is not None and plan.requeue_after > timedelta(0)
+    else:
+        assert plan.action == m.InspectPending("r1")
+
+
+# -- the budget -------------------------------------------------------------------------------
+def test_adds_beyond_the_budget_stall_instead_of_calling_adobe() -> None:
+    status = rotating(Step.ADD, **{**ATTEMPTED, "add_attempts": MAX_ADDS})
+    plan = decide(SPEC, status, m.PendingInspected((secret(OLD, -86400),), None), at(200), ME)
+    assert plan.action is None
+    assert plan.status.phase is Phase.STALLED
+    assert reason_of(plan.status, ConditionType.STALLED) is Reason.RETRY_BUDGET_EXHAUSTED
+    assert any(e.warning and e.reason is Reason.RETRY_BUDGET_EXHAUSTED for e in plan.events)
+
+
+def test_deletes_beyond_the_budget_stall() -> None:
+    status = rotating(Step.DELETE_OLD, new_secret_uuid=NEW, delete_attempts=MAX_DELETES)
+    plan = decide(SPEC, status, m.Tick("x"), at(1), ME)
+    assert plan.action is None
+    assert reason_of(plan.status, ConditionType.STALLED) is Reason.RETRY_BUDGET_EXHAUSTED
+
+
+def test_a_throttled_delete_is_refunded_but_a_lost_add_is_not() -> None:
+    status = replace(
+        rotating(Step.DELETE_OLD, new_secret_uuid=NEW, delete_attempts=2),
+        in_flight=InFlight(3, "DeleteSecret", ME, T0),
+    )
+    plan = decide(SPEC, status, m.ActionFailed(m.ErrorKind.THROTTLED, "429"), at(1), ME)
+    assert plan.status.rotation is not None and plan.status.rotation.delete_attempts == 1
+    added = replace(rotating(Step.ADD, **ATTEMPTED), in_flight=InFlight(3, "AddSecret", ME, T0))
+    plan = decide(SPEC, added, m.AddOutcomeUnknown(), at(1), ME)
+    assert plan.status.rotation is not None and plan.status.rotation.add_attempts == 1
+
+
+def test_a_new_rotate_request_gives_a_stalled_rotation_a_fresh_budget() -> None:
+    status = replace(
+        rotating(Step.ADD, **{**ATTEMPTED, "add_attempts": MAX_ADDS}), phase=Phase.STALLED
+    )
+    plan = decide(SPEC, status, m.Tick("x", rotate_request="again"), at(1), ME)
+    assert plan.action == m.InspectPending("r1")
+    assert plan.status.rotation is not None and plan.status.rotation.add_attempts == 0
+
+
+# -- backoff and honesty ----------------------------------------------------------------------
+def test_backoff_schedule_grows_to_the_cap_and_honours_retry_after() -> None:
+    retry: Retry | None = None
+    delays = []
+    for _ in range(9):
+        retry = next_retry(retry, m.ActionFailed(m.ErrorKind.TRANSIENT, "503", jitter=1.0), T0)
+        delays.append((retry.next_retry_at - T0).total_seconds())
+    assert delays == [5, 10, 20, 40, 80, 160, 300, 300, 300]
+    low = next_retry(None, m.ActionFailed(m.ErrorKind.TRANSIENT, "503", jitter=0.0), T0)
+    assert low.next_retry_at - T0 == timedelta(seconds=2.5)
+    told = m.ActionFailed(m.ErrorKind.THROTTLED, "429", timedelta(seconds=90), jitter=0.0)
+    assert next_retry(None, told, T0).next_retry_at - T0 == timedelta(seconds=90)
+
+
+def test_recovery_clears_the_failure_and_says_so_once() -> None:
+    status = rotating(Step.PREPARE)
+    failed = decide(
+        SPEC, status, m.ActionFailed(m.ErrorKind.TRANSIENT, "503", action="ListSecrets"), T0, ME
+    )
+    failed = decide(
+        SPEC,
+        failed.status,
+        m.ActionFailed(m.ErrorKind.TRANSIENT, "503", action="ListSecrets"),
+        at(5),
+        ME,
+    )
+    assert failed.events == (), "only the first failure warns"
+    degraded = find(failed.status.conditions, ConditionType.DEGRADED)
+    assert degraded is not None and degraded.status
+    assert (
+        "ListSecrets failed 2 time(s)" in degraded.message and "next attempt at" in degraded.message
+    )
+    ok = decide(SPEC, failed.status, m.SecretsListed((secret(OLD, -86400),)), at(30), ME)
+    assert ok.status.retry is None
+    assert reason_of(ok.status, ConditionType.DEGRADED) is None
+    assert [e.reason for e in ok.events] == [Reason.RECOVERED]
+    assert isinstance(ok.action, m.AddSecret)
+
+
+# -- preflight --------------------------------------------------------------------------------
+def test_preflight_comes_before_adobe_is_touched() -> None:
+    assert decide(SPEC, rotating(Step.PREPARE), m.Tick("x"), T0, ME).action == m.Preflight()
+    passed = decide(SPEC, rotating(Step.PREPARE), m.PreflightPassed(), T0, ME)
+    assert passed.action == m.ListSecrets(m.Using.APP_SECRET)
+    failed = decide(
+        SPEC,
+        rotating(Step.PREPARE),
+        m.ActionFailed(m.ErrorKind.TARGET_NOT_FOUND, "Deployment/web does not exist"),
+        T0,
+        ME,
+    )
+    assert failed.action is None
+    assert reason_of(failed.status, ConditionType.STALLED) is Reason.TARGET_NOT_FOUND
+
+
+# -- verified deletes -------------------------------------------------------------------------
+def test_a_reverted_secret_is_written_back_and_rolled_again_keeping_the_old_secret() -> None:
+    status = rotating(Step.DELETE_OLD, new_secret_uuid=NEW, rollout_completed_at=T0)
+    plan = decide(SPEC, status, m.AppSecretReverted("it holds a different value"), at(1), ME)
+    rot = plan.status.rotation
+    assert rot is not None and (rot.step, rot.reverts) == (Step.UPDATE_SECRET, 1)
+    assert plan.action == m.WriteAppSecret("r1-1", NEW)
+    assert [(e.warning, e.reason) for e in plan.events] == [(True, Reason.SECRET_REVERTED)]
+    written = decide(SPEC, plan.status, m.AppSecretWritten(), at(2), ME)
+    assert written.action == m.RestartTargets("r1-1"), "pods roll again under a new stamp"
+
+
+def test_a_secret_reverted_again_and_again_stalls() -> None:
+    status = rotating(Step.DELETE_OLD, new_secret_uuid=NEW, reverts=MAX_REVERTS)
+    plan = decide(SPEC, status, m.AppSecretReverted("changed"), at(1), ME)
+    assert plan.action is None
+    assert reason_of(plan.status, ConditionType.STALLED) is Reason.SECRET_REVERTED
+
+
+def test_new_fields_survive_the_wire_form() -> None:
+    status = replace(
+        rotating(
+            Step.ADD, pre_add_uuids=(OLD, STRAY), add_attempted_at=at(3), add_attempts=2, reverts=1
+        ),
+        action_seq=9,
+        in_flight=InFlight(9, "AddSecret", ME, at(3)),
+        retry=Retry("AddSecret", Reason.TRANSIENT_ERROR, "503", 2, at(1), at(9)),
+    )
+    assert Status.from_dict(status.to_dict()) == status
