@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from adobe_oauth_operator.rotation import validation as v
 from adobe_oauth_operator.rotation.durations import (
@@ -22,6 +24,12 @@ from support.admission_cases import (
     SECRET_LIKE,
     VALID,
     Case,
+)
+
+CRD_FILE = (
+    Path(__file__).resolve().parents[3]
+    / "crds"
+    / "adobe-oauth-operator.dev_adobeoauthcredentials.yaml"
 )
 
 
@@ -187,3 +195,55 @@ def test_parse_duration_message_does_not_repeat_a_huge_text() -> None:
     with pytest.raises(InvalidDuration) as rejected:
         parse_duration("9" * 100_000 + "h")
     assert len(str(rejected.value)) < 120
+
+
+# -- the CRD carries the same rules ----------------------------------------------------------------
+def _validations(node: Any) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    if isinstance(node, dict):
+        found += node.get("x-kubernetes-validations", [])
+        for child in node.values():
+            found += _validations(child)
+    elif isinstance(node, list):
+        for child in node:
+            found += _validations(child)
+    return found
+
+
+def test_crd_rules_carry_exactly_the_operator_messages() -> None:
+    rules = _validations(yaml.safe_load(CRD_FILE.read_text()))
+    messages = [r["message"] for r in rules]
+    assert sorted(messages) == sorted(v.MESSAGES)
+    assert all("messageExpression" not in r for r in rules)  # nothing echoes a value
+
+
+def test_crd_rules_use_the_operator_regular_expressions() -> None:
+    text = " ".join(r["rule"] for r in _validations(yaml.safe_load(CRD_FILE.read_text())))
+    for pattern in (
+        v.DURATION_FORMAT,
+        v.DURATION_BOUNDED,
+        v.DNS_SUBDOMAIN,
+        v.SECRET_KEY,
+        v.NUMERIC_ID,
+        v.CLIENT_ID,
+    ):
+        assert f"'{pattern}'" in text, pattern
+    # Every quoted regular expression in the rules is one of them.
+    quoted = {q for q in text.split("'")[1::2] if q.startswith("^")}
+    assert quoted <= {
+        v.DURATION_FORMAT,
+        v.DURATION_BOUNDED,
+        v.DNS_SUBDOMAIN,
+        v.SECRET_KEY,
+        v.NUMERIC_ID,
+        v.CLIENT_ID,
+    }
+
+
+def test_crd_duration_fields_are_bounded_for_cel() -> None:
+    spec = yaml.safe_load(CRD_FILE.read_text())["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
+    props = spec["properties"]["spec"]["properties"]
+    for f in v.DURATION_FIELDS:
+        schema = props[f.section]["properties"][f.key]
+        assert schema["maxLength"] == v.DURATION_MAX_LENGTH
+        assert schema.get("default") == f.default
