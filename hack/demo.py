@@ -27,7 +27,7 @@ SEED = {
         {
             "org_id": "1234567",
             "credential_id": "7654321",
-            "client_id": "demo0123456789abcdef0123456789ab",
+            "client_id": "dec0de0123456789abcdef0123456789",
             "secrets": ["p8e-demo-only-initial-client-secret"],
             "age_s": 86400,
         }

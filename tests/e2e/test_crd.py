@@ -73,15 +73,15 @@ def test_a_full_spec_is_accepted(
 ) -> None:
     spec = {
         **MINIMAL_SPEC,
-        "clientId": "abc123_x.y-z",
+        "clientId": "0123456789abcdef0123456789abcdef",
         "secretKeys": {"clientId": "id", "clientSecret": "secret.txt"},
         "scopes": ["openid"],
         "rotation": {
             "interval": "720h",
             "drainPeriod": "1h30m",
-            "maxWait": "0.5h",
+            "maxWait": "2.5h",
             "onStillInUse": "Delete",
-            "checkInterval": "500ms",
+            "checkInterval": "1500ms",
         },
         "rollout": {
             "targets": [{"kind": "Deployment", "name": "web"}, {"kind": "DaemonSet", "name": "a"}],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -71,17 +72,26 @@ def test_on_demand_rotation_rolls_apps_and_deletes_the_old_secret(env: Env) -> N
 
 
 def test_scheduled_rotation(env: Env) -> None:
-    env.apply_credential(rotation={**FAST_ROTATION, "interval": "3s"})
-    env.wait_adopted()
-    status = env.wait_rotations(2, timeout=120)
-    assert [h["reason"] for h in status["history"][:2]] == ["Scheduled", "Scheduled"]
-    env.annotate({})  # no-op; the schedule alone drove both
+    # 1m is the shortest interval the CRD admits (shorter ones rotated continuously).
+    env.apply_credential(rotation={**FAST_ROTATION, "interval": "1m"})
+    adopted_at = _time(env.wait_adopted()["adoptedAt"])
+    status = env.wait_rotations(1, timeout=150)
+    [entry] = status["history"]
+    assert entry["reason"] == "Scheduled"  # nothing but the schedule asked for it
+    assert _time(entry["startedAt"]) >= adopted_at + timedelta(minutes=1)
+    # The next one is due an interval after this one finished.
+    last = _time(status["lastRotationTime"])
+    assert _time(status["nextRotationTime"]) == last + timedelta(minutes=1)
     assert len(env.adobe_secrets()) == 1
+
+
+def _time(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def test_emergency_rotation_skips_the_drain(env: Env) -> None:
     env.add_deployment("web")
-    env.apply_credential(rotation={**FAST_ROTATION, "drainPeriod": "1h"})
+    env.apply_credential(rotation={**FAST_ROTATION, "drainPeriod": "1h", "maxWait": "2h"})
     env.wait_adopted()
     with env.apps() as apps:
         env.request_rotation(emergency=True)
@@ -121,9 +131,9 @@ def test_outside_consumer_keeps_old_secret_and_stalls(env: Env) -> None:
 
 
 def test_on_still_in_use_delete(env: Env) -> None:
-    env.apply_credential(
-        rotation={**FAST_ROTATION, "maxWait": "2s", "drainPeriod": "1h", "onStillInUse": "Delete"}
-    )
+    # The consumer below uses the old secret every 0.3s, so it never drains for drainPeriod (2s):
+    # maxWait (3s, no shorter than drainPeriod as the CRD requires) ends the wait.
+    env.apply_credential(rotation={**FAST_ROTATION, "maxWait": "3s", "onStillInUse": "Delete"})
     env.wait_adopted()
     env.request_rotation()
     wait_until(

@@ -33,6 +33,7 @@ from adobe_oauth_operator.kube.secrets import (
 from adobe_oauth_operator.kube.workloads import WorkloadRef, discover_workloads
 from adobe_oauth_operator.rotation import messages as m
 from adobe_oauth_operator.rotation.model import SecretMeta, Spec, Target
+from adobe_oauth_operator.rotation.validation import client_id_problem
 from adobe_oauth_operator.sensitive import Sensitive
 
 logger = logging.getLogger(__name__)
@@ -142,6 +143,16 @@ class Executor:
                 )
             )
         client_id = spec.client_id or self.res.client_id or app.client_id
+        problem = client_id_problem(client_id) if client_id else None
+        if problem is not None:
+            # Checked before it is used or logged: it may be a secret pasted under the wrong key.
+            raise ActionError(
+                m.ActionFailed(
+                    m.ErrorKind.CLIENT_ID_INVALID,
+                    f"the client id in Secret {spec.secret_name} (key {spec.client_id_key}) is "
+                    f"not an Adobe client id: {problem}",
+                )
+            )
         if not client_id:
             raise ActionError(
                 m.ActionFailed(

@@ -62,7 +62,7 @@ async def reconcile(deps: Deps, namespace: str, name: str) -> timedelta | None:
         return None
     status = Status.from_dict(obj.get("status"))
     try:
-        spec = Spec.from_dict(obj.get("spec") or {})
+        spec = Spec.from_dict(obj.get("spec") or {}, name=name)
     except ValueError as exc:
         invalid = invalid_spec(status, str(exc), deps.clock())
         with contextlib.suppress(Conflict):  # the next pass sees the newer object

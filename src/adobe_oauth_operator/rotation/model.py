@@ -11,6 +11,7 @@ from typing import Any
 from adobe_oauth_operator.rotation.conditions import Condition, ConditionType
 from adobe_oauth_operator.rotation.durations import parse_duration
 from adobe_oauth_operator.rotation.reasons import Reason
+from adobe_oauth_operator.rotation.validation import spec_problems
 
 HISTORY_LIMIT = 10
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -79,8 +80,14 @@ class Spec:
     suspend: bool = False
 
     @classmethod
-    def from_dict(cls, spec: Mapping[str, Any]) -> Spec:
-        """Parse a CR spec; raise ValueError with a message naming the bad field."""
+    def from_dict(cls, spec: Mapping[str, Any], name: str | None = None) -> Spec:
+        """Parse a CR spec; raise ValueError with a message naming the bad field.
+
+        With the resource's `name`, the CRD's admission rules are checked too (the installed CRD
+        may be older than the operator) and every broken rule is named, joined by "; ".
+        """
+        if name is not None and (problems := spec_problems(name, spec)):
+            raise ValueError("; ".join(problems))
         keys = spec.get("secretKeys") or {}
         rotation = spec.get("rotation") or {}
         rollout = spec.get("rollout") or {}
