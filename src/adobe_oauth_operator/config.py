@@ -10,8 +10,6 @@ from datetime import timedelta
 
 DEFAULT_IMS_URL = "https://ims-na1.adobelogin.com"
 DEFAULT_API_URL = "https://api.adobe.io"
-ROTATE_ANNOTATION = "adobe-oauth-operator.dev/rotate"
-EMERGENCY_ANNOTATION = "adobe-oauth-operator.dev/emergency"
 
 
 @dataclass(frozen=True)

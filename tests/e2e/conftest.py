@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 import yaml
 
+from adobe_oauth_operator.names import GROUP, PLURAL, VERSION
 from support.cluster import REPO, LocalCluster, fresh_namespace, local_cluster
 from support.crds import apply_crd
-from support.operator_env import CRED, GROUP, ORG, PLURAL, VERSION, Env
+from support.operator_env import CRED, ORG, Env
 from support.processes import OperatorProcess, SimProcess
 from support.waiting import wait_until
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from kubernetes.client.exceptions import ApiException
 
-from adobe_oauth_operator.kube.clients import API_VERSION, GROUP, KIND, PLURAL, VERSION
+from adobe_oauth_operator.names import API_VERSION, GROUP, KIND, PLURAL, VERSION
 from support.cluster import REPO, LocalCluster
 from support.waiting import wait_until
 

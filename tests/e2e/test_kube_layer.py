@@ -9,23 +9,10 @@ from typing import Any
 import pytest
 
 from adobe_oauth_operator.kube import errors
-from adobe_oauth_operator.kube.clients import (
-    API_VERSION,
-    FIELD_MANAGER,
-    GROUP,
-    KIND,
-    PLURAL,
-    VERSION,
-    KubeClients,
-)
+from adobe_oauth_operator.kube.clients import KubeClients
 from adobe_oauth_operator.kube.credentials import get_credential, patch_credential_status
 from adobe_oauth_operator.kube.events import emit_event
-from adobe_oauth_operator.kube.rollouts import (
-    ROTATION_ANNOTATION,
-    RestartOutcome,
-    restart_workload,
-    rollout_state,
-)
+from adobe_oauth_operator.kube.rollouts import restart_workload, rollout_state
 from adobe_oauth_operator.kube.secrets import (
     OwnerRef,
     delete_pending_secret,
@@ -35,7 +22,10 @@ from adobe_oauth_operator.kube.secrets import (
     write_app_secret,
     write_pending_secret,
 )
-from adobe_oauth_operator.kube.workloads import WorkloadRef, discover_workloads
+from adobe_oauth_operator.kube.workloads import discover_workloads
+from adobe_oauth_operator.names import API_VERSION, FIELD_MANAGER, GROUP, KIND, PLURAL, VERSION
+from adobe_oauth_operator.rotation.messages import RestartResult
+from adobe_oauth_operator.rotation.model import Target
 from adobe_oauth_operator.sensitive import Sensitive
 from support import workloads
 from support.cluster import LocalCluster
@@ -291,10 +281,10 @@ async def test_discover_workloads_finds_every_consumer_and_only_them(
         workloads.create(cluster, namespace, manifest)
 
     assert await discover_workloads(kc, namespace, "creds") == [
-        WorkloadRef("DaemonSet", "volume"),
-        WorkloadRef("Deployment", "env"),
-        WorkloadRef("Deployment", "projected"),
-        WorkloadRef("StatefulSet", "env-from"),
+        Target("DaemonSet", "volume"),
+        Target("Deployment", "env"),
+        Target("Deployment", "projected"),
+        Target("StatefulSet", "env-from"),
     ]
     assert await discover_workloads(kc, namespace, "absent") == []
 
@@ -326,19 +316,19 @@ async def test_restart_rolls_once_per_rotation_id(
     cluster: LocalCluster, namespace: str, kc: KubeClients, app_secret: str, kind: str
 ) -> None:
     name = kind.lower()
-    ref = WorkloadRef(kind, name)
+    ref = Target(kind, name)
     before = ready_workload(cluster, namespace, kind, name)
     unstamped = await rollout_state(kc, namespace, ref, "r1")
     assert not unstamped.complete
     assert "not restarted" in unstamped.message
     generation = workloads.read(cluster, namespace, kind, name).metadata.generation
 
-    assert await restart_workload(kc, namespace, ref, "r1") == RestartOutcome.RESTARTED
+    assert await restart_workload(kc, namespace, ref, "r1") == RestartResult.RESTARTED
     restarted = workloads.read(cluster, namespace, kind, name)
     assert restarted.metadata.generation == generation + 1
-    assert restarted.spec.template.metadata.annotations[ROTATION_ANNOTATION] == "r1"
+    assert restarted.spec.template.metadata.annotations[ROTATION_KEY] == "r1"
 
-    assert await restart_workload(kc, namespace, ref, "r1") == RestartOutcome.ALREADY
+    assert await restart_workload(kc, namespace, ref, "r1") == RestartResult.ALREADY
     assert workloads.read(cluster, namespace, kind, name).metadata.generation == generation + 1
 
     state = await async_wait_until(
@@ -357,7 +347,7 @@ async def test_restart_rolls_once_per_rotation_id(
     assert not (await rollout_state(kc, namespace, ref, "r2")).complete
 
 
-async def _complete(kc: KubeClients, namespace: str, ref: WorkloadRef, rotation_id: str) -> Any:
+async def _complete(kc: KubeClients, namespace: str, ref: Target, rotation_id: str) -> Any:
     state = await rollout_state(kc, namespace, ref, rotation_id)
     return state if state.complete else None
 
@@ -368,8 +358,8 @@ async def test_on_delete_stateful_set_waits_for_deleted_pods(
     manifest = workloads.workload("StatefulSet", "manual", "creds", replicas=1)
     manifest["spec"]["updateStrategy"] = {"type": "OnDelete"}
     workloads.create(cluster, namespace, manifest)
-    ref = WorkloadRef("StatefulSet", "manual")
-    assert await restart_workload(kc, namespace, ref, "r1") == RestartOutcome.RESTARTED
+    ref = Target("StatefulSet", "manual")
+    assert await restart_workload(kc, namespace, ref, "r1") == RestartResult.RESTARTED
 
     waiting = await async_wait_until(
         lambda: _message_containing(kc, namespace, ref, "OnDelete"),
@@ -390,8 +380,8 @@ async def test_progress_deadline_is_reported(
     manifest["spec"]["progressDeadlineSeconds"] = 1
     manifest["spec"]["template"]["spec"]["nodeSelector"] = {"no-such-label": "x"}
     workloads.create(cluster, namespace, manifest)
-    ref = WorkloadRef("Deployment", "stuck")
-    assert await restart_workload(kc, namespace, ref, "r1") == RestartOutcome.RESTARTED
+    ref = Target("Deployment", "stuck")
+    assert await restart_workload(kc, namespace, ref, "r1") == RestartResult.RESTARTED
 
     state = await async_wait_until(
         lambda: _message_containing(kc, namespace, ref, "progress deadline"),
@@ -401,7 +391,7 @@ async def test_progress_deadline_is_reported(
     assert not state.complete
 
 
-async def _message_containing(kc: KubeClients, namespace: str, ref: WorkloadRef, text: str) -> Any:
+async def _message_containing(kc: KubeClients, namespace: str, ref: Target, text: str) -> Any:
     state = await rollout_state(kc, namespace, ref, "r1")
     return state if text in state.message else None
 
@@ -414,17 +404,17 @@ async def test_paused_deployment_is_left_alone(
     workloads.create(cluster, namespace, manifest)
     generation = workloads.read(cluster, namespace, "Deployment", "paused").metadata.generation
 
-    ref = WorkloadRef("Deployment", "paused")
-    assert await restart_workload(kc, namespace, ref, "r1") == RestartOutcome.PAUSED
+    ref = Target("Deployment", "paused")
+    assert await restart_workload(kc, namespace, ref, "r1") == RestartResult.PAUSED
 
     obj = workloads.read(cluster, namespace, "Deployment", "paused")
     assert obj.metadata.generation == generation
-    assert ROTATION_ANNOTATION not in (obj.spec.template.metadata.annotations or {})
+    assert ROTATION_KEY not in (obj.spec.template.metadata.annotations or {})
 
 
 async def test_missing_workload(namespace: str, kc: KubeClients) -> None:
-    ref = WorkloadRef("StatefulSet", "gone")
-    assert await restart_workload(kc, namespace, ref, "r1") == RestartOutcome.NOT_FOUND
+    ref = Target("StatefulSet", "gone")
+    assert await restart_workload(kc, namespace, ref, "r1") == RestartResult.NOT_FOUND
     state = await rollout_state(kc, namespace, ref, "r1")
     assert not state.complete
     assert "missing" in state.message

@@ -11,8 +11,9 @@ import random
 
 import pytest
 
+from adobe_oauth_operator.names import GROUP, PLURAL, VERSION
 from support.invariants import SecretWatch
-from support.operator_env import CRED, FAST_ROTATION, GROUP, PLURAL, VERSION, Env
+from support.operator_env import CRED, FAST_ROTATION, Env
 from support.processes import OperatorProcess, sha256
 from support.waiting import wait_until
 

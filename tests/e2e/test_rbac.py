@@ -16,6 +16,7 @@ import pytest
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
+from adobe_oauth_operator.names import GROUP, VERSION
 from support.chart import KUBECTL, api_client, run_tool
 from support.chart_operator import (
     ChartInstall,
@@ -25,7 +26,7 @@ from support.chart_operator import (
     sim_and_app_secret,
 )
 from support.cluster import LocalCluster, fresh_namespace
-from support.operator_env import CRED, GROUP, ORG, VERSION, Env
+from support.operator_env import CRED, ORG, Env
 from support.waiting import wait_until
 
 # Text in the operator's log that means a call was refused (kopf's and the operator's wording).

@@ -11,10 +11,9 @@ import base64
 import threading
 from typing import Any
 
+from adobe_oauth_operator.names import ROTATION_ID_ANNOTATION
 from support.cluster import LocalCluster
 from support.processes import SimProcess
-
-ROTATION_ANNOTATION = "adobe-oauth-operator.dev/rotation-id"
 
 
 class AppEmulator:
@@ -46,7 +45,7 @@ class AppEmulator:
 
     def _learn_value(self) -> None:
         secret = self.cluster.core.read_namespaced_secret(self.secret_name, self.namespace)
-        rid = (secret.metadata.annotations or {}).get(ROTATION_ANNOTATION)
+        rid = (secret.metadata.annotations or {}).get(ROTATION_ID_ANNOTATION)
         # A pod keeps the value it started with: a value later written under the same id (a
         # revert behind the operator's back) does not change what running pods use.
         self.values.setdefault(rid, base64.b64decode(secret.data[self.secret_key]).decode())
@@ -62,7 +61,7 @@ class AppEmulator:
                     )
                     if not ready or pod.metadata.deletion_timestamp:
                         continue
-                    rid = (pod.metadata.annotations or {}).get(ROTATION_ANNOTATION)
+                    rid = (pod.metadata.annotations or {}).get(ROTATION_ID_ANNOTATION)
                     value = self.values.get(rid)
                     if value is None:
                         self.errors.append(f"pod {pod.metadata.name}: unknown rotation {rid}")

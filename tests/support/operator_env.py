@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from adobe_oauth_operator.names import GROUP, PLURAL, VERSION
 from support import workloads
 from support.apps import AppEmulator
 from support.cluster import LocalCluster
 from support.processes import OperatorProcess, SimProcess, sha256
 from support.waiting import wait_until
 
-GROUP, VERSION, PLURAL = "adobe-oauth-operator.dev", "v1alpha1", "adobeoauthcredentials"
 ORG, CRED = "1234567", "7654321"
 FAST_ROTATION = {"drainPeriod": "2s", "checkInterval": "1s", "maxWait": "30s"}
 

@@ -11,7 +11,7 @@ import lupa.lua51 as lua51
 import pytest
 import yaml
 
-from adobe_oauth_operator.kube.rollouts import ROTATION_ANNOTATION
+from adobe_oauth_operator.names import ROTATION_ID_ANNOTATION
 from adobe_oauth_operator.rotation.conditions import ConditionType
 from adobe_oauth_operator.rotation.model import Phase
 
@@ -160,7 +160,7 @@ def test_the_doc_embeds_the_script_verbatim() -> None:
 def test_the_doc_ignores_exactly_the_operators_pod_template_annotation() -> None:
     doc = ARGOCD_DOC.read_text()
     expressions = set(re.findall(r"- '(\.spec\.template\.metadata\.annotations\[[^']+)'", doc))
-    assert expressions == {f'.spec.template.metadata.annotations["{ROTATION_ANNOTATION}"]'}
+    assert expressions == {f'.spec.template.metadata.annotations["{ROTATION_ID_ANNOTATION}"]'}
     yaml_blocks = re.findall(r"```yaml\n(.*?)```", doc, re.DOTALL)
     documents = [d for block in yaml_blocks for d in yaml.safe_load_all(block) if d]
     apps = [d for d in documents if d.get("kind") == "Application"]

@@ -10,12 +10,12 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from datetime import timedelta
 
 from adobe_oauth_operator.adobe import errors as adobe_errors
 from adobe_oauth_operator.adobe.client import AdobeClient
 from adobe_oauth_operator.adobe.models import CredentialRef, SecretInfo
 from adobe_oauth_operator.adobe.scopes import IO_MANAGEMENT_SCOPES
+from adobe_oauth_operator.handlers.failures import failure_from_adobe_error, failure_from_kube_error
 from adobe_oauth_operator.kube import errors as kube_errors
 from adobe_oauth_operator.kube.clients import KubeClients
 from adobe_oauth_operator.kube.rollouts import restart_workload, rollout_state, workload_exists
@@ -30,16 +30,20 @@ from adobe_oauth_operator.kube.secrets import (
     write_app_secret,
     write_pending_secret,
 )
-from adobe_oauth_operator.kube.workloads import WorkloadRef, discover_workloads
+from adobe_oauth_operator.kube.workloads import discover_workloads
+from adobe_oauth_operator.names import (
+    API_VERSION,
+    KIND,
+    PENDING_SUFFIX,
+    ROTATION_ID_ANNOTATION,
+    SECRET_UUID_ANNOTATION,
+)
 from adobe_oauth_operator.rotation import messages as m
 from adobe_oauth_operator.rotation.model import SecretMeta, Spec, Target
 from adobe_oauth_operator.rotation.validation import client_id_problem
 from adobe_oauth_operator.sensitive import Sensitive
 
 logger = logging.getLogger(__name__)
-
-SECRET_UUID_ANNOTATION = "adobe-oauth-operator.dev/secret-uuid"
-ROTATION_ID_ANNOTATION = "adobe-oauth-operator.dev/rotation-id"
 
 
 class ActionError(Exception):
@@ -63,8 +67,8 @@ class Resource:
     @property
     def owner(self) -> OwnerRef:
         return OwnerRef(
-            api_version="adobe-oauth-operator.dev/v1alpha1",
-            kind="AdobeOAuthCredential",
+            api_version=API_VERSION,
+            kind=KIND,
             name=self.name,
             uid=self.uid,
             namespace=self.namespace,
@@ -89,12 +93,8 @@ class Executor:
             return exc.failure
         except adobe_errors.AdobeError as exc:
             return failure_from_adobe_error(exc)
-        except kube_errors.NotOwned as exc:
-            return m.ActionFailed(m.ErrorKind.PENDING_CONFLICT, str(exc))
-        except (kube_errors.Conflict, kube_errors.ServerError, kube_errors.Unreachable) as exc:
-            return m.ActionFailed(m.ErrorKind.TRANSIENT, f"Kubernetes API, retrying: {exc}")
         except kube_errors.KubeError as exc:
-            return m.ActionFailed(m.ErrorKind.KUBERNETES, f"Kubernetes API: {exc}")
+            return failure_from_kube_error(exc)
 
     def _handlers(self) -> dict[type, Callable[[m.Action], Awaitable[m.Message]]]:
         return {
@@ -233,7 +233,7 @@ class Executor:
         missing = [
             f"{t.kind}/{t.name}"
             for t in self.spec.targets
-            if not await workload_exists(self.kube, namespace, WorkloadRef(t.kind, t.name))
+            if not await workload_exists(self.kube, namespace, t)
         ]
         if missing:
             return m.ActionFailed(
@@ -344,8 +344,8 @@ class Executor:
         if value is None:
             return m.ActionFailed(
                 m.ErrorKind.KUBERNETES,
-                f"the pending Secret {self.res.name}-pending is gone before the new value was "
-                "written; the rotation cannot finish",
+                f"the pending Secret {self.res.name}{PENDING_SUFFIX} is gone before the new value "
+                "was written; the rotation cannot finish",
             )
         await write_app_secret(
             self.kube,
@@ -362,8 +362,8 @@ class Executor:
         )
         return m.AppSecretWritten()
 
-    async def _targets(self) -> list[WorkloadRef]:
-        wanted = {WorkloadRef(t.kind, t.name) for t in self.spec.targets}
+    async def _targets(self) -> list[Target]:
+        wanted = set(self.spec.targets)
         if self.spec.auto_discover:
             wanted.update(
                 await discover_workloads(self.kube, self.res.namespace, self.spec.secret_name)
@@ -372,20 +372,17 @@ class Executor:
 
     async def _restart(self, action: m.RestartTargets) -> m.Message:
         results = []
-        for ref in await self._targets():
-            outcome = await restart_workload(self.kube, self.res.namespace, ref, action.rotation_id)
-            results.append((Target(ref.kind, ref.name), m.RestartResult(outcome.value)))
+        for target in await self._targets():
+            result = await restart_workload(
+                self.kube, self.res.namespace, target, action.rotation_id
+            )
+            results.append((target, result))
         return m.TargetsRestarted(tuple(results))
 
     async def _check_rollouts(self, action: m.CheckRollouts) -> m.Message:
         states = []
         for target in action.targets:
-            state = await rollout_state(
-                self.kube,
-                self.res.namespace,
-                WorkloadRef(target.kind, target.name),
-                action.rotation_id,
-            )
+            state = await rollout_state(self.kube, self.res.namespace, target, action.rotation_id)
             states.append(m.RolloutStatus(target, state.complete, state.message))
         return m.RolloutsChecked(tuple(states))
 
@@ -396,46 +393,3 @@ class Executor:
 
 def _meta(info: SecretInfo) -> SecretMeta:
     return SecretMeta(info.uuid, info.created_at, info.last_used_at)
-
-
-_ERROR_KINDS: tuple[tuple[type[adobe_errors.AdobeError], m.ErrorKind, str], ...] = (
-    (
-        adobe_errors.InvalidClientError,
-        m.ErrorKind.INVALID_CLIENT,
-        "IMS refused the client id and secret in the Secret; check they belong to this credential",
-    ),
-    (
-        adobe_errors.PermissionDeniedError,
-        m.ErrorKind.PERMISSION_DENIED,
-        "Adobe denied the call: add the I/O Management API to the project and make sure the token "
-        "scopes include read_client_secret and manage_client_secrets",
-    ),
-    (
-        adobe_errors.CredentialNotFoundError,
-        m.ErrorKind.CREDENTIAL_NOT_FOUND,
-        "Adobe does not know this credential: check spec.orgId and spec.credentialId",
-    ),
-    (
-        adobe_errors.SecretLimitReachedError,
-        m.ErrorKind.SECRET_LIMIT,
-        "the credential already holds 2 client secrets",
-    ),
-    (adobe_errors.ThrottledError, m.ErrorKind.THROTTLED, "Adobe is throttling requests"),
-    (adobe_errors.TransientError, m.ErrorKind.TRANSIENT, "Adobe is unavailable for now"),
-)
-
-
-def failure_from_adobe_error(exc: adobe_errors.AdobeError) -> m.ActionFailed:
-    for error_type, kind, text in _ERROR_KINDS:
-        if isinstance(exc, error_type):
-            retry = getattr(exc, "retry_after", None)
-            return m.ActionFailed(kind, f"{text} ({type(exc).__name__})", _as_delta(retry))
-    return m.ActionFailed(
-        m.ErrorKind.UNEXPECTED, f"unexpected answer from Adobe ({type(exc).__name__}: {exc})"
-    )
-
-
-def _as_delta(seconds: object) -> timedelta | None:
-    if isinstance(seconds, int | float):
-        return timedelta(seconds=seconds)
-    return seconds if isinstance(seconds, timedelta) else None

@@ -13,10 +13,20 @@ from kubernetes import client as k8s
 from kubernetes import config as k8s_config
 
 from adobe_oauth_operator.adobe.client import AdobeClient
-from adobe_oauth_operator.config import EMERGENCY_ANNOTATION, ROTATE_ANNOTATION, OperatorConfig
+from adobe_oauth_operator.config import OperatorConfig
 from adobe_oauth_operator.handlers.deletion import finalize
 from adobe_oauth_operator.handlers.reconcile import Deps, reconcile
-from adobe_oauth_operator.kube.clients import GROUP, PLURAL, VERSION, KubeClients
+from adobe_oauth_operator.kube.clients import KubeClients
+from adobe_oauth_operator.names import (
+    ANNOTATION_PREFIX,
+    EMERGENCY_ANNOTATION,
+    FINALIZER,
+    GROUP,
+    KOPF_DIFFBASE_KEY,
+    PLURAL,
+    ROTATE_ANNOTATION,
+    VERSION,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +34,6 @@ ERROR_BACKOFF = timedelta(seconds=5)
 ERROR_BACKOFF_CAP = timedelta(minutes=5)
 # How long a deletion waits for the resource's daemon to stop before cleaning up anyway.
 DAEMON_STOP_WAIT = timedelta(seconds=15)
-ANNOTATION_PREFIX = "adobe-oauth-operator.dev"
 
 
 @kopf.on.startup()
@@ -36,9 +45,9 @@ async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) ->
         prefix=ANNOTATION_PREFIX
     )
     settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(
-        prefix=ANNOTATION_PREFIX, key="last-handled-configuration"
+        prefix=ANNOTATION_PREFIX, key=KOPF_DIFFBASE_KEY
     )
-    settings.persistence.finalizer = f"{ANNOTATION_PREFIX}/finalizer"
+    settings.persistence.finalizer = FINALIZER
     settings.peering.priority = config.priority
     try:
         k8s_config.load_incluster_config()  # type: ignore[no-untyped-call]

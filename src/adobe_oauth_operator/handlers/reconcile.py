@@ -15,13 +15,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from adobe_oauth_operator.adobe.client import AdobeClient
-from adobe_oauth_operator.config import EMERGENCY_ANNOTATION, ROTATE_ANNOTATION
 from adobe_oauth_operator.handlers.executor import Executor, Resource
 from adobe_oauth_operator.kube.clients import KubeClients
 from adobe_oauth_operator.kube.credentials import get_credential, patch_credential_status
 from adobe_oauth_operator.kube.errors import Conflict
 from adobe_oauth_operator.kube.events import emit_event
 from adobe_oauth_operator.kube.secrets import read_pending_secret
+from adobe_oauth_operator.names import EMERGENCY_ANNOTATION, ROTATE_ANNOTATION
 from adobe_oauth_operator.rotation import messages as m
 from adobe_oauth_operator.rotation.machine import decide, invalid_spec
 from adobe_oauth_operator.rotation.model import Spec, Status

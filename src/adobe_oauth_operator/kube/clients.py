@@ -1,17 +1,10 @@
-"""The Kubernetes API clients the operator uses, and the names of its own resource."""
+"""The Kubernetes API clients the operator uses."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from kubernetes import client
-
-FIELD_MANAGER = "adobe-oauth-operator"
-GROUP = "adobe-oauth-operator.dev"
-VERSION = "v1alpha1"
-PLURAL = "adobeoauthcredentials"
-KIND = "AdobeOAuthCredential"
-API_VERSION = f"{GROUP}/{VERSION}"
 
 
 @dataclass(frozen=True)

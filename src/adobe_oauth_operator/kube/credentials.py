@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from adobe_oauth_operator.kube.calls import MERGE_PATCH, call_json
-from adobe_oauth_operator.kube.clients import FIELD_MANAGER, GROUP, PLURAL, VERSION, KubeClients
+from adobe_oauth_operator.kube.clients import KubeClients
 from adobe_oauth_operator.kube.errors import NotFound
+from adobe_oauth_operator.names import FIELD_MANAGER, GROUP, PLURAL, VERSION
 
 
 async def get_credential(kc: KubeClients, namespace: str, name: str) -> dict[str, Any] | None:

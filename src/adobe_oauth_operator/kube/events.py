@@ -9,13 +9,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from adobe_oauth_operator.kube.calls import call_json
-from adobe_oauth_operator.kube.clients import FIELD_MANAGER, KubeClients
+from adobe_oauth_operator.kube.clients import KubeClients
 from adobe_oauth_operator.kube.errors import KubeError
 from adobe_oauth_operator.kube.refs import OwnerRef, bounded_name
+from adobe_oauth_operator.names import EVENT_COMPONENT, FIELD_MANAGER
 
 logger = logging.getLogger(__name__)
 
-COMPONENT = "adobe-oauth-operator"
 # API server limits on core/v1 Events, in bytes (Go's len).
 MAX_MESSAGE_BYTES = 1024
 MAX_REASON_BYTES = 128
@@ -68,9 +68,9 @@ def _event_body(
         "firstTimestamp": _seconds(now),
         "lastTimestamp": _seconds(now),
         "eventTime": now.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-        "source": {"component": COMPONENT},
-        "reportingComponent": COMPONENT,
-        "reportingInstance": _truncate(socket.gethostname() or COMPONENT, MAX_INSTANCE_BYTES),
+        "source": {"component": EVENT_COMPONENT},
+        "reportingComponent": EVENT_COMPONENT,
+        "reportingInstance": _truncate(socket.gethostname() or EVENT_COMPONENT, MAX_INSTANCE_BYTES),
     }
 
 

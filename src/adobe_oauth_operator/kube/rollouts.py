@@ -6,25 +6,16 @@ time), so applying the same rotation id again never rolls anything twice.
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 from typing import Any
 
 from adobe_oauth_operator.kube.calls import MERGE_PATCH, call_json
-from adobe_oauth_operator.kube.clients import FIELD_MANAGER, KubeClients
+from adobe_oauth_operator.kube.clients import KubeClients
 from adobe_oauth_operator.kube.errors import NotFound
-from adobe_oauth_operator.kube.workloads import WorkloadApi, WorkloadRef, workload_api
-
-ROTATION_ANNOTATION = "adobe-oauth-operator.dev/rotation-id"
-
-
-class RestartOutcome(enum.StrEnum):
-    """What restart_workload did; the values match rotation.messages.RestartResult."""
-
-    RESTARTED = "Restarted"
-    ALREADY = "Already"
-    PAUSED = "Paused"
-    NOT_FOUND = "NotFound"
+from adobe_oauth_operator.kube.workloads import WorkloadApi, workload_api
+from adobe_oauth_operator.names import FIELD_MANAGER, ROTATION_ID_ANNOTATION
+from adobe_oauth_operator.rotation.messages import RestartResult
+from adobe_oauth_operator.rotation.model import Target
 
 
 @dataclass(frozen=True)
@@ -36,36 +27,36 @@ class RolloutState:
 
 
 async def restart_workload(
-    kc: KubeClients, namespace: str, ref: WorkloadRef, rotation_id: str
-) -> RestartOutcome:
+    kc: KubeClients, namespace: str, ref: Target, rotation_id: str
+) -> RestartResult:
     """Stamp `rotation_id` on the pod template unless it is there already or the rollout paused."""
     api = workload_api(kc, ref.kind)
     obj = await _read(api, namespace, ref)
     if obj is None:
-        return RestartOutcome.NOT_FOUND
-    if _template_annotations(obj).get(ROTATION_ANNOTATION) == rotation_id:
-        return RestartOutcome.ALREADY
+        return RestartResult.NOT_FOUND
+    if _template_annotations(obj).get(ROTATION_ID_ANNOTATION) == rotation_id:
+        return RestartResult.ALREADY
     if obj["spec"].get("paused"):
-        return RestartOutcome.PAUSED
+        return RestartResult.PAUSED
     try:
         await _stamp(api, namespace, ref, rotation_id)
     except NotFound:
-        return RestartOutcome.NOT_FOUND
-    return RestartOutcome.RESTARTED
+        return RestartResult.NOT_FOUND
+    return RestartResult.RESTARTED
 
 
-async def workload_exists(kc: KubeClients, namespace: str, ref: WorkloadRef) -> bool:
+async def workload_exists(kc: KubeClients, namespace: str, ref: Target) -> bool:
     return await _read(workload_api(kc, ref.kind), namespace, ref) is not None
 
 
 async def rollout_state(
-    kc: KubeClients, namespace: str, ref: WorkloadRef, rotation_id: str
+    kc: KubeClients, namespace: str, ref: Target, rotation_id: str
 ) -> RolloutState:
     """What `kubectl rollout status` checks, plus that the template carries `rotation_id`."""
     obj = await _read(workload_api(kc, ref.kind), namespace, ref)
     if obj is None:
         return RolloutState(False, f"{ref.kind} {ref.name} is missing")
-    stamped = _template_annotations(obj).get(ROTATION_ANNOTATION)
+    stamped = _template_annotations(obj).get(ROTATION_ID_ANNOTATION)
     if stamped != rotation_id:
         return RolloutState(False, f"{ref.kind} {ref.name} is not restarted for {rotation_id} yet")
     generation = obj["metadata"].get("generation", 0)
@@ -129,7 +120,7 @@ def _daemon_set(name: str, spec: dict[str, Any], status: dict[str, Any]) -> Roll
     return RolloutState(True, f"DaemonSet {name} rolled out: {available} pods available")
 
 
-async def _read(api: WorkloadApi, namespace: str, ref: WorkloadRef) -> dict[str, Any] | None:
+async def _read(api: WorkloadApi, namespace: str, ref: Target) -> dict[str, Any] | None:
     try:
         obj: dict[str, Any] = await call_json(
             f"read {ref.kind} {namespace}/{ref.name}", api.read, ref.name, namespace
@@ -139,11 +130,11 @@ async def _read(api: WorkloadApi, namespace: str, ref: WorkloadRef) -> dict[str,
     return obj
 
 
-async def _stamp(api: WorkloadApi, namespace: str, ref: WorkloadRef, rotation_id: str) -> None:
+async def _stamp(api: WorkloadApi, namespace: str, ref: Target, rotation_id: str) -> None:
     # No resourceVersion precondition: controllers update a workload's status all the time, so a
     # compare-and-swap keeps failing on a busy workload, and stamping the same id twice is a no-op.
     patch = {
-        "spec": {"template": {"metadata": {"annotations": {ROTATION_ANNOTATION: rotation_id}}}},
+        "spec": {"template": {"metadata": {"annotations": {ROTATION_ID_ANNOTATION: rotation_id}}}},
     }
     await call_json(
         f"patch {ref.kind} {namespace}/{ref.name}",

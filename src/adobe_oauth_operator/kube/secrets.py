@@ -12,18 +12,25 @@ from dataclasses import dataclass
 from typing import Any
 
 from adobe_oauth_operator.kube.calls import MERGE_PATCH, call_json
-from adobe_oauth_operator.kube.clients import FIELD_MANAGER, KubeClients
+from adobe_oauth_operator.kube.clients import KubeClients
 from adobe_oauth_operator.kube.errors import NotFound, NotOwned
 from adobe_oauth_operator.kube.refs import OwnerRef, bounded_name, label_value
+from adobe_oauth_operator.names import (
+    CREDENTIAL_LABEL,
+    FIELD_MANAGER,
+    MANAGED_BY_LABEL,
+    MANAGED_BY_VALUE,
+    PENDING_LABEL,
+    PENDING_LABEL_VALUE,
+    PENDING_SUFFIX,
+    PENDING_VALUE_KEY,
+    PREFLIGHT_ANNOTATION,
+    ROTATION_ID_ANNOTATION,
+    SECRET_UUID_ANNOTATION,
+)
 from adobe_oauth_operator.sensitive import Sensitive
 
 __all__ = [
-    "CREDENTIAL_LABEL",
-    "MANAGED_BY_LABEL",
-    "PENDING_LABEL",
-    "PENDING_VALUE_KEY",
-    "ROTATION_ID_ANNOTATION",
-    "SECRET_UUID_ANNOTATION",
     "AppSecret",
     "OwnerRef",
     "PendingSecret",
@@ -36,15 +43,6 @@ __all__ = [
     "write_app_secret",
     "write_pending_secret",
 ]
-
-MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
-CREDENTIAL_LABEL = "adobe-oauth-operator.dev/credential"
-PENDING_LABEL = "adobe-oauth-operator.dev/pending"
-ROTATION_ID_ANNOTATION = "adobe-oauth-operator.dev/rotation-id"
-SECRET_UUID_ANNOTATION = "adobe-oauth-operator.dev/secret-uuid"
-PREFLIGHT_ANNOTATION = "adobe-oauth-operator.dev/preflight"
-PENDING_VALUE_KEY = "clientSecret"
-_PENDING_SUFFIX = "-pending"
 
 
 @dataclass(frozen=True)
@@ -142,7 +140,7 @@ async def write_app_secret(
 # -- the pending Secret -------------------------------------------------------------------------
 def pending_secret_name(credential_name: str) -> str:
     """`<credential>-pending`, shortened with a hash when it would exceed 253 characters."""
-    return bounded_name(credential_name, _PENDING_SUFFIX)
+    return bounded_name(credential_name, PENDING_SUFFIX)
 
 
 async def write_pending_secret(
@@ -251,9 +249,9 @@ def _pending_body(
         "metadata": {
             "name": name,
             "labels": {
-                MANAGED_BY_LABEL: "adobe-oauth-operator",
+                MANAGED_BY_LABEL: MANAGED_BY_VALUE,
                 CREDENTIAL_LABEL: label_value(owner.name),
-                PENDING_LABEL: "true",
+                PENDING_LABEL: PENDING_LABEL_VALUE,
             },
             "annotations": {
                 ROTATION_ID_ANNOTATION: rotation_id,

@@ -8,6 +8,7 @@ from typing import Any
 
 from adobe_oauth_operator.kube.calls import call_json
 from adobe_oauth_operator.kube.clients import KubeClients
+from adobe_oauth_operator.rotation.model import Target
 
 KINDS = ("Deployment", "StatefulSet", "DaemonSet")
 _PAGE_SIZE = 500
@@ -42,14 +43,6 @@ def workload_api(kc: KubeClients, kind: str) -> WorkloadApi:
             apps.patch_namespaced_daemon_set,
         ),
     }[kind]
-
-
-@dataclass(frozen=True, order=True)
-class WorkloadRef:
-    """A workload in the credential's namespace; kind is Deployment, StatefulSet or DaemonSet."""
-
-    kind: str
-    name: str
 
 
 def template_references_secret(pod_spec: Mapping[str, Any], secret_name: str) -> bool:
@@ -87,16 +80,14 @@ def _volume_secrets(volumes: Any) -> Iterator[str]:
                 yield projected["name"]
 
 
-async def discover_workloads(
-    kc: KubeClients, namespace: str, secret_name: str
-) -> list[WorkloadRef]:
+async def discover_workloads(kc: KubeClients, namespace: str, secret_name: str) -> list[Target]:
     """Every workload in `namespace` whose pod template references `secret_name`, sorted."""
     found = []
     for kind in KINDS:
         async for item in _list_all(kind, workload_api(kc, kind).list, namespace):
             pod_spec = item["spec"]["template"].get("spec") or {}
             if template_references_secret(pod_spec, secret_name):
-                found.append(WorkloadRef(kind, item["metadata"]["name"]))
+                found.append(Target(kind, item["metadata"]["name"]))
     return sorted(found)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from adobe_oauth_operator.names import ROTATE_ANNOTATION
 from adobe_oauth_operator.rotation import messages as m
 from adobe_oauth_operator.rotation.conditions import ConditionType, find, set_condition
 from adobe_oauth_operator.rotation.durations import format_duration
@@ -769,7 +770,7 @@ def _over_budget(rot: Rotation, action: m.AddSecret | m.DeleteSecret) -> str | N
     return (
         f"rotation {rot.id} has used its budget of {what} in Adobe and stopped instead of "
         "trying again; see the events for what failed, fix it, then request a rotation again "
-        "(kubectl annotate ... adobe-oauth-operator.dev/rotate=...) for a fresh budget"
+        f"(kubectl annotate ... {ROTATE_ANNOTATION}=...) for a fresh budget"
     )
 
 

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from adobe_oauth_operator.names import PENDING_SUFFIX
 from adobe_oauth_operator.rotation.durations import (
     MAX_DURATION_TEXT,
     InvalidDuration,
@@ -47,7 +48,6 @@ DNS_SUBDOMAIN_MAX_LENGTH = 253
 SECRET_KEY = "^[-._a-zA-Z0-9]+$"
 NUMERIC_ID = "^[0-9]{1,32}$"
 CLIENT_ID = "^[0-9a-fA-F]{32}$"
-PENDING_SUFFIX = "-pending"
 
 _NS = {"1m": 60 * 10**9, "1s": 10**9, MAX_DURATION_TEXT: 87600 * 3600 * 10**9}
 

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from adobe_oauth_operator.kube.workloads import WorkloadRef, template_references_secret
+from adobe_oauth_operator.kube.workloads import template_references_secret
+from adobe_oauth_operator.rotation.model import Target
 
 SECRET = "creds"
 
@@ -102,14 +103,14 @@ def test_other_secret_names_do_not_match(pod_spec: dict[str, Any]) -> None:
     assert not template_references_secret(pod_spec, "other")
 
 
-def test_workload_refs_sort_by_kind_then_name() -> None:
+def test_targets_sort_by_kind_then_name() -> None:
     refs = [
-        WorkloadRef("StatefulSet", "a"),
-        WorkloadRef("DaemonSet", "b"),
-        WorkloadRef("Deployment", "c"),
+        Target("StatefulSet", "a"),
+        Target("DaemonSet", "b"),
+        Target("Deployment", "c"),
     ]
     assert sorted(refs) == [
-        WorkloadRef("DaemonSet", "b"),
-        WorkloadRef("Deployment", "c"),
-        WorkloadRef("StatefulSet", "a"),
+        Target("DaemonSet", "b"),
+        Target("Deployment", "c"),
+        Target("StatefulSet", "a"),
     ]

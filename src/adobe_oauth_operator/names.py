@@ -1,0 +1,54 @@
+"""Every name the operator puts on the wire: its API, field manager, annotations and labels.
+
+One home for them, as cert-manager keeps its annotation keys in one types.go: the kube layer,
+the handlers and the tests import these, so a key can never be spelled two ways. Changing a value
+here changes the operator's contract with existing clusters (annotations on live objects, label
+selectors, RBAC, the CRD): treat every value as a released API.
+"""
+
+from __future__ import annotations
+
+# -- the AdobeOAuthCredential API --------------------------------------------------------------
+GROUP = "adobe-oauth-operator.dev"
+VERSION = "v1alpha1"
+PLURAL = "adobeoauthcredentials"
+KIND = "AdobeOAuthCredential"
+API_VERSION = f"{GROUP}/{VERSION}"
+
+# The field manager of every write, and the component recorded in Events.
+FIELD_MANAGER = "adobe-oauth-operator"
+EVENT_COMPONENT = "adobe-oauth-operator"
+
+# -- annotations ------------------------------------------------------------------------------
+# Also the prefix of kopf's own progress and diff-base annotations.
+ANNOTATION_PREFIX = GROUP
+
+# On an AdobeOAuthCredential, set by users: request a rotation (any new value), make it an
+# emergency ("true").
+ROTATE_ANNOTATION = f"{ANNOTATION_PREFIX}/rotate"
+EMERGENCY_ANNOTATION = f"{ANNOTATION_PREFIX}/emergency"
+# kopf's finalizer on an AdobeOAuthCredential.
+FINALIZER = f"{ANNOTATION_PREFIX}/finalizer"
+# kopf's diff-base annotation key (under ANNOTATION_PREFIX).
+KOPF_DIFFBASE_KEY = "last-handled-configuration"
+
+# On pod templates (the restart stamp), the application Secret and the pending Secret: the
+# rotation that wrote them.
+ROTATION_ID_ANNOTATION = f"{ANNOTATION_PREFIX}/rotation-id"
+# On the application Secret and the pending Secret: Adobe's uuid of the client secret they hold.
+SECRET_UUID_ANNOTATION = f"{ANNOTATION_PREFIX}/secret-uuid"
+# Only ever sent in a server-side dry-run patch of the application Secret; never stored.
+PREFLIGHT_ANNOTATION = f"{ANNOTATION_PREFIX}/preflight"
+
+# -- labels of the pending Secret -------------------------------------------------------------
+MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
+MANAGED_BY_VALUE = "adobe-oauth-operator"
+CREDENTIAL_LABEL = f"{ANNOTATION_PREFIX}/credential"
+PENDING_LABEL = f"{ANNOTATION_PREFIX}/pending"
+PENDING_LABEL_VALUE = "true"
+
+# -- the pending Secret -----------------------------------------------------------------------
+# Named <credential name><PENDING_SUFFIX> (shortened with a hash when too long); holds the new
+# client secret under PENDING_VALUE_KEY.
+PENDING_SUFFIX = "-pending"
+PENDING_VALUE_KEY = "clientSecret"
