@@ -712,6 +712,9 @@ def _recovered(status: Status, msg: m.Message, now: datetime) -> Plan | None:
     if status.retry is None or isinstance(msg, m.ActionFailed | m.Tick):
         return None
     retry = status.retry
+    answered = m.ANSWERS.get(type(msg))
+    if retry.action and (answered is None or answered.__name__ != retry.action):
+        return None  # another call worked; the failing one has not been tried again yet
     text = (
         f"{retry.action or 'the operator'} works again after {retry.attempts} failed attempt(s) "
         f"(last: {retry.message})"
@@ -796,7 +799,9 @@ def _ready(status: Status, reason: Reason, text: str, now: datetime) -> Status:
     status = _set(status, ConditionType.READY, True, reason, text, now)
     status = _set(status, ConditionType.ROTATING, False, reason, "no rotation in progress", now)
     status = _set(status, ConditionType.STALLED, False, reason, "nothing is blocked", now)
-    if status.retry is None and find(status.conditions, ConditionType.DEGRADED) is None:
+    if status.retry is not None or find(status.conditions, ConditionType.DEGRADED) is None:
+        # Ready again: whatever was failing no longer stands in the way.
+        status = replace(status, retry=None)
         status = _set(
             status, ConditionType.DEGRADED, False, Reason.NO_FAILURES, "no failing calls", now
         )

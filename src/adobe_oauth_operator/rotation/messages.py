@@ -267,6 +267,24 @@ Action = (
 )
 
 
+# The action each success message answers: a failing call has recovered only when it succeeds.
+ANSWERS: dict[type, type] = {
+    Adopted: Adopt,
+    PreflightPassed: Preflight,
+    SecretsListed: ListSecrets,
+    PendingInspected: InspectPending,
+    SecretAdded: AddSecret,
+    AddOutcomeUnknown: AddSecret,
+    SecretDeleted: DeleteSecret,
+    AppSecretReverted: DeleteSecret,
+    Verified: VerifyNewSecret,
+    VerifyRejected: VerifyNewSecret,
+    AppSecretWritten: WriteAppSecret,
+    TargetsRestarted: RestartTargets,
+    RolloutsChecked: CheckRollouts,
+    PendingDeleted: DeletePending,
+}
+
 # Actions with a side effect: each runs only after a status write that records it succeeded.
 MUTATING: tuple[type, ...] = (
     AddSecret,

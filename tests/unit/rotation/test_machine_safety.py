@@ -216,6 +216,16 @@ def test_recovery_clears_the_failure_and_says_so_once() -> None:
     assert isinstance(ok.action, m.AddSecret)
 
 
+def test_another_call_succeeding_does_not_hide_the_failing_one() -> None:
+    failing = m.ActionFailed(m.ErrorKind.TRANSIENT, "500", action="ListSecrets")
+    first = decide(SPEC, rotating(Step.PREPARE), failing, T0, ME)
+    passed = decide(SPEC, first.status, m.PreflightPassed(), at(5), ME)
+    assert passed.status.retry == first.status.retry, "preflight worked, the list did not yet"
+    assert passed.events == ()
+    second = decide(SPEC, passed.status, failing, at(6), ME)
+    assert second.status.retry is not None and second.status.retry.attempts == 2
+
+
 # -- preflight --------------------------------------------------------------------------------
 def test_preflight_comes_before_adobe_is_touched() -> None:
     assert decide(SPEC, rotating(Step.PREPARE), m.Tick("x"), T0, ME).action == m.Preflight()
