@@ -28,6 +28,9 @@ class OperatorConfig:
     # Recorded with every action this process runs (env POD_ID in a pod, else the host name): a
     # restarted container resumes its own recorded action at once, another process waits for it.
     identity: str = ""
+    # Where the HMAC key lives (namespace of the operator; env POD_NAMESPACE in a pod, else the
+    # first watched namespace). None: no key, drift is not detected (logged at start-up).
+    hmac_namespace: str | None = None
     # Fault injection for the crash-safety tests: SIGKILL ourselves right after running the named
     # action (e.g. "AddSecret"), before its outcome is recorded. Never set in production.
     crash_after_action: str | None = None
@@ -43,4 +46,7 @@ class OperatorConfig:
             "identity": env.get("POD_ID") or socket.gethostname(),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
+        watched = values["namespaces"]
+        fallback = watched[0] if isinstance(watched, tuple) and watched else None
+        values.setdefault("hmac_namespace", env.get("POD_NAMESPACE") or fallback)
         return cls(**values)  # type: ignore[arg-type]

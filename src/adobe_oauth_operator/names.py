@@ -52,3 +52,10 @@ PENDING_LABEL_VALUE = "true"
 # client secret under PENDING_VALUE_KEY.
 PENDING_SUFFIX = "-pending"
 PENDING_VALUE_KEY = "clientSecret"
+
+# -- the operator's own Secret ----------------------------------------------------------------
+# In the operator's namespace: the key of the HMAC that status keeps of the client id and secret
+# the application Secret holds, so a change made behind the operator's back is noticed without
+# storing anything that could be reversed or compared offline.
+HMAC_SECRET_NAME = "adobe-oauth-operator-hmac"
+HMAC_SECRET_KEY = "key"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 from dataclasses import dataclass, field
 
 
@@ -30,3 +31,10 @@ class Sensitive:
 
     def __bool__(self) -> bool:
         return bool(self._value)
+
+
+def secret_fingerprint(key: Sensitive, client_id: str, secret: Sensitive) -> str:
+    """HMAC-SHA256 of the client id and secret under the operator's key: detects a change, and
+    without the key cannot be checked against a guessed value (a plain hash could)."""
+    message = f"{client_id}\0{secret.reveal()}".encode()
+    return hmac.new(key.reveal().encode(), message, hashlib.sha256).hexdigest()

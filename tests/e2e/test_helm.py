@@ -107,6 +107,15 @@ NAMESPACED_RULES = [
         "verbs": ["get", "list", "patch"],
     },
 ]
+HMAC_KEY_RULES = [
+    {
+        "apiGroups": [""],
+        "resources": ["secrets"],
+        "resourceNames": ["adobe-oauth-operator-hmac"],
+        "verbs": ["get"],
+    },
+    {"apiGroups": [""], "resources": ["secrets"], "verbs": ["create"]},
+]
 CRD_OBSERVER = {
     "apiGroups": ["apiextensions.k8s.io"],
     "resources": ["customresourcedefinitions"],
@@ -247,9 +256,21 @@ def test_every_value_is_documented() -> None:
 
 
 # -- what the default and non-default renderings contain ------------------------------------------
+def _hmac_key_role(docs: list[Any]) -> Any:
+    """The one Role in the release namespace: get the HMAC key Secret by name, create it once."""
+    [role] = [r for r in by_kind(docs, "Role") if r["metadata"]["name"].endswith("-hmac-key")]
+    assert role["rules"] == HMAC_KEY_RULES
+    return role
+
+
+def _workload_roles(docs: list[Any], kind: str = "Role") -> list[Any]:
+    return [r for r in by_kind(docs, kind) if not r["metadata"]["name"].endswith("-hmac-key")]
+
+
 def test_default_is_one_cluster_role_and_a_hardened_standalone_deployment(helm: Helm) -> None:
     docs = helm.render()
-    assert by_kind(docs, "Role") == [] and by_kind(docs, "RoleBinding") == []
+    assert _hmac_key_role(docs)["metadata"]["namespace"] == "aoo-system"
+    assert _workload_roles(docs) == [] and _workload_roles(docs, "RoleBinding") == []
     role = only(docs, "ClusterRole")
     assert role["rules"] == [*NAMESPACED_RULES, CRD_OBSERVER]
     binding = only(docs, "ClusterRoleBinding")
@@ -288,16 +309,19 @@ def test_default_is_one_cluster_role_and_a_hardened_standalone_deployment(helm: 
         "CustomResourceDefinition",
         "ClusterRole",
         "ClusterRoleBinding",
+        "Role",  # the HMAC key's, in the release namespace only
+        "RoleBinding",
         "Deployment",
     }
 
 
 def test_watch_namespaces_gives_a_role_per_namespace(helm: Helm) -> None:
     docs = helm.render(VARIANTS["namespaced"])
-    roles = by_kind(docs, "Role")
+    roles = _workload_roles(docs)
     assert sorted(r["metadata"]["namespace"] for r in roles) == ["team-a", "team-b"]
     assert all(r["rules"] == NAMESPACED_RULES for r in roles)
-    bindings = by_kind(docs, "RoleBinding")
+    assert _hmac_key_role(docs)["metadata"]["namespace"] == "aoo-system"
+    bindings = _workload_roles(docs, "RoleBinding")
     assert sorted(b["metadata"]["namespace"] for b in bindings) == ["team-a", "team-b"]
     assert all(b["subjects"][0]["namespace"] == "aoo-system" for b in bindings)
     # Cluster-wide, only what kopf observes: no Secret, workload or resource access.
@@ -333,7 +357,7 @@ def test_namespaced_peering_has_a_peering_object_per_namespace(helm: Helm) -> No
         ("team-b", "aoo-peers"),
     ]
     assert by_kind(docs, "ClusterKopfPeering") == []
-    for role in by_kind(docs, "Role"):
+    for role in _workload_roles(docs):
         assert role["rules"] == [*NAMESPACED_RULES, *peering_rules("kopfpeerings", "aoo-peers")]
     assert "--peering-lifetime=15" in container(docs)["args"]
 
@@ -505,7 +529,7 @@ def test_install_upgrade_uninstall(
     new_manifest = documents(check(cluster_helm.run("get", "manifest", release, "-n", namespace)))
     assert all(exists(cluster, tmp_path, d) for d in new_manifest)
     assert len(by_kind(new_manifest, "KopfPeering")) == 2
-    assert len(by_kind(new_manifest, "Role")) == 2
+    assert len(_workload_roles(new_manifest)) == 2
     gone = [d for d in manifest if d not in new_manifest and d["kind"] == "ClusterRole"]
     assert gone and not any(exists(cluster, tmp_path, d) for d in gone)
     wait_until(lambda: operator_pods_running(cluster, namespace, 2), timeout=60, what="2 pods")

@@ -11,7 +11,7 @@ import random
 
 import pytest
 
-from adobe_oauth_operator.names import GROUP, PLURAL, VERSION
+from adobe_oauth_operator.names import GROUP, HMAC_SECRET_KEY, HMAC_SECRET_NAME, PLURAL, VERSION
 from support.invariants import SecretWatch
 from support.operator_env import CRED, FAST_ROTATION, Env
 from support.processes import OperatorProcess, sha256
@@ -254,4 +254,52 @@ def test_status_records_every_fenced_action(env: Env) -> None:
     # add, verify, write, restart, delete old, delete pending: each recorded before it ran
     assert status["actionSeq"] == 6
     assert status.get("inFlight") is None
+    assert _condition(status, "Degraded")["status"] == "False"
+
+
+# -- drift ------------------------------------------------------------------------------------
+SECOND = "the-second-valid-client-secret-0123456789"
+
+
+@pytest.mark.sim_secrets(SECOND)
+def test_another_working_secret_put_into_the_secret_is_adopted(env: Env) -> None:
+    env.apply_credential()
+    first = env.wait_adopted()
+    assert len(first["secretHmac"]) == 64
+    assert first["secretHmac"] != sha256(env.initial_value), "keyed, not a plain hash"
+    key = env.cluster.core.read_namespaced_secret(HMAC_SECRET_NAME, env.namespace)
+    assert key.data and HMAC_SECRET_KEY in key.data
+    second_uuid = next(
+        s["uuid"] for s in env.adobe_secrets() if s["value_sha256"] == sha256(SECOND)
+    )
+    env.cluster.core.patch_namespaced_secret(
+        "adobe-creds", env.namespace, {"stringData": {"ADOBE_CLIENT_SECRET": SECOND}}
+    )
+    status = wait_until(
+        lambda: (s := env.status()).get("currentSecretUuid") == second_uuid and s,
+        timeout=60,
+        what="the second secret adopted",
+    )
+    assert status["phase"] == "Ready"
+    assert status["secretHmac"] != first["secretHmac"]
+    assert env.events("SecretChanged")
+    assert len(env.adobe_secrets()) == 2, "nothing is deleted on adoption"
+
+
+def test_a_secret_adobe_refuses_put_into_the_secret_is_reported_until_restored(env: Env) -> None:
+    env.apply_credential()
+    env.wait_adopted()
+    env.cluster.core.patch_namespaced_secret(
+        "adobe-creds", env.namespace, {"stringData": {"ADOBE_CLIENT_SECRET": "p8e-typo"}}
+    )
+    status = env.wait_phase("Stalled")
+    stalled = _condition(status, "Stalled")
+    assert stalled["reason"] == "SecretDrifted"
+    drifted = env.events("SecretDrifted")
+    assert drifted and drifted[0].type == "Warning"
+    assert len(env.adobe_secrets()) == 1, "the current secret is untouched"
+    env.cluster.core.patch_namespaced_secret(
+        "adobe-creds", env.namespace, {"stringData": {"ADOBE_CLIENT_SECRET": env.initial_value}}
+    )
+    status = env.wait_phase("Ready", timeout=120)
     assert _condition(status, "Degraded")["status"] == "False"

@@ -71,7 +71,13 @@ def test_one_replica_acts_and_a_standby_takes_over_after_sigkill(
 
     def start(pod_id: str) -> ChartOperatorProcess:
         process = ChartOperatorProcess(
-            tmp_path, chart.kubeconfig, chart.container, sim.url, pod_id=pod_id, name=pod_id
+            tmp_path,
+            chart.kubeconfig,
+            chart.container,
+            sim.url,
+            pod_id=pod_id,
+            pod_namespace=chart.namespace,
+            name=pod_id,
         )
         started.append(process)
         return process

@@ -73,7 +73,12 @@ def env(
     operator: ChartOperatorProcess | None = None
     try:
         operator = ChartOperatorProcess(
-            tmp_path, chart.kubeconfig, chart.container, sim.url, pod_id="operator-0"
+            tmp_path,
+            chart.kubeconfig,
+            chart.container,
+            sim.url,
+            pod_id="operator-0",
+            pod_namespace=chart.namespace,
         )
         wait_until(lambda: operator.healthz() == 200, timeout=30, what="the liveness endpoint")
         yield Env(cluster, namespaces.app, sim, operator, client_id, initial, tmp_path)

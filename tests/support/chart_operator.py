@@ -49,6 +49,7 @@ class ChartOperatorProcess(OperatorProcess):
         sim_url: str,
         *,
         pod_id: str,
+        pod_namespace: str,
         name: str = "operator",
     ) -> None:
         self.workdir = workdir
@@ -61,6 +62,11 @@ class ChartOperatorProcess(OperatorProcess):
                 self.env[var["name"]] = var["value"]
             elif var.get("valueFrom", {}).get("fieldRef", {}).get("fieldPath") == "metadata.name":
                 self.env[var["name"]] = pod_id
+            elif (
+                var.get("valueFrom", {}).get("fieldRef", {}).get("fieldPath")
+                == "metadata.namespace"
+            ):
+                self.env[var["name"]] = pod_namespace
             else:
                 raise AssertionError(f"unexpected env source in the chart: {var}")
         self.env["ADOBE_IMS_URL"] = self.env["ADOBE_API_URL"] = sim_url

@@ -41,7 +41,7 @@ from adobe_oauth_operator.names import (
 from adobe_oauth_operator.rotation import messages as m
 from adobe_oauth_operator.rotation.model import SecretMeta, Spec, Target
 from adobe_oauth_operator.rotation.validation import client_id_problem
-from adobe_oauth_operator.sensitive import Sensitive
+from adobe_oauth_operator.sensitive import Sensitive, secret_fingerprint
 
 logger = logging.getLogger(__name__)
 
@@ -78,10 +78,17 @@ class Resource:
 class Executor:
     """Runs one action for one resource."""
 
-    def __init__(self, adobe: AdobeClient, kube: KubeClients, resource: Resource) -> None:
+    def __init__(
+        self,
+        adobe: AdobeClient,
+        kube: KubeClients,
+        resource: Resource,
+        hmac_key: Sensitive | None = None,
+    ) -> None:
         self.adobe = adobe
         self.kube = kube
         self.res = resource
+        self.hmac_key = hmac_key
         # A resource stored before CRD defaulting may lack scopes: use the documented set.
         self.spec = replace(resource.spec, scopes=resource.spec.scopes or IO_MANAGEMENT_SCOPES)
 
@@ -100,6 +107,7 @@ class Executor:
         return {
             m.Adopt: self._adopt,  # type: ignore[dict-item]
             m.Preflight: self._preflight,  # type: ignore[dict-item]
+            m.InspectDrift: self._inspect_drift,  # type: ignore[dict-item]
             m.ListSecrets: self._list,  # type: ignore[dict-item]
             m.InspectPending: self._inspect_pending,  # type: ignore[dict-item]
             m.AddSecret: self._add,  # type: ignore[dict-item]
@@ -187,13 +195,14 @@ class Executor:
         ref, value = await self._app_credential()
         scopes = self.spec.scopes
         before = await self.adobe.list_secrets(ref, value, scopes)
+        fingerprint = self.fingerprint(ref.client_id, value)
         if len(before) == 1:
-            return m.Adopted(before[0].uuid, ref.client_id)
+            return m.Adopted(before[0].uuid, ref.client_id, fingerprint)
         if not before:
             return m.ActionFailed(m.ErrorKind.UNEXPECTED, "Adobe lists no client secret at all")
         uuid = await self._identify(ref, value, before)
         if uuid is not None:
-            return m.Adopted(uuid, ref.client_id)
+            return m.Adopted(uuid, ref.client_id, fingerprint)
         return m.ActionFailed(
             m.ErrorKind.ADOPTION_AMBIGUOUS,
             "the credential holds 2 client secrets and it is not yet clear which one the Secret "
@@ -360,7 +369,42 @@ class Executor:
                 ROTATION_ID_ANNOTATION: action.rotation_id,
             },
         )
-        return m.AppSecretWritten()
+        return m.AppSecretWritten(self.fingerprint(ref.client_id, value))
+
+    def fingerprint(self, client_id: str, value: Sensitive) -> str | None:
+        """The HMAC status keeps of what the Secret holds; None without a key."""
+        if self.hmac_key is None:
+            return None
+        return secret_fingerprint(self.hmac_key, client_id, value)
+
+    async def app_fingerprint(self) -> str | None:
+        """The HMAC of what the Secret holds now; None when it or its keys are missing."""
+        app = await self.read_app()
+        if app is None or not app.client_secret:
+            return None
+        client_id = self.spec.client_id or app.client_id or self.res.client_id or ""
+        return self.fingerprint(client_id, app.client_secret)
+
+    async def _inspect_drift(self, _: m.InspectDrift) -> m.Message:
+        """One token request with what the Secret now holds: adopt it if Adobe accepts it."""
+        ref, value = await self._app_credential()
+        self.adobe.forget_secret(value)
+        try:
+            before = await self.adobe.list_secrets(ref, value, self.spec.scopes)
+        except adobe_errors.InvalidClientError:
+            return m.ActionFailed(
+                m.ErrorKind.SECRET_DRIFTED,
+                f"Secret {self.spec.secret_name} was changed outside the operator and IMS refuses "
+                "the client id and secret it now holds; applications reading it cannot get "
+                "tokens: put the current client secret back, or a working one of this credential",
+            )
+        uuid = await self._identify(ref, value, before) if len(before) > 1 else before[0].uuid
+        if uuid is None:
+            return m.ActionFailed(
+                m.ErrorKind.ADOPTION_AMBIGUOUS,
+                "the Secret changed and it is not yet clear which client secret it holds; retrying",
+            )
+        return m.DriftAdopted(uuid, self.fingerprint(ref.client_id, value))
 
     async def _targets(self) -> list[Target]:
         wanted = set(self.spec.targets)

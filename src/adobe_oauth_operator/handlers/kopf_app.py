@@ -17,6 +17,8 @@ from adobe_oauth_operator.config import OperatorConfig
 from adobe_oauth_operator.handlers.deletion import finalize
 from adobe_oauth_operator.handlers.reconcile import Deps, reconcile
 from adobe_oauth_operator.kube.clients import KubeClients
+from adobe_oauth_operator.kube.errors import KubeError
+from adobe_oauth_operator.kube.hmac_key import ensure_hmac_key
 from adobe_oauth_operator.names import (
     ANNOTATION_PREFIX,
     EMERGENCY_ANNOTATION,
@@ -27,6 +29,7 @@ from adobe_oauth_operator.names import (
     ROTATE_ANNOTATION,
     VERSION,
 )
+from adobe_oauth_operator.sensitive import Sensitive
 
 logger = logging.getLogger(__name__)
 
@@ -55,12 +58,29 @@ async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) ->
         k8s_config.load_kube_config()  # type: ignore[no-untyped-call]
     memo.api_client = k8s.ApiClient()
     memo.adobe = AdobeClient(ims_url=config.ims_url, api_url=config.api_url)
+    kube = KubeClients.from_api_client(memo.api_client)
     memo.deps = Deps(
         adobe=memo.adobe,
-        kube=KubeClients.from_api_client(memo.api_client),
+        kube=kube,
         crash_after_action=config.crash_after_action,
         holder=config.identity,
+        hmac_key=await _hmac_key(kube, config.hmac_namespace),
     )
+
+
+async def _hmac_key(kube: KubeClients, namespace: str | None) -> Sensitive | None:
+    """The key of the Secret fingerprints; without one, changes behind our back go unnoticed."""
+    if namespace is None:
+        logger.warning(
+            "no namespace for the HMAC key Secret (set POD_NAMESPACE): changes made to "
+            "application Secrets outside the operator are not detected"
+        )
+        return None
+    try:
+        return await ensure_hmac_key(kube, namespace)
+    except KubeError as exc:
+        logger.warning("no HMAC key (%s): Secret drift is not detected", exc)
+        return None
 
 
 @kopf.on.cleanup()

@@ -25,6 +25,7 @@ from adobe_oauth_operator.names import EMERGENCY_ANNOTATION, ROTATE_ANNOTATION
 from adobe_oauth_operator.rotation import messages as m
 from adobe_oauth_operator.rotation.machine import decide, invalid_spec
 from adobe_oauth_operator.rotation.model import Spec, Status
+from adobe_oauth_operator.sensitive import Sensitive
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +49,7 @@ class Deps:
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     crash_after_action: str | None = None
     holder: str = ""  # this operator's identity, recorded with every action it runs
+    hmac_key: Sensitive | None = None  # None: drift of the Secret is not detected
     jitter: Callable[[], float] = random.random
 
 
@@ -71,8 +73,8 @@ async def reconcile(deps: Deps, namespace: str, name: str) -> timedelta | None:
             )
         return INVALID_SPEC_RETRY
     resource = Resource(namespace, name, obj["metadata"]["uid"], spec, status.client_id)
-    executor = Executor(deps.adobe, deps.kube, resource)
-    msg: m.Message = await _tick(deps, obj, status, resource)
+    executor = Executor(deps.adobe, deps.kube, resource, deps.hmac_key)
+    msg: m.Message = await _tick(deps, obj, status, executor)
     version = obj["metadata"]["resourceVersion"]
     for _ in range(MAX_ACTIONS_PER_PASS):
         plan = decide(spec, status, msg, deps.clock(), deps.holder)
@@ -102,7 +104,7 @@ async def reconcile(deps: Deps, namespace: str, name: str) -> timedelta | None:
             os.kill(os.getpid(), signal.SIGKILL)
         if isinstance(msg, m.PendingDeleted):
             # A leftover is gone: look again at once, a rotate request may be waiting.
-            msg = await _tick(deps, obj, status, resource)
+            msg = await _tick(deps, obj, status, executor)
     logger.warning("%s/%s: pass ended after %d actions", namespace, name, MAX_ACTIONS_PER_PASS)
     return PASS_LIMIT_RETRY
 
@@ -131,20 +133,23 @@ async def _run(
     return msg
 
 
-async def _tick(deps: Deps, obj: dict[str, Any], status: Status, resource: Resource) -> m.Tick:
+async def _tick(deps: Deps, obj: dict[str, Any], status: Status, executor: Executor) -> m.Tick:
     annotations = obj["metadata"].get("annotations") or {}
-    pending = False
+    resource = executor.res
+    pending, fingerprint = False, None
     if status.adopted and status.rotation is None:
         pending = (
             await read_pending_secret(deps.kube, resource.namespace, resource.name, resource.uid)
             is not None
         )
+        fingerprint = await executor.app_fingerprint()
     return m.Tick(
         new_rotation_id=new_rotation_id(deps.clock()),
         rotate_request=annotations.get(ROTATE_ANNOTATION) or None,
         emergency=annotations.get(EMERGENCY_ANNOTATION, "").lower() == "true",
         generation=obj["metadata"].get("generation"),
         pending_secret_present=pending,
+        app_fingerprint=fingerprint,
     )
 
 

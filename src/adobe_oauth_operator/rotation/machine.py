@@ -94,6 +94,7 @@ def _adoption(spec: Spec, status: Status, msg: m.Message, now: datetime) -> Plan
             status,
             client_id=msg.client_id,
             current_secret_uuid=msg.secret_uuid,
+            secret_fingerprint=msg.fingerprint,
             adopted_at=now,
             next_rotation_time=now + spec.interval if spec.interval else None,
             last_rotate_request=status.last_rotate_request,
@@ -111,11 +112,18 @@ def _adoption(spec: Spec, status: Status, msg: m.Message, now: datetime) -> Plan
 
 
 def _idle(spec: Spec, status: Status, msg: m.Message, now: datetime) -> Plan:
+    if isinstance(msg, m.DriftAdopted):
+        return _drift_adopted(spec, status, msg, now)
     if isinstance(msg, m.PendingDeleted) or not isinstance(msg, m.Tick):
         return Plan(status, requeue_after=_until(status.next_rotation_time, now))
     if msg.pending_secret_present:
         # Left behind by a crash after the rotation ended: its value is in no secret Adobe holds.
         return Plan(status, action=m.DeletePending())
+    if msg.app_fingerprint is not None:
+        if status.secret_fingerprint is None:  # adopted before fingerprints: record it
+            status = replace(status, secret_fingerprint=msg.app_fingerprint)
+        elif msg.app_fingerprint != status.secret_fingerprint:
+            return Plan(status, action=m.InspectDrift())
     status = _reschedule(spec, status, now)
     trigger = _trigger(status, msg, now)
     if trigger is None:
@@ -138,6 +146,22 @@ def _idle(spec: Spec, status: Status, msg: m.Message, now: datetime) -> Plan:
         _progress(status, Reason.ROTATION_STARTED, text, now),
         action=m.Preflight(),
         events=(m.Event(trigger is Trigger.EMERGENCY, Reason.ROTATION_STARTED, text),),
+    )
+
+
+def _drift_adopted(spec: Spec, status: Status, msg: m.DriftAdopted, now: datetime) -> Plan:
+    """Someone put another working client secret of this credential into the Secret: use it."""
+    text = (
+        f"Secret {spec.secret_name} was changed outside the operator; Adobe accepts its client "
+        f"secret {msg.secret_uuid}, which is now the current one (was {status.current_secret_uuid})"
+    )
+    status = replace(
+        status, current_secret_uuid=msg.secret_uuid, secret_fingerprint=msg.fingerprint
+    )
+    return Plan(
+        _ready(status, Reason.SECRET_CHANGED, text, now),
+        events=(m.Event(False, Reason.SECRET_CHANGED, text),),
+        requeue_after=_until(status.next_rotation_time, now),
     )
 
 
@@ -348,6 +372,7 @@ def _update_secret(
 ) -> Plan:
     if isinstance(msg, m.AppSecretWritten):
         rot = replace(rot, step=Step.ROLLOUT, rollout_started_at=now)
+        status = replace(status, secret_fingerprint=msg.fingerprint or status.secret_fingerprint)
         text = (
             f"rotation {rot.id}: Secret {spec.secret_name} now holds {rot.new_secret_uuid}; "
             "restarting its consumers"

@@ -37,6 +37,7 @@ class ErrorKind(StrEnum):
     PENDING_CONFLICT = Reason.PENDING_SECRET_CONFLICT
     CLIENT_ID_INVALID = Reason.CLIENT_ID_INVALID
     RECONCILE_ERROR = Reason.RECONCILE_ERROR
+    SECRET_DRIFTED = Reason.SECRET_DRIFTED
 
     @property
     def transient(self) -> bool:
@@ -66,12 +67,23 @@ class Tick:
     emergency: bool = False
     generation: int | None = None
     pending_secret_present: bool = False
+    # HMAC of what the application Secret holds now; None when unknown (no key, no Secret).
+    app_fingerprint: str | None = None
 
 
 @dataclass(frozen=True)
 class Adopted:
     secret_uuid: str
     client_id: str
+    fingerprint: str | None = None
+
+
+@dataclass(frozen=True)
+class DriftAdopted:
+    """The Secret was changed outside the operator to another secret Adobe accepts."""
+
+    secret_uuid: str
+    fingerprint: str | None
 
 
 @dataclass(frozen=True)
@@ -114,7 +126,7 @@ class VerifyRejected:
 
 @dataclass(frozen=True)
 class AppSecretWritten:
-    pass
+    fingerprint: str | None = None
 
 
 @dataclass(frozen=True)
@@ -176,6 +188,7 @@ Message = (
     | PendingDeleted
     | PreflightPassed
     | AppSecretReverted
+    | DriftAdopted
     | ActionFailed
 )
 
@@ -221,6 +234,11 @@ class DeleteSecret:
 
 
 @dataclass(frozen=True)
+class InspectDrift:
+    """The Secret changed behind our back: does Adobe accept its secret, and which one is it?"""
+
+
+@dataclass(frozen=True)
 class Preflight:
     """Check, without changing anything, that a rotation can complete before Adobe is touched."""
 
@@ -255,6 +273,7 @@ class DeletePending:
 Action = (
     Adopt
     | Preflight
+    | InspectDrift
     | ListSecrets
     | InspectPending
     | AddSecret
@@ -270,6 +289,7 @@ Action = (
 # The action each success message answers: a failing call has recovered only when it succeeds.
 ANSWERS: dict[type, type] = {
     Adopted: Adopt,
+    DriftAdopted: InspectDrift,
     PreflightPassed: Preflight,
     SecretsListed: ListSecrets,
     PendingInspected: InspectPending,

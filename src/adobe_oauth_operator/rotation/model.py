@@ -240,6 +240,9 @@ class Status:
     action_seq: int = 0
     in_flight: InFlight | None = None
     retry: Retry | None = None
+    # HMAC (operator-held key) of the client id and secret the Secret held when last written or
+    # adopted: a different one means the Secret was changed outside the operator.
+    secret_fingerprint: str | None = None
 
     @property
     def adopted(self) -> bool:
@@ -264,6 +267,7 @@ class Status:
             "actionSeq": self.action_seq,
             "inFlight": _in_flight_to_dict(self.in_flight) if self.in_flight else None,
             "retry": _retry_to_dict(self.retry) if self.retry else None,
+            "secretHmac": self.secret_fingerprint,
         }
 
     @classmethod
@@ -286,6 +290,7 @@ class Status:
             action_seq=int(raw.get("actionSeq") or 0),
             in_flight=_in_flight_from_dict(raw.get("inFlight")),
             retry=_retry_from_dict(raw.get("retry")),
+            secret_fingerprint=raw.get("secretHmac") or None,
         )
 
 

@@ -49,6 +49,9 @@ class Reason(StrEnum):
     RETRY_BUDGET_EXHAUSTED = "RetryBudgetExhausted"
     SECRET_NOT_WRITABLE = "SecretNotWritable"
     CLIENT_ID_INVALID = "ClientIdInvalid"
+    # the Secret changed outside the operator
+    SECRET_DRIFTED = "SecretDrifted"
+    SECRET_CHANGED = "SecretChanged"
     # failing calls and their recovery (the Degraded condition)
     NO_FAILURES = "NoFailures"
     RECOVERED = "Recovered"

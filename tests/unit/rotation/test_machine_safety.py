@@ -271,3 +271,47 @@ def test_new_fields_survive_the_wire_form() -> None:
         retry=Retry("AddSecret", Reason.TRANSIENT_ERROR, "503", 2, at(1), at(9)),
     )
     assert Status.from_dict(status.to_dict()) == status
+
+
+# -- drift: the Secret changed behind the operator's back ---------------------------------------
+def idle(**kw: object) -> Status:
+    base = Status(
+        phase=Phase.READY,
+        current_secret_uuid=OLD,
+        client_id="cid",
+        adopted_at=T0,
+        secret_fingerprint="f-old",
+    )
+    return replace(base, **kw)  # type: ignore[arg-type]
+
+
+def test_a_changed_fingerprint_is_inspected_and_an_unchanged_one_is_not() -> None:
+    assert decide(SPEC, idle(), m.Tick("x", app_fingerprint="f-old"), T0, ME).action is None
+    changed = decide(SPEC, idle(), m.Tick("x", app_fingerprint="f-new"), T0, ME)
+    assert changed.action == m.InspectDrift()
+    first = decide(SPEC, idle(secret_fingerprint=None), m.Tick("x", app_fingerprint="f1"), T0, ME)
+    assert first.action is None and first.status.secret_fingerprint == "f1"
+
+
+def test_another_working_secret_in_the_secret_is_adopted() -> None:
+    plan = decide(SPEC, idle(), m.DriftAdopted(NEW, "f-new"), T0, ME)
+    assert (plan.status.current_secret_uuid, plan.status.secret_fingerprint) == (NEW, "f-new")
+    assert plan.status.phase is Phase.READY
+    assert [(e.warning, e.reason) for e in plan.events] == [(False, Reason.SECRET_CHANGED)]
+
+
+def test_a_refused_secret_in_the_secret_is_reported_and_rechecked_with_backoff() -> None:
+    refused = m.ActionFailed(m.ErrorKind.SECRET_DRIFTED, "IMS refuses it", action="InspectDrift")
+    plan = decide(SPEC, idle(), refused, T0, ME)
+    assert plan.status.phase is Phase.STALLED
+    assert reason_of(plan.status, ConditionType.STALLED) is Reason.SECRET_DRIFTED
+    assert [e.reason for e in plan.events] == [Reason.SECRET_DRIFTED]
+    assert plan.status.secret_fingerprint == "f-old", "the known-good fingerprint is kept"
+    restored = decide(SPEC, plan.status, m.Tick("x", app_fingerprint="f-old"), at(60), ME)
+    assert restored.status.phase is Phase.READY and restored.status.retry is None
+
+
+def test_writing_the_new_secret_records_its_fingerprint() -> None:
+    status = rotating(Step.UPDATE_SECRET, new_secret_uuid=NEW)
+    plan = decide(SPEC, status, m.AppSecretWritten("f-new"), at(1), ME)
+    assert plan.status.secret_fingerprint == "f-new"
