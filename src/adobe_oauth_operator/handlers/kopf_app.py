@@ -17,7 +17,7 @@ from adobe_oauth_operator.config import OperatorConfig
 from adobe_oauth_operator.handlers.deletion import finalize
 from adobe_oauth_operator.handlers.reconcile import Deps, reconcile
 from adobe_oauth_operator.kube.clients import KubeClients
-from adobe_oauth_operator.kube.errors import KubeError
+from adobe_oauth_operator.kube.errors import Conflict, KubeError
 from adobe_oauth_operator.kube.hmac_key import ensure_hmac_key
 from adobe_oauth_operator.names import (
     ANNOTATION_PREFIX,
@@ -117,13 +117,17 @@ async def credential_daemon(
     done.clear()
     deps: Deps = memo.deps
     config: OperatorConfig = memo.config
-    failures = 0
+    failures = conflicts = 0
     try:
         while not stopped:
             wake.clear()
             try:
                 delay = await reconcile(deps, namespace or "", name)
-                failures = 0
+                failures = conflicts = 0
+            except Conflict:
+                # Changed while we worked: start over soon, but a storm of conflicts backs off.
+                conflicts += 1
+                delay = conflict_backoff(conflicts, deps.jitter())
             except Exception as exc:
                 # The API server is unreachable or something unexpected broke outside an action:
                 # back off exponentially; the traceback once, then one line per failure.
@@ -150,6 +154,14 @@ async def credential_daemon(
 
 # No pass runs again at once: even "look again now" waits this long.
 MIN_SLEEP = timedelta(milliseconds=200)
+CONFLICT_BACKOFF_CAP = timedelta(seconds=30)
+
+
+def conflict_backoff(conflicts: int, jitter: float) -> timedelta:
+    """0.5-1 s after one conflict, doubling per conflict in a row, up to 15-30 s."""
+    doubled = timedelta(seconds=1) * (2 ** min(conflicts - 1, 10))
+    ceiling: timedelta = min(doubled, CONFLICT_BACKOFF_CAP)
+    return ceiling * (0.5 + 0.5 * jitter)
 
 
 @kopf.on.delete(GROUP, VERSION, PLURAL)

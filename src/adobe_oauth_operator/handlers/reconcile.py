@@ -36,8 +36,6 @@ INVALID_SPEC_RETRY = timedelta(minutes=1)
 # Every action is bounded well below the machine's ACTION_LEASE, so another operator waiting on
 # a recorded action never takes over one that still runs.
 ACTION_TIMEOUT = timedelta(seconds=75)
-# After a conflicting write, start over soon but not at once (two writers would collide again).
-CONFLICT_RETRY_S = (0.5, 2.0)
 
 
 @dataclass(frozen=True)
@@ -82,10 +80,10 @@ async def reconcile(deps: Deps, namespace: str, name: str) -> timedelta | None:
             version = await _persist(deps, namespace, name, version, status, plan.status)
         except Conflict:
             # Someone else changed the resource since we read it (a new request, or another
-            # operator): nothing was done on the stale state; start over from what is stored.
+            # operator): nothing was done on the stale state; the caller starts over from what
+            # is stored, backing off if this keeps happening.
             logger.info("%s/%s: changed while reconciling; starting over", namespace, name)
-            spread = CONFLICT_RETRY_S[1] - CONFLICT_RETRY_S[0]
-            return timedelta(seconds=CONFLICT_RETRY_S[0] + spread * deps.jitter())
+            raise
         status = plan.status
         for event in plan.events:
             await emit_event(

@@ -1,0 +1,70 @@
+"""Running one action: bounded in time, and nothing unexpected escapes without a reason."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+from typing import Any, cast
+
+import pytest
+
+from adobe_oauth_operator.handlers import reconcile
+from adobe_oauth_operator.handlers.executor import Executor
+from adobe_oauth_operator.rotation import messages as m
+
+
+class _Raising:
+    async def run(self, action: m.Action) -> m.Message:
+        raise RuntimeError("a bug")
+
+
+class _Hanging:
+    async def run(self, action: m.Action) -> m.Message:
+        await asyncio.sleep(3600)
+        raise AssertionError("not reached")
+
+
+def _deps() -> reconcile.Deps:
+    return reconcile.Deps(adobe=cast(Any, None), kube=cast(Any, None), jitter=lambda: 0.25)
+
+
+async def test_an_unexpected_exception_becomes_a_reconcile_error_with_its_traceback_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.ERROR):
+        msg = await reconcile._run(
+            _deps(), cast(Executor, _Raising()), m.ListSecrets(m.Using.APP_SECRET), "ns", "creds"
+        )
+    assert isinstance(msg, m.ActionFailed)
+    assert msg.kind is m.ErrorKind.RECONCILE_ERROR
+    assert (msg.action, msg.jitter) == ("ListSecrets", 0.25)
+    assert "RuntimeError" in msg.message and "ListSecrets" in msg.message
+    assert "a bug" not in msg.message, "status gets the type, the log gets the details"
+    assert any(r.exc_info for r in caplog.records), "the traceback is logged"
+
+
+async def test_an_action_that_hangs_is_cut_off_as_transient(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(reconcile, "ACTION_TIMEOUT", timedelta(milliseconds=50))
+    msg = await reconcile._run(
+        _deps(), cast(Executor, _Hanging()), m.AddSecret("r1"), "ns", "creds"
+    )
+    assert isinstance(msg, m.ActionFailed)
+    assert msg.kind is m.ErrorKind.TRANSIENT
+    assert msg.action == "AddSecret"
+
+
+def test_every_action_is_bounded_well_inside_the_lease_another_operator_waits() -> None:
+    from adobe_oauth_operator.rotation.machine import ACTION_LEASE
+
+    assert reconcile.ACTION_TIMEOUT * 1.5 <= ACTION_LEASE
+
+
+def test_conflicts_in_a_row_back_off_to_a_cap() -> None:
+    from adobe_oauth_operator.handlers.kopf_app import conflict_backoff
+
+    delays = [conflict_backoff(n, 1.0).total_seconds() for n in range(1, 8)]
+    assert delays == [1, 2, 4, 8, 16, 30, 30]
+    assert conflict_backoff(1, 0.0).total_seconds() == 0.5
