@@ -1,0 +1,30 @@
+"""The soak's fault schedule is a pure function of its seed and sizes."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from support.soak import FAULT_KINDS, SoakConfig, build_schedule, schedule_digest
+
+
+def test_a_seed_reproduces_its_schedule() -> None:
+    config = SoakConfig(seed=42, steps=30)
+    assert build_schedule(config) == build_schedule(SoakConfig(seed=42, steps=30))
+    assert schedule_digest(build_schedule(config)) != schedule_digest(
+        build_schedule(SoakConfig(seed=43, steps=30))
+    )
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_every_kind_appears_even_in_a_short_schedule(seed: int) -> None:
+    schedule = build_schedule(SoakConfig(seed=seed, steps=3))
+    assert Counter(s.kind for s in schedule).keys() == set(FAULT_KINDS)
+
+
+def test_a_duration_bounds_the_planned_time() -> None:
+    schedule = build_schedule(SoakConfig(seed=1, duration_s=1200))
+    planned = sum(s.planned_s() for s in schedule)
+    assert 1200 <= planned < 1200 + 60
+    assert len(schedule) > 100
