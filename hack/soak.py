@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """`make soak`: the seeded fault soak at length (tests/e2e/test_soak.py runs a short one).
 
-Environment: SEED (default: random, printed), DURATION (seconds of faults, default 1200) or
-STEPS (a number of faults instead), CREDENTIALS (default 3), DOWN_S (an Adobe outage's length,
+Environment: SEED (default: random, printed), DURATION (seconds of faults, default 1200), or
+STEPS (a number of faults instead), or ROTATIONS (faults until that many rotations completed and
+every kind was injected), CREDENTIALS (default 3), DOWN_S (an Adobe outage's length,
 default 30), KINDS (comma-separated fault kinds; add `second_operator` for a second, unpeered
 operator for a while), CONVERGE_S (default 180), SOAK_DIR (default: a fresh temporary directory).
 
@@ -34,10 +35,13 @@ CRD_FILE = REPO / "crds" / "adobe-oauth-operator.dev_adobeoauthcredentials.yaml"
 def config_from_env(env: os._Environ[str]) -> SoakConfig:
     seed = int(env["SEED"]) if env.get("SEED") else random.SystemRandom().randrange(2**31)
     kinds = tuple(k for k in env.get("KINDS", ",".join(FAULT_KINDS)).split(",") if k)
+    rotations = int(env["ROTATIONS"]) if env.get("ROTATIONS") else None
     return SoakConfig(
         seed=seed,
         steps=int(env["STEPS"]) if env.get("STEPS") else None,
-        duration_s=float(env.get("DURATION", "1200")),
+        # With ROTATIONS, the schedule is long enough and the soak stops once they completed.
+        duration_s=86400.0 if rotations else float(env.get("DURATION", "1200")),
+        rotations=rotations,
         credentials=int(env.get("CREDENTIALS", "3")),
         kinds=kinds,
         down_s=float(env.get("DOWN_S", "30")),

@@ -100,11 +100,12 @@ class SoakConfig:
     seed: int
     steps: int | None = None  # how many faults; None: as many as fit in duration_s
     duration_s: float = 120.0  # planned fault-phase length when steps is None
+    rotations: int | None = None  # stop early once this many rotations completed
     credentials: int = 3
     replicas: int = 1
     kinds: tuple[str, ...] = FAULT_KINDS
     min_delay_s: float = 2.0  # pause before each fault
-    max_delay_s: float = 6.0
+    max_delay_s: float = 5.0
     down_s: float = 30.0  # length of an Adobe outage (every call answered 503)
     second_operator_s: tuple[float, float] = (10.0, 25.0)
     converge_timeout_s: float = 150.0
@@ -211,7 +212,7 @@ class Tracked:
     seen_uuids: set[str] = field(default_factory=set)
     started: set[str] = field(default_factory=set)
     succeeded: set[str] = field(default_factory=set)
-    failed: set[str] = field(default_factory=set)
+    failed: dict[str, str] = field(default_factory=dict)  # id: history message
     stalled: set[str] = field(default_factory=set)
     requested: str | None = None
     requests: int = 0
@@ -230,14 +231,15 @@ class Recorder:
         self.lock = threading.Lock()
         self.violations: dict[tuple[str, str, str], Violation] = {}
 
-    def record(self, invariant: str, credential: str, detail: str) -> None:
-        key = (invariant, credential, detail)
+    def record(self, invariant: str, credential: str, detail: str, key: str | None = None) -> None:
+        """`key` groups repeats whose detail varies (counts, uuids); the first detail is kept."""
+        ident = (invariant, credential, key or detail)
         with self.lock:
-            if key in self.violations:
-                self.violations[key].count += 1
+            if ident in self.violations:
+                self.violations[ident].count += 1
             else:
                 at = round(time.monotonic() - self.started, 1)
-                self.violations[key] = Violation(invariant, credential, detail, at)
+                self.violations[ident] = Violation(invariant, credential, detail, at)
 
     def as_list(self) -> list[dict[str, Any]]:
         with self.lock:
@@ -283,6 +285,7 @@ class Soak:
         self.initial_adds = 0
         self.phase = "setup"
         self.converge_s: float | None = None
+        self.executed = 0  # steps of the schedule carried out
         self._stop = threading.Event()
         self._sample_lock = threading.Lock()
         self._rng_requests = random.Random(config.seed + 1)  # rotation requests, not faults
@@ -426,6 +429,8 @@ class Soak:
         )
         self.phase = "faults"
         for step in self.schedule:
+            if self._enough_rotations():
+                break
             self._request_rotations()
             self._pause(step.delay_s)
             self._request_rotations()
@@ -434,13 +439,40 @@ class Soak:
             )
             self._inject(step)
             self.injected[step.kind] += 1
+            self.executed = step.index + 1
             self.check()
         self.phase = "converge"
         self._end_faults()
         self._converge()
         self.phase = "done"
         self.check(final=True)
+        self._dump()
         return self.report()
+
+    def _dump(self) -> None:
+        """The resources, events and simulator state at the end, for diagnosis (no values)."""
+        assert self.sim is not None
+        dump: dict[str, Any] = {"sim": self.sim.state(), "credentials": {}}
+        for c in self.creds:
+            events = self.cluster.core.list_namespaced_event(c.namespace).items
+            dump["credentials"][c.name] = {
+                "namespace": c.namespace,
+                "resource": self._credential(c),
+                "events": [
+                    {"type": e.type, "reason": e.reason, "message": e.message, "count": e.count}
+                    for e in sorted(events, key=lambda e: str(e.last_timestamp or ""))
+                ],
+            }
+        (self.workdir / "soak-final.json").write_text(json.dumps(dump, indent=1, default=str))
+
+    def _enough_rotations(self) -> bool:
+        """With `rotations` set: that many completed and every kind of fault injected once."""
+        wanted = self.config.rotations
+        return (
+            wanted is not None
+            and sum(len(c.succeeded) for c in self.creds) >= wanted
+            and set(self.injected) >= set(self.config.kinds)
+        )
 
     def _elapsed(self) -> float:
         return time.monotonic() - self.started
@@ -649,6 +681,7 @@ class Soak:
                     "*",
                     f"add calls exceed {ADDS_PER_ROTATION} per started rotation "
                     f"(first seen: {adds} adds for {started} rotations)",
+                    key="add calls per rotation",
                 )
 
     def _sample_credential(self, c: Tracked, state: dict[str, Any]) -> None:
@@ -669,6 +702,7 @@ class Soak:
                 c.name,
                 f"more than {ADDS_PER_ROTATION} secrets created per started rotation "
                 f"(first seen: {created} for {len(c.started)})",
+                key="secrets created per rotation",
             )
         # I2: the Secret holds a secret Adobe holds. Re-read once before calling it a violation.
         value = self._secret_value(c)
@@ -684,6 +718,7 @@ class Soak:
                     f"{(status.get('rotation') or {}).get('id')} at "
                     f"{(status.get('rotation') or {}).get('step')}, Adobe has "
                     f"{[s['uuid'] for s in adobe]})",
+                    key=f"Secret not in Adobe during {(status.get('rotation') or {}).get('id')}",
                 )
         self._pending_values(c)
         self._check_status(c, status)
@@ -700,7 +735,10 @@ class Soak:
                 c.stalled.add(rotation["id"])
         for entry in status.get("history") or ():
             c.started.add(entry["id"])
-            (c.succeeded if entry.get("result") == "Succeeded" else c.failed).add(entry["id"])
+            if entry.get("result") == "Succeeded":
+                c.succeeded.add(entry["id"])
+            else:
+                c.failed[entry["id"]] = str(entry.get("message") or "")
 
     def _check_status(self, c: Tracked, status: dict[str, Any]) -> None:
         rotation = status.get("rotation") or {}
@@ -841,17 +879,27 @@ class Soak:
             for e, counts in state["requests"].items()
         }
         violations = self.recorder.as_list()
+        config = self.config
         return {
-            "seed": self.config.seed,
-            "schedule_sha256": schedule_digest(self.schedule),
+            "seed": config.seed,
+            "reproduce": (
+                f"SEED={config.seed} STEPS={self.executed} CREDENTIALS={config.credentials} "
+                f"DOWN_S={config.down_s:g} KINDS={','.join(config.kinds)} make soak"
+            ),
+            "schedule_sha256": schedule_digest(self.schedule[: self.executed]),
             "credentials": len(self.creds),
-            "steps": len(self.schedule),
+            "steps": self.executed,
             "faults_injected": dict(sorted(self.injected.items())),
             "rotations_requested": sum(c.requests for c in self.creds),
             "rotations_started": sum(len(c.started) for c in self.creds),
             "rotations_completed": sum(len(c.succeeded) for c in self.creds),
             "rotations_failed": sum(len(c.failed) for c in self.creds),
             "rotations_stalled": sum(len(c.stalled) for c in self.creds),
+            "rotation_failures": [
+                {"credential": c.name, "id": rid, "message": message[:300]}
+                for c in self.creds
+                for rid, message in sorted(c.failed.items())
+            ],
             "max_add_attempts": max((c.max_add_attempts for c in self.creds), default=0),
             "max_delete_attempts": max((c.max_delete_attempts for c in self.creds), default=0),
             "adobe_error_answers": answers,

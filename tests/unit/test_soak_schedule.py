@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from support.soak import FAULT_KINDS, SoakConfig, build_schedule, schedule_digest
+from support.soak import FAULT_KINDS, Recorder, SoakConfig, build_schedule, schedule_digest
 
 
 def test_a_seed_reproduces_its_schedule() -> None:
@@ -28,3 +28,19 @@ def test_a_duration_bounds_the_planned_time() -> None:
     planned = sum(s.planned_s() for s in schedule)
     assert 1200 <= planned < 1200 + 60
     assert len(schedule) > 100
+
+
+def test_rotations_mode_keeps_the_same_schedule_prefix() -> None:
+    """ROTATIONS stops a long schedule early; STEPS=<executed> replays the same prefix."""
+    long = build_schedule(SoakConfig(seed=5, duration_s=86400.0))
+    assert build_schedule(SoakConfig(seed=5, steps=25)) == long[:25]
+
+
+def test_violations_are_counted_not_repeated() -> None:
+    recorder = Recorder(started=0.0)
+    for n in range(3):
+        recorder.record("I3", "c0", f"{n} adds", key="adds")
+    recorder.record("I1", "c1", "3 secrets in Adobe")
+    [adds, limit] = sorted(recorder.as_list(), key=lambda v: v["invariant"], reverse=True)
+    assert (adds["detail"], adds["count"]) == ("0 adds", 3)
+    assert (limit["invariant"], limit["count"]) == ("I1", 1)
