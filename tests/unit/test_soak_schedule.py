@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
+from typing import cast
 
 import pytest
 
-from support.soak import FAULT_KINDS, Recorder, SoakConfig, build_schedule, schedule_digest
+from support.cluster import LocalCluster
+from support.soak import (
+    FAULT_KINDS,
+    Recorder,
+    Soak,
+    SoakConfig,
+    build_schedule,
+    schedule_digest,
+)
 
 
 def test_a_seed_reproduces_its_schedule() -> None:
@@ -44,3 +54,13 @@ def test_violations_are_counted_not_repeated() -> None:
     [adds, limit] = sorted(recorder.as_list(), key=lambda v: v["invariant"], reverse=True)
     assert (adds["detail"], adds["count"]) == ("0 adds", 3)
     assert (limit["invariant"], limit["count"]) == ("I1", 1)
+
+
+def test_leaks_name_a_value_by_its_hash_only(tmp_path: Path) -> None:
+    soak = Soak(cast(LocalCluster, None), tmp_path, SoakConfig(seed=1, steps=1), log=lambda _: None)
+    soak._learn("p8e-0123456789abcdefghijklmnopqrstuv")
+    soak._learn("short")  # not secret-shaped: ignored
+    leaks = soak._leaks("log line: p8e-0123456789abcdefghijklmnopqrstuv; short")
+    assert len(leaks) == 1
+    assert leaks[0].startswith("sha256 ")
+    assert "p8e-" not in leaks[0]
