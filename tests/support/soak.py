@@ -226,8 +226,9 @@ class Tracked:
 class Recorder:
     """Violations, deduplicated by (invariant, credential, detail); thread-safe."""
 
-    def __init__(self, started: float) -> None:
+    def __init__(self, started: float, on_new: Callable[[Violation], None] | None = None) -> None:
         self.started = started
+        self.on_new = on_new
         self.lock = threading.Lock()
         self.violations: dict[tuple[str, str, str], Violation] = {}
 
@@ -239,7 +240,9 @@ class Recorder:
                 self.violations[ident].count += 1
             else:
                 at = round(time.monotonic() - self.started, 1)
-                self.violations[ident] = Violation(invariant, credential, detail, at)
+                self.violations[ident] = violation = Violation(invariant, credential, detail, at)
+                if self.on_new is not None:
+                    self.on_new(violation)
 
     def as_list(self) -> list[dict[str, Any]]:
         with self.lock:
@@ -270,7 +273,12 @@ class Soak:
         self.schedule = build_schedule(config)
         self.say = log
         self.started = time.monotonic()
-        self.recorder = Recorder(self.started)
+        self.recorder = Recorder(
+            self.started,
+            lambda v: log(
+                f"soak: VIOLATION {v.invariant} {v.credential} at {v.first_at_s}s: {v.detail}"
+            ),
+        )
         self.creds: list[Tracked] = []
         self.values: set[str] = set()  # every secret value seen: never to be published
         self.values_lock = threading.Lock()
