@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test lint typecheck unit e2e tools manifests cluster-up cluster-down demo clean
+.PHONY: test lint typecheck unit e2e tools manifests cluster-up cluster-down demo soak clean
 
 test: $(STAMP) tools lint typecheck
 	$(BIN)/pytest tests
@@ -46,6 +46,11 @@ cluster-down:
 
 demo: $(STAMP) tools
 	$(BIN)/python hack/demo.py
+
+# The seeded fault soak at length (about 20 minutes of faults); SEED, DURATION or STEPS,
+# CREDENTIALS, KINDS, DOWN_S, CONVERGE_S, SOAK_DIR: see hack/soak.py. A short one runs in `make test`.
+soak: $(STAMP) tools
+	$(BIN)/python hack/soak.py
 
 clean:
 	-hack/local-cluster down

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from adobe_oauth_operator.names import ROTATION_ID_ANNOTATION
@@ -25,11 +26,17 @@ class AppEmulator:
         sim: SimProcess,
         client_id: str,
         secret_key: str = "ADOBE_CLIENT_SECRET",
+        *,
+        tolerate: Callable[[Exception], bool] | None = None,
     ) -> None:
+        """`tolerate` picks failures that are not the application's problem (the API server
+        being restarted on purpose): they are counted in `tolerated` instead of `errors`."""
         self.cluster, self.namespace, self.secret_name = cluster, namespace, secret_name
         self.sim, self.client_id, self.secret_key = sim, client_id, secret_key
+        self.tolerate = tolerate
         self.values: dict[str | None, str] = {}
         self.uses = 0
+        self.tolerated = 0
         self.errors: list[str] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -69,4 +76,7 @@ class AppEmulator:
                     self.sim.use(self.client_id, value)
                     self.uses += 1
             except Exception as exc:
-                self.errors.append(repr(exc))
+                if self.tolerate is not None and self.tolerate(exc):
+                    self.tolerated += 1
+                else:
+                    self.errors.append(repr(exc))
