@@ -306,3 +306,23 @@ def test_a_secret_adobe_refuses_put_into_the_secret_is_reported_until_restored(e
     )
     status = env.wait_phase("Ready", timeout=120)
     assert _condition(status, "Degraded")["status"] == "False"
+
+
+def test_deletion_with_adobe_unreachable_is_bounded_and_names_what_is_left(env: Env) -> None:
+    env.apply_credential()
+    old_uuid = env.wait_adopted()["currentSecretUuid"]
+    env.sim.fault(endpoint="token", status=503, count=10_000)
+    env.request_rotation()
+    new_uuid = wait_until(
+        lambda: (env.status().get("rotation") or {}).get("newSecretUuid"),
+        timeout=60,
+        what="the new secret added",
+    )
+    for endpoint in ("list", "delete"):
+        env.sim.fault(endpoint=endpoint, status=503, count=10_000)
+    _delete_and_wait(env)  # bounded: released although Adobe answers nothing useful
+    env.sim.call("DELETE", "/__sim/faults")
+    incomplete = env.events("CleanupIncomplete")
+    assert incomplete and incomplete[0].type == "Warning"
+    assert new_uuid in incomplete[0].message and old_uuid in incomplete[0].message
+    assert env.app_secret_value() == env.initial_value

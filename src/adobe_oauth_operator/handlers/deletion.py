@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -42,7 +43,7 @@ async def finalize(deps: Deps, obj: dict[str, Any]) -> None:
     )
     rot = status.rotation
     try:
-        text = await asyncio.wait_for(
+        outcome = await asyncio.wait_for(
             _cleanup(deps, resource, rot), CLEANUP_TIMEOUT.total_seconds()
         )
     except Exception as exc:
@@ -54,13 +55,18 @@ async def finalize(deps: Deps, obj: dict[str, Any]) -> None:
         logger.warning("%s/%s: %s", resource.namespace, resource.name, text)
         await _event(deps, resource, True, Reason.CLEANUP_INCOMPLETE, text)
         return
-    if text is not None:
-        warning = text.startswith("deleted during")
-        reason = Reason.OLD_SECRET_LEFT if warning else Reason.CLEANED_UP
-        await _event(deps, resource, warning, reason, text)
+    if outcome is not None:
+        await _event(deps, resource, outcome.warning, outcome.reason, outcome.text)
 
 
-async def _cleanup(deps: Deps, resource: Resource, rot: Rotation | None) -> str | None:
+@dataclass(frozen=True)
+class _Outcome:
+    warning: bool
+    reason: Reason
+    text: str
+
+
+async def _cleanup(deps: Deps, resource: Resource, rot: Rotation | None) -> _Outcome | None:
     kube = deps.kube
     if rot is None:
         await delete_pending_secret(kube, resource.namespace, resource.name, resource.uid)
@@ -70,11 +76,13 @@ async def _cleanup(deps: Deps, resource: Resource, rot: Rotation | None) -> str 
     pending = await read_pending_secret(kube, resource.namespace, resource.name, resource.uid)
     if app is not None and pending is not None and app.client_secret == pending.value:
         await delete_pending_secret(kube, resource.namespace, resource.name, resource.uid)
-        return (
+        return _Outcome(
+            True,
+            Reason.OLD_SECRET_LEFT,
             f"deleted during rotation {rot.id}: the Secret keeps the new client secret "
             f"{rot.new_secret_uuid or pending.secret_uuid}; the old secret {rot.old_secret_uuid} "
             "stays in Adobe because something may still use it: delete it in the Adobe "
-            "Developer Console once it is unused"
+            "Developer Console once it is unused",
         )
     candidates = {u for u in (rot.new_secret_uuid,) if u}
     if pending is not None and pending.rotation_id in (rot.id, rot.restart_id):
@@ -96,10 +104,12 @@ async def _cleanup(deps: Deps, resource: Resource, rot: Rotation | None) -> str 
     await delete_pending_secret(kube, resource.namespace, resource.name, resource.uid)
     if not candidates:
         return None
-    return (
+    return _Outcome(
+        False,
+        Reason.CLEANED_UP,
         f"rotation {rot.id} was cut short by the deletion: deleted client secret(s) "
         f"{', '.join(sorted(candidates))} it had added, which never reached the Secret; the "
-        f"Secret keeps {rot.old_secret_uuid}"
+        f"Secret keeps {rot.old_secret_uuid}",
     )
 
 

@@ -17,6 +17,7 @@ from adobe_oauth_operator.config import OperatorConfig
 from adobe_oauth_operator.handlers.deletion import finalize
 from adobe_oauth_operator.handlers.reconcile import Deps, reconcile
 from adobe_oauth_operator.kube.clients import KubeClients
+from adobe_oauth_operator.kube.credentials import get_credential
 from adobe_oauth_operator.kube.errors import Conflict, KubeError
 from adobe_oauth_operator.kube.hmac_key import ensure_hmac_key
 from adobe_oauth_operator.names import (
@@ -170,4 +171,11 @@ async def release(body: kopf.Body, memo: Any, **_: Any) -> None:
     done: asyncio.Event = memo.setdefault("daemon_done", asyncio.Event())
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(done.wait(), timeout=DAEMON_STOP_WAIT.total_seconds())
-    await finalize(memo.deps, dict(body))
+    deps: Deps = memo.deps
+    # Re-read: the daemon may have recorded a last step after this event was delivered.
+    fresh = None
+    with contextlib.suppress(KubeError):
+        fresh = await get_credential(
+            deps.kube, body.metadata.namespace or "", body.metadata.name or ""
+        )
+    await finalize(deps, fresh or dict(body))
