@@ -86,6 +86,10 @@ def test_two_unpeered_operators_with_random_kills_never_break_the_secret(env: En
         env.workdir.joinpath("operator.log").open("a").write(second.logs())
     env.assert_clean_end_state(10)
     orphans = len(env.events("OrphanSecretDeleted"))
+    print(  # the figures for the closing note; -s shows them
+        f"seed={seed} kills={kills} adds={_calls(env, 'add')} deletes={_calls(env, 'delete')} "
+        f"orphans={orphans} checks={watch.checks} app_uses={apps.uses}"
+    )
     assert _calls(env, "add") == 10 + orphans, f"seed {seed}, {kills} kills"
     assert _calls(env, "delete") == 10 + orphans, f"seed {seed}, {kills} kills"
     assert orphans <= kills

@@ -21,7 +21,7 @@ class _Raising:
 
 class _Hanging:
     async def run(self, action: m.Action) -> m.Message:
-        await asyncio.sleep(3600)
+        await asyncio.Event().wait()  # never set: hangs until cancelled
         raise AssertionError("not reached")
 
 
