@@ -1,8 +1,13 @@
-"""The simulator in this event loop, and Adobe clients pointed at it."""
+"""The simulator in this event loop, in each dialect, and Adobe clients pointed at it.
+
+Every answer of the secrets endpoints that a test's HTTP clients receive is validated with
+openapi-core against Adobe's published description (`support.adobe_description`): as published for
+the `spec` dialect, with exactly the guide's documented differences for `guide`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,19 +16,69 @@ import pytest
 from contract_seed import SEED
 
 from adobe_oauth_operator.adobe import AdobeClient, RetryPolicy
-from adobe_oauth_operator.sim import RunningSimulator, running_simulator
+from adobe_oauth_operator.sim import DIALECTS, RunningSimulator, running_simulator
+from support.adobe_description import SecretsValidator, description_file, description_for
+
+
+@pytest.fixture(scope="session")
+def adobe_description() -> None:
+    """Adobe's description fetched (npm pack, cached per machine) before any test needs it."""
+    description_file()
+
+
+@pytest.fixture(params=sorted(DIALECTS))
+def dialect(request: pytest.FixtureRequest) -> str:
+    name: str = request.param
+    return name
 
 
 @pytest.fixture
-async def sim() -> AsyncIterator[RunningSimulator]:
-    async with running_simulator(seed=SEED) as running:
+async def sim(dialect: str) -> AsyncIterator[RunningSimulator]:
+    async with running_simulator(seed=SEED, dialect=dialect) as running:
         yield running
 
 
+class AnswerValidation:
+    """An httpx response hook validating the secrets answers of watched simulators against the
+    description of their dialect; a test fails on the first answer that breaks it."""
+
+    def __init__(self) -> None:
+        self.validators: dict[str, SecretsValidator] = {}
+        self.broken: list[str] = []
+
+    def watch(self, target: RunningSimulator) -> None:
+        if target.url not in self.validators:
+            description = description_for(target.state.dialect.name)
+            self.validators[target.url] = SecretsValidator(description, target.url)
+
+    async def __call__(self, response: httpx.Response) -> None:
+        base = f"{response.url.scheme}://{response.url.netloc.decode()}"
+        validator = self.validators.get(base)
+        if validator is None or not validator.covers(response):
+            return
+        await response.aread()
+        try:
+            validator.validate(response)
+        except Exception as exc:
+            self.broken.append(f"{response.request.method} {response.url.path}: {exc!r}")
+            raise AssertionError(f"answer breaks Adobe's description: {exc!r}") from exc
+
+
 @pytest.fixture
-async def api(sim: RunningSimulator) -> AsyncIterator[httpx.AsyncClient]:
+def validate_answers(adobe_description: None) -> Iterator[AnswerValidation]:
+    validation = AnswerValidation()
+    yield validation
+    assert validation.broken == []
+
+
+@pytest.fixture
+async def api(
+    sim: RunningSimulator, validate_answers: AnswerValidation
+) -> AsyncIterator[httpx.AsyncClient]:
     """A plain HTTP client on the simulator, for checking the wire format itself."""
-    async with httpx.AsyncClient(base_url=sim.url, timeout=10.0) as http:
+    validate_answers.watch(sim)
+    hooks = {"response": [validate_answers]}
+    async with httpx.AsyncClient(base_url=sim.url, timeout=10.0, event_hooks=hooks) as http:
         yield http
 
 
@@ -39,7 +94,10 @@ def sim_clock(sim: RunningSimulator) -> Callable[[], datetime]:
 
 @pytest.fixture
 async def make_client(
-    sim: RunningSimulator, fake_sleep: Any, issued_tokens: list[str]
+    sim: RunningSimulator,
+    fake_sleep: Any,
+    issued_tokens: list[str],
+    validate_answers: AnswerValidation,
 ) -> AsyncIterator[Callable[..., AdobeClient]]:
     """AdobeClients on a simulator; retries wait in simulator time, not real time."""
     made: list[tuple[AdobeClient, httpx.AsyncClient]] = []
@@ -55,7 +113,9 @@ async def make_client(
         target = target or sim
         if target.state.clock.advance not in fake_sleep.on_sleep:
             fake_sleep.on_sleep.append(target.state.clock.advance)
-        http = httpx.AsyncClient(timeout=timeout, event_hooks={"response": [capture]})
+        validate_answers.watch(target)
+        hooks = {"response": [capture, validate_answers]}
+        http = httpx.AsyncClient(timeout=timeout, event_hooks=hooks)
         options: dict[str, Any] = {
             "ims_url": target.url,
             "api_url": target.url,

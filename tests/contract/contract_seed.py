@@ -17,6 +17,14 @@ TWO = CredentialRef(org_id="1000", credential_id="2001", client_id="client-two")
 NO_IO = CredentialRef(org_id="1000", credential_id="2002", client_id="client-no-io")
 SCOPES = IO_MANAGEMENT_SCOPES
 
+# What differs between the simulator's dialects (src/adobe_oauth_operator/sim/README.md), written
+# out here rather than read from the simulator under test.
+ADD_STATUS = {"spec": 200, "guide": 201}
+DELETE_STATUS = {"spec": 200, "guide": 204}
+LIMIT_STATUS = {"spec": 403, "guide": 400}
+LAST_SECRET_STATUS = {"spec": 403, "guide": 400}
+UNUSED_USAGES: dict[str, list[Any] | None] = {"spec": [], "guide": None}
+
 
 def _entry(ref: CredentialRef, *secrets: ClientSecretValue, **extra: Any) -> dict[str, Any]:
     return {

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import pytest
 import yaml
 from contract_seed import ONE, ONE_SECRET, SCOPES, SEED
 
@@ -64,11 +65,11 @@ def grant(url: str) -> str:
     return token
 
 
-def add_secret(url: str, token: str) -> str:
+def add_secret(url: str, token: str, status: int = 200) -> str:
     path = f"/console/organizations/{ONE.org_id}/credentials/{ONE.credential_id}/secrets"
     headers = {"Authorization": f"Bearer {token}", "x-api-key": ONE.client_id}
     response = httpx.post(f"{url}{path}", headers=headers, timeout=10)
-    assert response.status_code == 201
+    assert response.status_code == status
     uuid: str = response.json()["uuid"]
     return uuid
 
@@ -90,6 +91,30 @@ def test_process_serves_stops_on_sigterm_and_keeps_state(tmp_path: Path) -> None
         path = f"/console/organizations/{ONE.org_id}/credentials/{ONE.credential_id}/secrets"
         headers = {"Authorization": f"Bearer {token}", "x-api-key": ONE.client_id}
         assert httpx.get(f"{url}{path}", headers=headers, timeout=10).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("args", "status", "unused"), [((), 200, []), (("--dialect", "guide"), 201, None)]
+)
+def test_the_dialect_option_picks_statuses_and_shapes(
+    tmp_path: Path, args: tuple[str, ...], status: int, unused: list[object] | None
+) -> None:
+    seed = tmp_path / "seed.yaml"
+    seed.write_text(yaml.safe_dump(SEED))
+    with simulator_process("--seed", str(seed), *args) as url:
+        token = grant(url)
+        added = add_secret(url, token, status)
+        path = f"/console/organizations/{ONE.org_id}/credentials/{ONE.credential_id}/secrets"
+        headers = {"Authorization": f"Bearer {token}", "x-api-key": ONE.client_id}
+        listed = httpx.get(f"{url}{path}", headers=headers, timeout=10).json()["client_secrets"]
+    assert [s["secret_usages"] for s in listed if s["uuid"] == added] == [unused]
+
+
+def test_an_unknown_dialect_is_refused(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "adobe_oauth_operator.sim", "--dialect", "swagger"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=START_TIMEOUT_S)
+    assert done.returncode == 2
+    assert "invalid choice" in done.stderr
 
 
 def test_a_bad_seed_exits_with_an_error(tmp_path: Path) -> None:

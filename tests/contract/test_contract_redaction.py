@@ -81,6 +81,8 @@ async def run_calls(client: AdobeClient, sim: RunningSimulator) -> tuple[list[ob
     await record(lambda: client.list_secrets(TWO, TWO_SECRET_A, SCOPES))
     sim.faults.add("list", Fault(401), count=2)
     await record(lambda: client.list_secrets(TWO, TWO_SECRET_A, SCOPES))
+    sim.faults.add("add", Fault(409))  # a refusal below the limit: unexpected, in either dialect
+    await record(lambda: client.add_secret(ONE, new_value, SCOPES))
     sim.faults.add("add", Fault("drop", after_commit=True))
     await record(lambda: client.add_secret(ONE, new_value, SCOPES))
     return outcomes, [new_value.reveal()]

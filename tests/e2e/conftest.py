@@ -39,12 +39,20 @@ def crd_installed(cluster: LocalCluster) -> dict[str, Any]:
 
 
 @pytest.fixture
+def dialect(request: pytest.FixtureRequest) -> str:
+    """The simulator's dialect: `spec` unless a test is parametrized (indirectly) over it."""
+    name: str = getattr(request, "param", "spec")
+    return name
+
+
+@pytest.fixture
 def env(
     cluster: LocalCluster,
     namespace: str,
     crd_installed: None,
     tmp_path: Path,
     request: pytest.FixtureRequest,
+    dialect: str,
 ) -> Iterator[Env]:
     client_id = secrets.token_hex(16)  # the shape of an Adobe client id
     initial = f"p8e-{secrets.token_urlsafe(24)}"
@@ -63,6 +71,8 @@ def env(
                 "age_s": age.args[0] if age else 7200,
             }
         ],  # the existing secrets predate the test's rotations, unless sim_age says otherwise
+        "--dialect",
+        dialect,
         *(sim_args.args if sim_args else ()),
     )
     cluster.core.create_namespaced_secret(

@@ -50,6 +50,7 @@ from kubernetes.client.exceptions import ApiException
 from support import workloads
 from support.apps import AppEmulator
 from support.cluster import LOCAL_CLUSTER, LocalCluster, fresh_namespace
+from support.dialects import DIALECTS
 from support.operator_env import GROUP, PLURAL, VERSION
 from support.processes import OperatorProcess, SimProcess, sha256
 from support.waiting import ConditionTimeout, wait_until
@@ -183,6 +184,11 @@ def _params(rng: random.Random, kind: str, config: SoakConfig) -> dict[str, Any]
         low, high = config.second_operator_s
         return {"duration_s": round(rng.uniform(low, high), 1)}
     return {}
+
+
+def dialect_for(seed: int) -> str:
+    """The simulator's dialect for a seed: alternating, so consecutive seeds cover both."""
+    return DIALECTS[seed % len(DIALECTS)]
 
 
 def schedule_digest(schedule: list[Step]) -> str:
@@ -328,7 +334,7 @@ class Soak:
                         "age_s": 7200,
                     }
                 )
-            self.sim = SimProcess(self.workdir, seeds)
+            self.sim = SimProcess(self.workdir, seeds, "--dialect", dialect_for(self.config.seed))
             stack.callback(self.sim.stop)
             for c in self.creds:
                 self._create_world(c)
@@ -435,7 +441,8 @@ class Soak:
     def run(self) -> dict[str, Any]:
         self.say(
             f"soak: seed {self.config.seed}, {len(self.schedule)} faults "
-            f"(schedule {schedule_digest(self.schedule)}), {len(self.creds)} credentials"
+            f"(schedule {schedule_digest(self.schedule)}), {len(self.creds)} credentials, "
+            f"simulator dialect {dialect_for(self.config.seed)}"
         )
         self.phase = "faults"
         for step in self.schedule:
@@ -901,6 +908,7 @@ class Soak:
         config = self.config
         return {
             "seed": config.seed,
+            "dialect": dialect_for(config.seed),
             "reproduce": (
                 f"SEED={config.seed} STEPS={self.executed} CREDENTIALS={config.credentials} "
                 f"DOWN_S={config.down_s:g} KINDS={','.join(config.kinds)} make soak"

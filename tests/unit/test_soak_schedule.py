@@ -15,6 +15,7 @@ from support.soak import (
     Soak,
     SoakConfig,
     build_schedule,
+    dialect_for,
     schedule_digest,
 )
 
@@ -64,3 +65,8 @@ def test_leaks_name_a_value_by_its_hash_only(tmp_path: Path) -> None:
     assert len(leaks) == 1
     assert leaks[0].startswith("sha256 ")
     assert "p8e-" not in leaks[0]
+
+
+def test_the_seed_picks_the_simulator_dialect_both_ways() -> None:
+    assert {dialect_for(seed) for seed in range(4)} == {"spec", "guide"}
+    assert dialect_for(20260509) == dialect_for(20260509)

@@ -12,11 +12,12 @@ import httpx
 
 from adobe_oauth_operator import __version__
 from adobe_oauth_operator.adobe.errors import (
+    AdobeError,
     CredentialNotFoundError,
     SecretLimitReachedError,
     SecretNotFoundError,
+    ThrottledError,
     TokenRejectedError,
-    UnexpectedResponseError,
 )
 from adobe_oauth_operator.adobe.models import AccessToken, AddedSecret, CredentialRef, SecretInfo
 from adobe_oauth_operator.adobe.retry import RETRYABLE, RetryPolicy
@@ -76,10 +77,12 @@ class AdobeClient:
         """Create a client secret; AddOutcomeUnknownError when it may exist with its value lost."""
         try:
             return await self._authorized(cred, secret, scopes, lambda t: self._api.add(cred, t))
-        except UnexpectedResponseError as error:
-            if error.status is None or not 400 <= error.status < 500:
+        except AdobeError as error:
+            if isinstance(error, ThrottledError | TokenRejectedError) or not _is_4xx(error.status):
                 raise
-            # The limit's status and wording are undocumented: the count is what tells.
+            # The limit's status and wording are undocumented (Adobe's OpenAPI description lists
+            # only 401, 403, 404 and 500 for add, the guide no status): any refusal but 401 and
+            # 429 while two secrets are present is the limit; the count is what tells.
             if len(await self.list_secrets(cred, secret, scopes)) < MAX_SECRETS:
                 raise
             raise SecretLimitReachedError(
@@ -148,3 +151,7 @@ class AdobeClient:
             except RETRYABLE as error:
                 if not await budget.allows_retry(error):
                     raise
+
+
+def _is_4xx(status: int | None) -> bool:
+    return status is not None and 400 <= status < 500

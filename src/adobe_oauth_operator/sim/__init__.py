@@ -2,6 +2,7 @@
 
 from adobe_oauth_operator.sim.clock import SimClock
 from adobe_oauth_operator.sim.control import SimControl, SimControlError
+from adobe_oauth_operator.sim.dialect import DEFAULT_DIALECT, DIALECTS, Dialect
 from adobe_oauth_operator.sim.faults import Fault, FaultQueue
 from adobe_oauth_operator.sim.seed import CredentialSeed, SeedError, load_seed
 from adobe_oauth_operator.sim.server import (
@@ -13,7 +14,10 @@ from adobe_oauth_operator.sim.server import (
 from adobe_oauth_operator.sim.state import SimError, SimState
 
 __all__ = [
+    "DEFAULT_DIALECT",
+    "DIALECTS",
     "CredentialSeed",
+    "Dialect",
     "Fault",
     "FaultQueue",
     "RunningSimulator",

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from adobe_oauth_operator.sim.dialect import DEFAULT_DIALECT, DIALECTS
 from adobe_oauth_operator.sim.model import DEFAULT_TOKEN_TTL_S
 from adobe_oauth_operator.sim.seed import SeedError
 from adobe_oauth_operator.sim.server import running_simulator
@@ -42,6 +43,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         metavar="N",
         help="answer 429 to more than N token grants per minute for one client (default: off)",
     )
+    parser.add_argument(
+        "--dialect",
+        choices=sorted(DIALECTS),
+        default=DEFAULT_DIALECT,
+        help="spec: Adobe's OpenAPI description (aio-lib-console 5.8.0); guide: the "
+        f"implementation guide's samples (default: {DEFAULT_DIALECT})",
+    )
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     return parser.parse_args(argv)
 
@@ -67,6 +75,7 @@ async def serve(args: argparse.Namespace) -> None:
         token_ttl_s=args.token_ttl,
         token_rate=args.token_rate,
         access_log=args.verbose,
+        dialect=args.dialect,
     ) as sim:
         print(f"listening on {sim.url}", flush=True)
         await stop.wait()

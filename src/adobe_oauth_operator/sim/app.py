@@ -18,6 +18,8 @@ from adobe_oauth_operator.sim.state import SimError, SimState
 from adobe_oauth_operator.sim.wire import error_json
 
 SECRETS_PATH = "/console/organizations/{org}/credentials/{cred}/secrets"
+# On every answer a test injected (not Adobe's behaviour): lets checkers tell them apart.
+INJECTED_HEADER = "X-Sim-Injected"
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
@@ -74,7 +76,8 @@ class SimApp:
 
     async def add_secret(self, request: web.Request) -> web.StreamResponse:
         def call() -> Answer:
-            return Answer(201, self.state.add_secret(self._authorize(request)))
+            credential = self._authorize(request)
+            return Answer(self.state.dialect.add_status, self.state.add_secret(credential))
 
         return await self._serve("add", request, call)
 
@@ -82,7 +85,7 @@ class SimApp:
         def call() -> Answer:
             credential = self._authorize(request)
             self.state.delete_secret(credential, request.match_info["uuid"])
-            return Answer(204)
+            return Answer(self.state.dialect.delete_status)
 
         return await self._serve("delete", request, call)
 
@@ -201,7 +204,9 @@ def _run(call: Callable[[], Answer]) -> Answer:
 
 
 def _fault_answer(status: int, retry_after: float | None) -> Answer:
-    headers = {} if retry_after is None else {"Retry-After": str(math.ceil(retry_after))}
+    headers = {INJECTED_HEADER: "1"}
+    if retry_after is not None:
+        headers["Retry-After"] = str(math.ceil(retry_after))
     if status == 429:
         return Answer(status, error_json("too_many_requests", "injected throttling"), headers)
     if status >= 500:

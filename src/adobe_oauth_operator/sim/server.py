@@ -16,6 +16,7 @@ from aiohttp import web
 
 from adobe_oauth_operator.sim.app import SimApp
 from adobe_oauth_operator.sim.clock import SimClock
+from adobe_oauth_operator.sim.dialect import DEFAULT_DIALECT, Dialect
 from adobe_oauth_operator.sim.faults import FaultQueue
 from adobe_oauth_operator.sim.model import DEFAULT_TOKEN_TTL_S
 from adobe_oauth_operator.sim.persist import load_state, save_state
@@ -44,9 +45,10 @@ def build_state(
     token_ttl_s: int = DEFAULT_TOKEN_TTL_S,
     token_rate: int | None = None,
     clock: SimClock | None = None,
+    dialect: str | Dialect = DEFAULT_DIALECT,
 ) -> SimState:
     """A SimState from the state file when it exists, else from the seed; saved on every change."""
-    state = SimState(clock=clock, token_ttl_s=token_ttl_s, token_rate=token_rate)
+    state = SimState(clock=clock, token_ttl_s=token_ttl_s, token_rate=token_rate, dialect=dialect)
     saved = load_state(state_file) if state_file is not None else None
     if saved is not None:
         state.load(saved)
@@ -72,6 +74,7 @@ async def running_simulator(
     token_rate: int | None = None,
     clock: SimClock | None = None,
     access_log: bool = False,
+    dialect: str | Dialect = DEFAULT_DIALECT,
 ) -> AsyncIterator[RunningSimulator]:
     """Serve on host:port (0: any free port) in the running event loop until the block exits."""
     state = build_state(
@@ -80,6 +83,7 @@ async def running_simulator(
         token_ttl_s=token_ttl_s,
         token_rate=token_rate,
         clock=clock,
+        dialect=dialect,
     )
     faults = FaultQueue()
     app = SimApp(state, faults)

@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from adobe_oauth_operator.sim.clock import SimClock
+from adobe_oauth_operator.sim.dialect import DEFAULT_DIALECT, Dialect, dialect_named
 from adobe_oauth_operator.sim.model import (
     DEFAULT_TOKEN_TTL_S,
     IO_MANAGEMENT_SCOPES,
@@ -60,6 +61,7 @@ class SimState:
         clock: SimClock | None = None,
         token_ttl_s: int = DEFAULT_TOKEN_TTL_S,
         token_rate: int | None = None,
+        dialect: str | Dialect = DEFAULT_DIALECT,
         make_uuid: Callable[[], str] = new_uuid,
         make_secret: Callable[[], str] = new_secret_value,
         make_token: Callable[[], str] = new_token,
@@ -67,6 +69,7 @@ class SimState:
         self.clock = clock or SimClock()
         self.token_ttl_s = token_ttl_s
         self.token_rate = token_rate
+        self.dialect = dialect_named(dialect)
         self.on_change: Callable[[], None] | None = None
         self._make_uuid, self._make_secret, self._make_token = make_uuid, make_secret, make_token
         self.credentials: list[SimCredential] = []
@@ -193,20 +196,22 @@ class SimState:
     def list_secrets(self, credential: SimCredential) -> dict[str, Any]:
         return {
             "client_id": credential.client_id,
-            "client_secrets": [secret_json(s) for s in credential.secrets],
+            "client_secrets": [self._secret_json(s) for s in credential.secrets],
         }
 
     def add_secret(self, credential: SimCredential) -> dict[str, Any]:
         """A new secret; the only answer that ever carries a plain value."""
         if len(credential.secrets) >= MAX_SECRETS:
             raise SimError(
-                400, "secret_limit_reached", "a credential holds at most 2 client secrets"
+                self.dialect.limit_status,
+                "secret_limit_reached",
+                "a credential holds at most 2 client secrets",
             )
         value = self._make_secret()
         secret = SimSecret(self._make_uuid(), sha256_hex(value), self.clock.now_ms())
         credential.secrets.append(secret)
         self._changed()
-        return {**secret_json(secret), "client_secret": value}
+        return {**self._secret_json(secret), "client_secret": value}
 
     def delete_secret(self, credential: SimCredential, uuid: str) -> None:
         """Delete by uuid; tokens made with the deleted secret stop working (strict)."""
@@ -214,10 +219,17 @@ class SimState:
         if secret is None:
             raise SimError(404, "not_found", "no client secret with that uuid")
         if len(credential.secrets) == 1:
-            raise SimError(400, "last_secret", "the only client secret cannot be deleted")
+            raise SimError(
+                self.dialect.last_secret_status,
+                "last_secret",
+                "the only client secret cannot be deleted",
+            )
         credential.secrets.remove(secret)
         self.tokens = {k: t for k, t in self.tokens.items() if t.secret_uuid != uuid}
         self._changed()
+
+    def _secret_json(self, secret: SimSecret) -> dict[str, Any]:
+        return secret_json(secret, null_when_unused=self.dialect.null_usages_when_unused)
 
     # -- control ---------------------------------------------------------------------------
     def record_use(self, client_id: str, client_secret: str) -> str:

@@ -18,9 +18,9 @@ def format_ms(ms: int) -> str:
     return f"{day}, {month} {dt.day} {dt.year} {dt:%H:%M:%S}.{ms % 1000:03d} UTC"
 
 
-def secret_json(secret: SimSecret) -> dict[str, Any]:
-    """A SECRET object: string millisecond timestamps, secret_usages null until used."""
-    usages = None
+def secret_json(secret: SimSecret, *, null_when_unused: bool = False) -> dict[str, Any]:
+    """A SECRET object: string millisecond timestamps; secret_usages `[]` (or null) until used."""
+    usages: list[dict[str, str]] | None = None if null_when_unused else []
     if secret.last_used_at is not None:
         usages = [{"last_used_at": str(secret.last_used_at), "grant_type": "client_credentials"}]
     return {

@@ -121,15 +121,50 @@ async def test_add_without_a_value_is_unexpected(
         await make_client().add_secret(CRED, SECRET, SCOPES)
 
 
+# 400: the guide dialect's choice; 403: the spec dialect's (the description lists no 400 for add).
+@pytest.mark.parametrize("status", [400, 403, 404, 409, 422])
 async def test_third_secret_is_reported_as_the_limit(
-    fake_adobe: FakeAdobe, make_client: MakeClient
+    fake_adobe: FakeAdobe, make_client: MakeClient, status: int
 ) -> None:
     fake_adobe.secrets.append(dict(DOC_SECRET_UNUSED))
-    fake_adobe.script("add", oauth_error(400, "whatever_adobe_calls_it"))
+    fake_adobe.script("add", oauth_error(status, "whatever_adobe_calls_it"))
     with pytest.raises(SecretLimitReachedError) as caught:
         await make_client().add_secret(CRED, SECRET, SCOPES)
-    assert caught.value.status == 400
+    assert caught.value.status == status
     assert len(fake_adobe.calls("add")) == 1
+
+
+async def test_add_forbidden_below_the_limit_stays_permission_denied(
+    fake_adobe: FakeAdobe, make_client: MakeClient
+) -> None:
+    fake_adobe.script("add", oauth_error(403, "forbidden"))
+    with pytest.raises(PermissionDeniedError) as caught:
+        await make_client().add_secret(CRED, SECRET, SCOPES)
+    assert not isinstance(caught.value, SecretLimitReachedError)
+    assert caught.value.status == 403
+
+
+@pytest.mark.parametrize("status", [200, 201])
+async def test_add_succeeds_with_200_or_201_and_array_or_null_usages(
+    fake_adobe: FakeAdobe, make_client: MakeClient, status: int
+) -> None:
+    for usages in (None, []):
+        body = {**DOC_SECRET_UNUSED, "secret_usages": usages, "client_secret": "p8e-v"}
+        fake_adobe.script("add", httpx.Response(status, json=body))
+        added = await make_client().add_secret(CRED, SECRET, SCOPES)
+        assert added.info.last_used_at is None
+        assert added.value.reveal() == "p8e-v"
+
+
+@pytest.mark.parametrize(
+    "answer", [httpx.Response(200), httpx.Response(204), httpx.Response(200, json={})]
+)
+async def test_delete_succeeds_with_200_or_204(
+    fake_adobe: FakeAdobe, make_client: MakeClient, answer: httpx.Response
+) -> None:
+    fake_adobe.script("delete", answer)
+    await make_client().delete_secret(CRED, SECRET, SCOPES, f"{2:032x}")
+    assert len(fake_adobe.calls("delete")) == 1
 
 
 async def test_add_refused_below_the_limit_stays_unexpected(

@@ -8,6 +8,7 @@ import pytest
 from sim_support import SECRET_A, START_MS
 
 from adobe_oauth_operator.sim import CredentialSeed, SimError, SimState
+from adobe_oauth_operator.sim.dialect import GUIDE, SPEC, Dialect
 from adobe_oauth_operator.sim.model import IO_MANAGEMENT_SCOPES, sha256_hex
 
 ALL_SCOPES = ",".join(IO_MANAGEMENT_SCOPES)
@@ -132,9 +133,11 @@ def test_add_returns_the_value_and_stores_only_its_hash(state: SimState) -> None
     assert "p8e-generated-1" not in repr(state.dump())
 
 
-def test_a_third_secret_is_refused(state: SimState) -> None:
+@pytest.mark.parametrize(("dialect", "status"), [(SPEC, 403), (GUIDE, 400)])
+def test_a_third_secret_is_refused(state: SimState, dialect: Dialect, status: int) -> None:
+    state.dialect = dialect
     state.add_secret(state.credentials[0])
-    assert refusal(state.add_secret, state.credentials[0]) == (400, "secret_limit_reached")
+    assert refusal(state.add_secret, state.credentials[0]) == (status, "secret_limit_reached")
     assert len(state.credentials[0].secrets) == 2
 
 
@@ -143,9 +146,29 @@ def test_delete_unknown_uuid_is_not_found(state: SimState) -> None:
     assert refusal(state.delete_secret, state.credentials[0], "f" * 32) == (404, "not_found")
 
 
-def test_the_only_secret_cannot_be_deleted(state: SimState) -> None:
+@pytest.mark.parametrize(("dialect", "status"), [(SPEC, 403), (GUIDE, 400)])
+def test_the_only_secret_cannot_be_deleted(state: SimState, dialect: Dialect, status: int) -> None:
+    state.dialect = dialect
     uuid = state.credentials[0].secrets[0].uuid
-    assert refusal(state.delete_secret, state.credentials[0], uuid) == (400, "last_secret")
+    assert refusal(state.delete_secret, state.credentials[0], uuid) == (status, "last_secret")
+
+
+def test_the_default_dialect_is_the_published_description() -> None:
+    assert SimState().dialect is SPEC
+    assert SimState(dialect="guide").dialect is GUIDE
+    with pytest.raises(ValueError, match="unknown dialect"):
+        SimState(dialect="swagger")
+
+
+@pytest.mark.parametrize(("dialect", "unused"), [(SPEC, []), (GUIDE, None)])
+def test_never_used_secrets_list_usages_per_dialect(
+    state: SimState, dialect: Dialect, unused: list[object] | None
+) -> None:
+    state.dialect = dialect
+    added = state.add_secret(state.credentials[0])
+    assert added["secret_usages"] == unused
+    listed = state.list_secrets(state.credentials[0])["client_secrets"]
+    assert [s["secret_usages"] for s in listed] == [unused, unused]
 
 
 def test_delete_revokes_the_tokens_made_with_that_secret(state: SimState) -> None:
