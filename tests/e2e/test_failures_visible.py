@@ -26,7 +26,7 @@ def test_an_immutable_secret_stalls_the_rotation_before_any_add(env: Env) -> Non
     assert stalled["reason"] == "SecretNotWritable"
     assert "immutable" in stalled["message"]
     assert _adds(env) == 0
-    assert env.events("SecretNotWritable")
+    assert env.wait_events("SecretNotWritable")
 
 
 def test_a_missing_rollout_target_stalls_the_rotation_before_any_add(env: Env) -> None:

@@ -289,7 +289,7 @@ def test_another_working_secret_put_into_the_secret_is_adopted(env: Env) -> None
     )
     assert status["phase"] == "Ready"
     assert status["secretHmac"] != first["secretHmac"]
-    assert env.events("SecretChanged")
+    assert env.wait_events("SecretChanged")
     assert len(env.adobe_secrets()) == 2, "nothing is deleted on adoption"
 
 
@@ -302,7 +302,7 @@ def test_a_secret_adobe_refuses_put_into_the_secret_is_reported_until_restored(e
     status = env.wait_phase("Stalled")
     stalled = _condition(status, "Stalled")
     assert stalled["reason"] == "SecretDrifted"
-    drifted = env.events("SecretDrifted")
+    drifted = env.wait_events("SecretDrifted")
     assert drifted and drifted[0].type == "Warning"
     assert len(env.adobe_secrets()) == 1, "the current secret is untouched"
     env.cluster.core.patch_namespaced_secret(

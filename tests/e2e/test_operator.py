@@ -24,7 +24,7 @@ def test_adoption_learns_the_uuid_without_rotating(env: Env) -> None:
     assert not status.get("history")
     assert env.app_secret_value() == env.initial_value
     assert [c["type"] for c in status["conditions"]] == ["Ready", "Rotating", "Stalled", "Degraded"]
-    assert env.events("Adopted")
+    assert env.wait_events("Adopted")
 
 
 @BOTH_DIALECTS
@@ -62,6 +62,7 @@ def test_on_demand_rotation_rolls_apps_and_deletes_the_old_secret(env: Env) -> N
     )
     # At most one token per secret for the whole rotation.
     assert env.sim.token_grants() - grants_before <= 2
+    env.wait_events("Rotated")  # emitted right after the status write the wait saw
     assert {
         "RotationStarted",
         "SecretAdded",
@@ -126,7 +127,7 @@ def test_outside_consumer_keeps_old_secret_and_stalls(env: Env) -> None:
     assert old_uuid in stalled["message"]
     assert {s["uuid"] for s in env.adobe_secrets()} >= {old_uuid}
     assert len(env.adobe_secrets()) == 2
-    warnings = env.events("OldSecretStillInUse")
+    warnings = env.wait_events("OldSecretStillInUse")
     assert warnings
     assert all(e.type == "Warning" for e in warnings)
     # Once the consumer stops, the drain completes and the old secret goes.
@@ -197,7 +198,7 @@ def test_paused_deployment_is_not_patched_silently(env: Env) -> None:
     assert next(c for c in status["conditions"] if c["type"] == "Stalled")["reason"] == (
         "RolloutPaused"
     )
-    assert env.events("RolloutPaused")
+    assert env.wait_events("RolloutPaused")
     deploy = env.cluster.apps.read_namespaced_deployment("web", env.namespace)
     assert "adobe-oauth-operator.dev/rotation-id" not in (
         deploy.spec.template.metadata.annotations or {}

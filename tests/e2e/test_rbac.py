@@ -109,6 +109,7 @@ def test_chart_identity_completes_a_rotation(env: Env, chart: ChartInstall) -> N
         deploy.spec.template.metadata.annotations["adobe-oauth-operator.dev/rotation-id"]
         == (entry["id"])
     )
+    env.wait_events("Rotated")  # emitted right after the status write the wait saw
     assert {"Adopted", "SecretAdded", "Restarted", "Rotated"} <= {e.reason for e in env.events()}
     assert "--resync-seconds=2" in chart.container["args"]
 

@@ -104,6 +104,10 @@ class Env:
     def adobe_secrets(self) -> list[dict[str, Any]]:
         return self.sim.secrets(CRED)
 
+    def wait_events(self, reason: str, timeout: float = 30) -> list[Any]:
+        """Events are emitted right after the status write that a test may have just seen."""
+        return wait_until(lambda: self.events(reason), timeout=timeout, what=f"a {reason} event")
+
     def events(self, reason: str | None = None) -> list[Any]:
         items = self.cluster.core.list_namespaced_event(self.namespace).items
         return [e for e in items if reason is None or e.reason == reason]
