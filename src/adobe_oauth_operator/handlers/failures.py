@@ -7,6 +7,7 @@ transient. Messages carry the error's own text, which names the operation and ne
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 
 from adobe_oauth_operator.adobe import errors as adobe_errors
@@ -63,7 +64,14 @@ def failure_from_kube_error(exc: kube_errors.KubeError) -> m.ActionFailed:
     return m.ActionFailed(m.ErrorKind.KUBERNETES, f"Kubernetes API: {exc}")
 
 
+# A server may say anything in Retry-After; more than this is read as this (and the state machine
+# caps it further), so no answer can make the operator compute with an unrepresentable delay.
+MAX_RETRY_AFTER = timedelta(days=1)
+
+
 def _as_delta(seconds: object) -> timedelta | None:
     if isinstance(seconds, int | float):
-        return timedelta(seconds=seconds)
+        if not math.isfinite(seconds):
+            return None
+        return timedelta(seconds=min(max(seconds, 0.0), MAX_RETRY_AFTER.total_seconds()))
     return seconds if isinstance(seconds, timedelta) else None

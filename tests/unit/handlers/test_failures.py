@@ -177,6 +177,17 @@ def test_known_adobe_errors_do_not_repeat_the_error_text(factory: AdobeFactory) 
     assert SECRET not in failure_from_adobe_error(factory(SECRET)).message
 
 
+@pytest.mark.parametrize(
+    ("said", "read"),
+    [(1e300, timedelta(days=1)), (-5.0, timedelta(0)), (float("nan"), None), (float("inf"), None)],
+)
+def test_a_retry_after_at_the_edge_of_its_type_is_bounded(
+    said: float, read: timedelta | None
+) -> None:
+    error = e.ThrottledError("slow", operation="list", status=429, retry_after=said)
+    assert failure_from_adobe_error(error).retry_after == read
+
+
 def test_throttling_carries_retry_after() -> None:
     error = e.ThrottledError("slow", operation="token", status=429, retry_after=7.5)
     assert failure_from_adobe_error(error).retry_after == timedelta(seconds=7.5)
