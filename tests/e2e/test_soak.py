@@ -24,7 +24,8 @@ def test_fault_soak_keeps_every_invariant(
         seed=int(os.environ.get("SOAK_SEED", "20260509")),
         steps=len(FAULT_KINDS) + 4,
         down_s=12.0,
-        converge_timeout_s=90.0,
+        # More than the 2-minute lease: a second operator killed mid-action is waited for.
+        converge_timeout_s=150.0,
     )
     report = run_soak(cluster, tmp_path, config)
     print(json.dumps(report))

@@ -36,6 +36,7 @@ INVALID_SPEC_RETRY = timedelta(minutes=1)
 # Every action is bounded well below the machine's ACTION_LEASE, so another operator waiting on
 # a recorded action never takes over one that still runs.
 ACTION_TIMEOUT = timedelta(seconds=75)
+RELEASE_TIMEOUT_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,11 @@ async def reconcile(deps: Deps, namespace: str, name: str) -> timedelta | None:
         if plan.action is None:
             return plan.requeue_after
         logger.info("%s/%s: %s", namespace, name, type(plan.action).__name__)
-        msg = await _run(deps, executor, plan.action, namespace, name)
+        try:
+            msg = await _run(deps, executor, plan.action, namespace, name)
+        except asyncio.CancelledError:
+            await _release(deps, namespace, name, version, status)
+            raise
         if deps.crash_after_action == type(plan.action).__name__:
             logger.warning("crash injected after %s", deps.crash_after_action)
             os.kill(os.getpid(), signal.SIGKILL)
@@ -105,6 +110,19 @@ async def reconcile(deps: Deps, namespace: str, name: str) -> timedelta | None:
             msg = await _tick(deps, obj, status, executor)
     logger.warning("%s/%s: pass ended after %d actions", namespace, name, MAX_ACTIONS_PER_PASS)
     return PASS_LIMIT_RETRY
+
+
+async def _release(deps: Deps, namespace: str, name: str, version: str, status: Status) -> None:
+    """Stopping (SIGTERM, resource deleted) mid-action: say that nothing of ours runs any more, so
+    another operator takes over at once instead of after the lease. Best effort: the recorded step
+    stays, and whoever goes on re-derives the action from it."""
+    released = replace(status, in_flight=None)
+    try:
+        await asyncio.wait_for(
+            _persist(deps, namespace, name, version, status, released), RELEASE_TIMEOUT_S
+        )
+    except Exception as exc:
+        logger.info("%s/%s: in-flight record not released (%s)", namespace, name, exc)
 
 
 async def _run(

@@ -755,9 +755,18 @@ def _wait_for_other_holder(status: Status, holder: str, now: datetime) -> Plan |
     flight = status.in_flight
     if flight is None or flight.holder == holder:
         return None
-    remaining = flight.started_at + ACTION_LEASE - now
+    expires = flight.started_at + ACTION_LEASE
+    remaining = expires - now
     if remaining <= timedelta(0):
         return None  # abandoned (its operator died): take over from the recorded step
+    text = (
+        f"waiting for operator {flight.holder} to finish {flight.action} (action {flight.seq}, "
+        f"started {flight.started_at.isoformat(timespec='seconds')}); taken over at "
+        f"{expires.isoformat(timespec='seconds')} if it never reports back"
+    )
+    # The text is the same on every look, so it is written once, not once per look.
+    if status.rotation is not None:
+        status = _set(status, ConditionType.ROTATING, True, Reason.ACTION_IN_FLIGHT, text, now)
     return Plan(status, requeue_after=min(remaining, ROLLOUT_POLL * 5))
 
 

@@ -133,8 +133,12 @@ def test_an_action_recorded_by_another_operator_is_waited_for(
     )
     plan = decide(SPEC, status, m.Tick("x"), at(elapsed), ME)
     if waits:
-        assert plan.action is None and plan.status == status
+        assert plan.action is None
+        assert plan.status.in_flight == status.in_flight, "the other holder's record stays"
+        assert reason_of(plan.status, ConditionType.ROTATING) is Reason.ACTION_IN_FLIGHT
         assert plan.requeue_after is not None and plan.requeue_after > timedelta(0)
+        again = decide(SPEC, plan.status, m.Tick("x"), at(elapsed + 5), ME)
+        assert again.status == plan.status, "looking again writes nothing new"
     else:
         assert plan.action == m.InspectPending("r1")
 
