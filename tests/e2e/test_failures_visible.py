@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from support.operator_env import Env
+from support.operator_env import Env, condition
 from support.waiting import wait_until
 
 
 def _adds(env: Env) -> int:
     return sum(env.sim.state()["requests"]["add"].values())
-
-
-def _condition(status: dict[str, Any], type_: str) -> dict[str, str]:
-    return next((c for c in status.get("conditions") or [] if c["type"] == type_), {})
 
 
 def test_an_immutable_secret_stalls_the_rotation_before_any_add(env: Env) -> None:
@@ -22,7 +16,7 @@ def test_an_immutable_secret_stalls_the_rotation_before_any_add(env: Env) -> Non
     env.cluster.core.patch_namespaced_secret("adobe-creds", env.namespace, {"immutable": True})
     env.request_rotation()
     status = env.wait_phase("Stalled")
-    stalled = _condition(status, "Stalled")
+    stalled = condition(status, "Stalled")
     assert stalled["reason"] == "SecretNotWritable"
     assert "immutable" in stalled["message"]
     assert _adds(env) == 0
@@ -36,7 +30,7 @@ def test_a_missing_rollout_target_stalls_the_rotation_before_any_add(env: Env) -
     env.wait_adopted()
     env.request_rotation()
     status = env.wait_phase("Stalled")
-    stalled = _condition(status, "Stalled")
+    stalled = condition(status, "Stalled")
     assert stalled["reason"] == "TargetNotFound"
     assert "Deployment/nope" in stalled["message"]
     assert _adds(env) == 0
@@ -49,13 +43,13 @@ def test_a_secret_value_under_the_client_id_key_is_refused_and_never_shown(env: 
     env.apply_credential()
     status = wait_until(
         lambda: (
-            (s := env.status()) and _condition(s, "Ready").get("reason") == "ClientIdInvalid" and s
+            (s := env.status()) and condition(s, "Ready").get("reason") == "ClientIdInvalid" and s
         ),
         timeout=60,
         what="ClientIdInvalid",
     )
     assert status["phase"] == "Pending"
-    assert "32 hexadecimal" in _condition(status, "Ready")["message"]
+    assert "32 hexadecimal" in condition(status, "Ready")["message"]
     assert sum(env.sim.state()["requests"]["token"].values()) == 0, "nothing was sent to IMS"
     # The fixture checks that the value reached no log line, event or status.
 
@@ -72,9 +66,9 @@ def test_adobe_failing_is_shown_with_attempts_and_next_retry_then_clears(env: En
     )
     retry = status["retry"]
     assert retry["action"] == "ListSecrets" and retry["nextRetryAt"] and retry["message"]
-    degraded = _condition(status, "Degraded")
+    degraded = condition(status, "Degraded")
     assert degraded["status"] == "True" and "ListSecrets failed" in degraded["message"]
-    assert "next attempt at" in _condition(status, "Rotating")["message"]
+    assert "next attempt at" in condition(status, "Rotating")["message"]
     warnings = [e for e in env.events() if e.type == "Warning" and "ListSecrets" in e.message]
     assert len(warnings) == 1, "one Warning for the first failure, not one per retry"
     env.sim.call("DELETE", "/__sim/faults")
@@ -82,5 +76,5 @@ def test_adobe_failing_is_shown_with_attempts_and_next_retry_then_clears(env: En
     env.assert_clean_end_state(1)
     status = env.status()
     assert status.get("retry") is None
-    assert _condition(status, "Degraded")["status"] == "False"
+    assert condition(status, "Degraded")["status"] == "False"
     assert env.events("Recovered")

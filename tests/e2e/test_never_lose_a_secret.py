@@ -13,7 +13,7 @@ import pytest
 
 from adobe_oauth_operator.names import GROUP, HMAC_SECRET_KEY, HMAC_SECRET_NAME, PLURAL, VERSION
 from support.invariants import SecretWatch
-from support.operator_env import CRED, FAST_ROTATION, Env
+from support.operator_env import CRED, FAST_ROTATION, Env, condition
 from support.processes import OperatorProcess, sha256
 from support.waiting import wait_until
 
@@ -29,12 +29,6 @@ def _watch(env: Env) -> SecretWatch:
 
 def _step(env: Env) -> str | None:
     return (env.status().get("rotation") or {}).get("step")
-
-
-def _condition(status: dict[str, object], type_: str) -> dict[str, str]:
-    conditions = status.get("conditions") or []
-    assert isinstance(conditions, list)
-    return next(c for c in conditions if c["type"] == type_)
 
 
 # -- case 1 -----------------------------------------------------------------------------------
@@ -146,7 +140,7 @@ def test_a_secret_added_in_the_console_just_before_is_never_deleted(env: Env) ->
     )
     env.request_rotation()
     status = env.wait_phase("Stalled")
-    stalled = _condition(status, "Stalled")
+    stalled = condition(status, "Stalled")
     assert stalled["reason"] == "SecretLimitReached"
     assert console_uuid in stalled["message"] and "created" in stalled["message"]
     assert len(env.adobe_secrets()) == 2
@@ -173,7 +167,7 @@ def test_a_pending_secret_that_is_not_ours_stalls_before_adobe_is_touched(env: E
     env.wait_adopted()
     env.request_rotation()
     status = env.wait_phase("Stalled")
-    stalled = _condition(status, "Stalled")
+    stalled = condition(status, "Stalled")
     assert stalled["reason"] == "PendingSecretConflict"
     assert "creds-pending" in stalled["message"]
     assert (_calls(env, "add"), _calls(env, "delete")) == (0, 0)
@@ -261,7 +255,7 @@ def test_status_records_every_fenced_action(env: Env) -> None:
     )
     # add, verify, write, restart, delete old, delete pending: each recorded before it ran
     assert status["actionSeq"] == 6
-    assert _condition(status, "Degraded")["status"] == "False"
+    assert condition(status, "Degraded")["status"] == "False"
 
 
 # -- drift ------------------------------------------------------------------------------------
@@ -300,7 +294,7 @@ def test_a_secret_adobe_refuses_put_into_the_secret_is_reported_until_restored(e
         "adobe-creds", env.namespace, {"stringData": {"ADOBE_CLIENT_SECRET": "p8e-typo"}}
     )
     status = env.wait_phase("Stalled")
-    stalled = _condition(status, "Stalled")
+    stalled = condition(status, "Stalled")
     assert stalled["reason"] == "SecretDrifted"
     drifted = env.wait_events("SecretDrifted")
     assert drifted and drifted[0].type == "Warning"
@@ -309,7 +303,7 @@ def test_a_secret_adobe_refuses_put_into_the_secret_is_reported_until_restored(e
         "adobe-creds", env.namespace, {"stringData": {"ADOBE_CLIENT_SECRET": env.initial_value}}
     )
     status = env.wait_phase("Ready", timeout=120)
-    assert _condition(status, "Degraded")["status"] == "False"
+    assert condition(status, "Degraded")["status"] == "False"
 
 
 def test_deletion_with_adobe_unreachable_is_bounded_and_names_what_is_left(env: Env) -> None:

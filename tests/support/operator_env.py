@@ -19,6 +19,11 @@ ORG, CRED = "1234567", "7654321"
 FAST_ROTATION = {"drainPeriod": "2s", "checkInterval": "1s", "maxWait": "30s"}
 
 
+def condition(status: dict[str, Any], type_: str) -> dict[str, str]:
+    """One entry of status.conditions by type; empty when the operator has not set it yet."""
+    return next((c for c in status.get("conditions") or [] if c["type"] == type_), {})
+
+
 @dataclass
 class Env:
     cluster: LocalCluster
