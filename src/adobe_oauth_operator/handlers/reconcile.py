@@ -97,6 +97,7 @@ async def reconcile(deps: Deps, namespace: str, name: str) -> timedelta | None:
         if plan.action is None:
             return plan.requeue_after
         logger.info("%s/%s: %s", namespace, name, type(plan.action).__name__)
+        executor.from_known_good = status.rotation is not None and status.rotation.from_known_good
         try:
             msg = await _run(deps, executor, plan.action, namespace, name)
         except asyncio.CancelledError:
@@ -105,8 +106,8 @@ async def reconcile(deps: Deps, namespace: str, name: str) -> timedelta | None:
         if deps.crash_after_action == type(plan.action).__name__:
             logger.warning("crash injected after %s", deps.crash_after_action)
             os.kill(os.getpid(), signal.SIGKILL)
-        if isinstance(msg, m.PendingDeleted):
-            # A leftover is gone: look again at once, a rotate request may be waiting.
+        if isinstance(msg, m.PendingDeleted | m.KnownGoodSaved | m.KnownGoodDeleted):
+            # Housekeeping done: look again at once, a rotate request may be waiting.
             msg = await _tick(deps, obj, status, executor)
     logger.warning("%s/%s: pass ended after %d actions", namespace, name, MAX_ACTIONS_PER_PASS)
     return PASS_LIMIT_RETRY
