@@ -61,8 +61,6 @@ KNOWN_GOOD_SUFFIX = "-known-good"
 KNOWN_GOOD_LABEL = f"{ANNOTATION_PREFIX}/known-good"
 KNOWN_GOOD_CLIENT_ID_KEY = "clientId"
 KNOWN_GOOD_VALUE_KEY = "clientSecret"
-# On the known-good copy: the HMAC of what it holds, so status can name the copy it relies on.
-KNOWN_GOOD_HMAC_ANNOTATION = f"{ANNOTATION_PREFIX}/hmac"
 
 # -- the operator's own Secret ----------------------------------------------------------------
 # In the operator's namespace: the key of the HMAC that status keeps of the client id and secret

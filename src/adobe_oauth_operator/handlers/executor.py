@@ -438,7 +438,12 @@ class Executor:
                 "credential (spec.rotation.onDrift is Report)",
             )
         copy = await read_known_good(self.kube, self.res.namespace, self.res.name, self.res.uid)
-        if copy is None or action.known_good is None or copy.fingerprint != action.known_good:
+        intact = (
+            copy is not None
+            and action.known_good is not None
+            and self.fingerprint(copy.client_id, copy.value) == action.known_good
+        )
+        if not intact:
             return m.ActionFailed(
                 m.ErrorKind.SECRET_DRIFTED,
                 f"{refused}, and there is no intact known-good copy "
@@ -455,7 +460,7 @@ class Executor:
         client_id = self.spec.client_id or app.client_id or self.res.client_id or ""
         if self.fingerprint(client_id, app.client_secret) != action.fingerprint:
             return m.KnownGoodSaved(None)  # changed since the decision: the next pass inspects it
-        copy = KnownGood(client_id, app.client_secret, action.secret_uuid, action.fingerprint)
+        copy = KnownGood(client_id, app.client_secret, action.secret_uuid)
         await write_known_good(self.kube, self.res.namespace, self.res.owner, copy)
         return m.KnownGoodSaved(action.fingerprint)
 

@@ -106,8 +106,8 @@ async def reconcile(deps: Deps, namespace: str, name: str) -> timedelta | None:
         if deps.crash_after_action == type(plan.action).__name__:
             logger.warning("crash injected after %s", deps.crash_after_action)
             os.kill(os.getpid(), signal.SIGKILL)
-        if isinstance(msg, m.PendingDeleted | m.KnownGoodSaved | m.KnownGoodDeleted):
-            # Housekeeping done: look again at once, a rotate request may be waiting.
+        if isinstance(msg, m.PendingDeleted):
+            # A leftover is gone: look again at once, a rotate request may be waiting.
             msg = await _tick(deps, obj, status, executor)
     logger.warning("%s/%s: pass ended after %d actions", namespace, name, MAX_ACTIONS_PER_PASS)
     return PASS_LIMIT_RETRY

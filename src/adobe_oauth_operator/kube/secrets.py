@@ -22,7 +22,6 @@ from adobe_oauth_operator.names import (
     CREDENTIAL_LABEL,
     FIELD_MANAGER,
     KNOWN_GOOD_CLIENT_ID_KEY,
-    KNOWN_GOOD_HMAC_ANNOTATION,
     KNOWN_GOOD_LABEL,
     KNOWN_GOOD_SUFFIX,
     KNOWN_GOOD_VALUE_KEY,
@@ -80,12 +79,11 @@ class PendingSecret:
 
 @dataclass(frozen=True)
 class KnownGood:
-    """The client id and secret the operator last verified, and the HMAC it recorded of them."""
+    """The client id and secret the operator last verified, and Adobe's uuid of that secret."""
 
     client_id: str
     value: Sensitive
     secret_uuid: str
-    fingerprint: str
 
 
 # -- the application Secret ---------------------------------------------------------------------
@@ -264,7 +262,7 @@ async def write_known_good(
         name,
         owner,
         {KNOWN_GOOD_LABEL: "true"},
-        {SECRET_UUID_ANNOTATION: copy.secret_uuid, KNOWN_GOOD_HMAC_ANNOTATION: copy.fingerprint},
+        {SECRET_UUID_ANNOTATION: copy.secret_uuid},
         {KNOWN_GOOD_CLIENT_ID_KEY: copy.client_id, KNOWN_GOOD_VALUE_KEY: copy.value.reveal()},
     )
     existing = await _read_secret(kc, namespace, name)
@@ -305,13 +303,10 @@ async def read_known_good(
     data = obj.get("data") or {}
     client_id = _decode(data.get(KNOWN_GOOD_CLIENT_ID_KEY))
     value = _decode(data.get(KNOWN_GOOD_VALUE_KEY))
-    annotations = obj["metadata"].get("annotations") or {}
-    fingerprint = annotations.get(KNOWN_GOOD_HMAC_ANNOTATION)
-    if not client_id or not value or not fingerprint:
+    if not client_id or not value:
         return None
-    return KnownGood(
-        client_id, Sensitive(value), annotations.get(SECRET_UUID_ANNOTATION, ""), fingerprint
-    )
+    annotations = obj["metadata"].get("annotations") or {}
+    return KnownGood(client_id, Sensitive(value), annotations.get(SECRET_UUID_ANNOTATION, ""))
 
 
 async def delete_known_good(

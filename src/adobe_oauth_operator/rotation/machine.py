@@ -117,10 +117,11 @@ def _idle(spec: Spec, status: Status, msg: m.Message, now: datetime) -> Plan:
         return _drift_adopted(spec, status, msg, now)
     if isinstance(msg, m.DriftRefused):
         return _restore(spec, status, msg, now)
-    if isinstance(msg, m.KnownGoodSaved):
-        status = replace(status, known_good_fingerprint=msg.fingerprint)
-    elif isinstance(msg, m.KnownGoodDeleted):
-        status = replace(status, known_good_fingerprint=None)
+    if isinstance(msg, m.KnownGoodSaved | m.KnownGoodDeleted):
+        # Recorded; the next pass (at once) looks at the Secret and any rotate request again.
+        fingerprint = msg.fingerprint if isinstance(msg, m.KnownGoodSaved) else None
+        status = replace(status, known_good_fingerprint=fingerprint)
+        return Plan(status, requeue_after=timedelta(0))
     if not isinstance(msg, m.Tick):
         return Plan(status, requeue_after=_until(status.next_rotation_time, now))
     if msg.pending_secret_present:

@@ -347,6 +347,7 @@ def test_the_known_good_copy_follows_the_verified_value(
 def test_a_saved_or_deleted_copy_is_recorded_and_a_failed_save_is_retried() -> None:
     saved = decide(SPEC, idle(), m.KnownGoodSaved("f-old"), T0, ME)
     assert saved.status.known_good_fingerprint == "f-old" and saved.action is None
+    assert saved.requeue_after == timedelta(0), "looked at again at once"
     unsaved = decide(SPEC, idle(), m.KnownGoodSaved(None), T0, ME)
     assert unsaved.status.known_good_fingerprint is None
     deleted = decide(REPORT, idle(known_good_fingerprint="f"), m.KnownGoodDeleted(), T0, ME)
