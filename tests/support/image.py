@@ -1,0 +1,145 @@
+"""The operator image that `make image` builds (hack/image), and its process run from its root
+file system the way a container runtime would run it (containers cannot be started here)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from support.cluster import REPO
+from support.processes import OperatorProcess
+
+IMAGE = os.environ.get("IMAGE", "localhost/adobe-oauth-operator:dev")
+BUILD = REPO / "hack" / "image"
+ROOTFS_EXEC = Path(__file__).with_name("rootfs_exec.py")
+
+
+def buildah(*args: str) -> str:
+    result = subprocess.run(
+        ["buildah", *args], capture_output=True, text=True, check=False, timeout=120
+    )
+    assert result.returncode == 0, f"buildah {' '.join(args)}: {result.stderr}"
+    return result.stdout.strip()
+
+
+@dataclass(frozen=True)
+class BuiltImage:
+    """The image's config (Docker form: User, Entrypoint, Cmd, Env, Labels, ...) and layers."""
+
+    name: str
+    config: dict[str, Any]
+    layer_sizes: list[int]
+    base_layer_sizes: list[int]
+
+    @property
+    def bytes_above_base(self) -> int:
+        assert len(self.layer_sizes) > len(self.base_layer_sizes)
+        return sum(self.layer_sizes[len(self.base_layer_sizes) :])
+
+    @property
+    def env(self) -> dict[str, str]:
+        return dict(item.split("=", 1) for item in self.config.get("Env") or ())
+
+
+def _inspect(image: str) -> dict[str, Any]:
+    return dict(json.loads(buildah("inspect", "--type", "image", image)))
+
+
+def built_image() -> BuiltImage:
+    """`hack/image build` (a no-op when its inputs have not changed), then the image's config."""
+    result = subprocess.run(
+        [str(BUILD), "build"], capture_output=True, text=True, check=False, timeout=1800
+    )
+    assert result.returncode == 0, f"hack/image build failed:\n{result.stderr}"
+    image = _inspect(IMAGE)
+    manifest = json.loads(image["Manifest"])
+    base_name = manifest["annotations"]["org.opencontainers.image.base.name"]
+    base_manifest = json.loads(_inspect(base_name)["Manifest"])
+    return BuiltImage(
+        name=IMAGE,
+        config=dict(image["Docker"]["config"]),
+        layer_sizes=[int(layer["size"]) for layer in manifest["layers"]],
+        base_layer_sizes=[int(layer["size"]) for layer in base_manifest["layers"]],
+    )
+
+
+@contextmanager
+def mounted_rootfs(image: str) -> Iterator[Path]:
+    """The image's root file system: a working container's mount, removed afterwards."""
+    container = buildah("from", "--pull=never", image)
+    try:
+        yield Path(buildah("mount", container))
+    finally:
+        buildah("umount", container)
+        buildah("rm", container)
+
+
+class ImageOperatorProcess(OperatorProcess):
+    """The image's ENTRYPOINT + CMD, with its USER, ENV and WORKDIR, chrooted into its read-only
+    root file system, and what the chart's Deployment gives the pod: the Adobe URLs,
+    WATCH_NAMESPACES, POD_ID and POD_NAMESPACE as env, a /tmp emptyDir; the kubeconfig stands
+    in for the ServiceAccount mount. Logs go to <workdir>/image-operator.log."""
+
+    def __init__(
+        self,
+        workdir: Path,
+        image: BuiltImage,
+        rootfs: Path,
+        kubeconfig: Path,
+        namespace: str,
+        sim_url: str,
+    ) -> None:
+        self.workdir = workdir
+        user = image.config["User"]
+        uid, _, gid = user.partition(":")
+        root = workdir / "image-root"
+        root.mkdir()
+        self.identity = f"image-{workdir.name}"
+        env = {
+            # A runtime sets HOME when the image does not and the user has no passwd entry.
+            "HOME": "/",
+            **image.env,
+            "KUBECONFIG": "/tmp/kubeconfig",
+            "ADOBE_IMS_URL": sim_url,
+            "ADOBE_API_URL": sim_url,
+            "WATCH_NAMESPACES": namespace,
+            "POD_ID": self.identity,
+            "POD_NAMESPACE": namespace,
+        }
+        spec = {
+            "rootfs": str(rootfs),
+            "root": str(root),
+            "uid": int(uid),
+            "gid": int(gid or uid),
+            "workdir": image.config.get("WorkingDir") or "/",
+            "argv": [*(image.config.get("Entrypoint") or ()), *(image.config.get("Cmd") or ())],
+            "env": env,
+            "files": {"/tmp/kubeconfig": str(kubeconfig)},
+        }
+        spec_file = workdir / "image-run.json"
+        spec_file.write_text(json.dumps(spec))
+        self.args = [
+            "unshare",
+            "--mount",
+            "--propagation",
+            "private",
+            sys.executable,
+            str(ROOTFS_EXEC),
+            str(spec_file),
+        ]
+        self.env = {"PATH": os.environ["PATH"]}
+        self.log_path = workdir / "image-operator.log"
+        self.starts = 0
+        self.proc = None
+        self.start()
+
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
