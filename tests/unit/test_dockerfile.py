@@ -201,3 +201,15 @@ def test_runtime_environment(variable: str) -> None:
     env = " ".join(RUNTIME.all("ENV"))
     assert f"{variable}=1" in env
     assert "PATH=/opt/venv/bin:$PATH" in env
+
+
+def test_the_operator_imports_nothing_the_image_leaves_out() -> None:
+    """The image drops kubernetes.aio and the simulator: no operator module may import them."""
+    package = REPO / "src" / "adobe_oauth_operator"
+    for module in package.rglob("*.py"):
+        if module.is_relative_to(package / "sim"):
+            continue
+        text = module.read_text()
+        for name in ("kubernetes.aio", "kubernetes_asyncio", "adobe_oauth_operator.sim"):
+            assert name not in text, f"{module.relative_to(REPO)} imports {name}"
+        assert not re.search(r"from \.+sim\b|from kubernetes import aio\b", text), module
