@@ -47,16 +47,18 @@ def start_operator(image: BuiltImage, rootfs: Path) -> Any:
     return start
 
 
-def _deployment_container(tmp_path: Path) -> dict[str, Any]:
+def _chart_pod(tmp_path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The pod spec and its one container, as the chart renders them with default values."""
     deployment = only(Helm(tmp_path / "helm").render(), "Deployment")
-    [container] = deployment["spec"]["template"]["spec"]["containers"]
-    return {**container, "pod": deployment["spec"]["template"]["spec"]}
+    pod = deployment["spec"]["template"]["spec"]
+    [container] = pod["containers"]
+    return pod, container
 
 
 def test_image_config_is_what_the_charts_deployment_expects(
     image: BuiltImage, tmp_path: Path
 ) -> None:
-    container = _deployment_container(tmp_path)
+    pod, container = _chart_pod(tmp_path)
     config = image.config
     # The chart gives args only: the image's ENTRYPOINT runs them, as it runs its own CMD.
     assert "command" not in container
@@ -70,7 +72,7 @@ def test_image_config_is_what_the_charts_deployment_expects(
     assert f"http://0.0.0.0:{values['httpPort']}/healthz" in config["Cmd"]
     assert f"--liveness=http://0.0.0.0:{values['httpPort']}/healthz" in container["args"]
     # A numeric non-root user (runAsNonRoot can only check a number), the chart's uid/gid.
-    pod_security = container["pod"]["securityContext"]
+    pod_security = pod["securityContext"]
     assert config["User"] == f"{pod_security['runAsUser']}:{pod_security['runAsGroup']}"
     assert pod_security["runAsNonRoot"] and container["securityContext"]["runAsNonRoot"]
     # The root file system is read-only; /tmp is the one writable place, as in the run below.
