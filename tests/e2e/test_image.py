@@ -16,7 +16,7 @@ import yaml
 
 from support.chart import CHART, Helm, only
 from support.cluster import REPO
-from support.image import BuiltImage, ImageOperatorProcess, built_image, mounted_rootfs
+from support.image import BuiltImage, ImageOperatorProcess, built_image, mounted_rootfs, tree
 from support.operator_env import Env
 from support.rootfs_exec import DEVICES
 from support.waiting import wait_until
@@ -34,6 +34,12 @@ def image() -> BuiltImage:
 @pytest.fixture(scope="module")
 def rootfs(image: BuiltImage) -> Iterator[Path]:
     with mounted_rootfs(image.name) as path:
+        yield path
+
+
+@pytest.fixture(scope="module")
+def base_rootfs(image: BuiltImage) -> Iterator[Path]:
+    with mounted_rootfs(image.base) as path:
         yield path
 
 
@@ -107,6 +113,19 @@ def test_image_holds_only_what_runs(image: BuiltImage, rootfs: Path) -> None:
     above = image.bytes_above_base
     print(f"\nimage layers above the base: {above / 1e6:.1f} MB (uncompressed)")
     assert above < MAX_BYTES_ABOVE_BASE, f"{above / 1e6:.1f} MB above the base"
+
+
+def test_the_image_adds_the_virtualenv_to_its_base_and_nothing_else(
+    rootfs: Path, base_rootfs: Path
+) -> None:
+    """Nothing of the build (sources, pip settings, the machine's CA bundle, apt lists) and no
+    change to a file of the base reaches the runtime image: only /opt/venv is new."""
+    image, base = tree(rootfs), tree(base_rootfs)
+    added = sorted(set(image) - set(base))
+    assert added and all(p == "/opt/venv" or p.startswith("/opt/venv/") for p in added), added
+    assert set(base) <= set(image)
+    changed = [p for p in base if p != "/opt" and image[p] != base[p]]
+    assert changed == []
 
 
 def test_image_adopts_and_rotates_as_non_root_with_a_read_only_root(

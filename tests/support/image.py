@@ -34,6 +34,7 @@ class BuiltImage:
     """The image's config (Docker form: User, Entrypoint, Cmd, Env, Labels, ...) and layers."""
 
     name: str
+    base: str
     config: dict[str, Any]
     layer_sizes: list[int]
     base_layer_sizes: list[int]
@@ -64,6 +65,7 @@ def built_image() -> BuiltImage:
     base_manifest = json.loads(_inspect(base_name)["Manifest"])
     return BuiltImage(
         name=IMAGE,
+        base=base_name,
         config=dict(image["Docker"]["config"]),
         layer_sizes=[int(layer["size"]) for layer in manifest["layers"]],
         base_layer_sizes=[int(layer["size"]) for layer in base_manifest["layers"]],
@@ -79,6 +81,21 @@ def mounted_rootfs(image: str) -> Iterator[Path]:
     finally:
         buildah("umount", container)
         buildah("rm", container)
+
+
+def tree(root: Path) -> dict[str, tuple[int, int, int]]:
+    """Every path under root (mounts below it aside): its mode, size and mtime."""
+    entries = {}
+    for directory, dirs, files in os.walk(root):
+        for name in dirs + files:
+            path = Path(directory) / name
+            info = path.lstat()
+            entries["/" + path.relative_to(root).as_posix()] = (
+                info.st_mode,
+                info.st_size if not path.is_dir() else 0,
+                int(info.st_mtime),
+            )
+    return entries
 
 
 class ImageOperatorProcess(OperatorProcess):
