@@ -5,7 +5,9 @@ with chroot in a private mount namespace (support/rootfs_exec.py)."""
 
 from __future__ import annotations
 
+import base64
 import tomllib
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,15 +17,31 @@ import pytest
 import yaml
 
 from support.chart import CHART, Helm, only
-from support.cluster import REPO
-from support.image import BuiltImage, ImageOperatorProcess, built_image, mounted_rootfs, tree
-from support.operator_env import Env
+from support.chart_operator import (
+    ChartInstall,
+    delete_credentials,
+    installed_chart,
+    sim_and_app_secret,
+)
+from support.cluster import REPO, LocalCluster
+from support.image import (
+    BuiltImage,
+    ImageOperatorProcess,
+    built_image,
+    image_operator_with_kubeconfig,
+    mounted_rootfs,
+    tree,
+)
+from support.operator_env import CRED, ORG, Env
 from support.rootfs_exec import DEVICES
 from support.waiting import wait_until
 
 # Issue 11's target for what the operator adds to its base (uncompressed).
 MAX_BYTES_ABOVE_BASE = 60_000_000
 SITE_PACKAGES = Path("opt/venv/lib/python3.11/site-packages")
+SERVICE_ACCOUNT = "/run/secrets/kubernetes.io/serviceaccount"  # /var/run -> /run in the image
+# Text in the operator's log that means a call was refused (as in test_rbac).
+REFUSALS = ("forbidden", "not enough permissions", "unauthorized", "reconcile failed")
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +66,9 @@ def start_operator(image: BuiltImage, rootfs: Path) -> Any:
     """The `env` fixture's operator, run from the image."""
 
     def start(workdir: Path, kubeconfig: Path, namespace: str, sim_url: str) -> Any:
-        return ImageOperatorProcess(workdir, image, rootfs, kubeconfig, namespace, sim_url)
+        return image_operator_with_kubeconfig(
+            workdir, image, rootfs, kubeconfig, namespace, sim_url
+        )
 
     return start
 
@@ -173,3 +193,89 @@ def _healthz_ok(port: int) -> bool:
             return int(response.status) == 200
     except OSError:
         return False
+
+
+def test_image_runs_as_the_charts_deployment_runs_it(
+    cluster: LocalCluster,
+    namespace: str,
+    crd_installed: object,
+    image: BuiltImage,
+    rootfs: Path,
+    tmp_path: Path,
+) -> None:
+    """The chart's args after the image's ENTRYPOINT, the chart's env, and its ServiceAccount's
+    token where the kubelet mounts it (in-cluster configuration, the chart's RBAC only)."""
+    values = {"crds": {"enabled": False}, "watchNamespaces": [namespace], "resyncSeconds": 2}
+    with installed_chart(cluster, tmp_path, f"img-{namespace}", namespace, values) as chart:
+        sim, client_id, initial = sim_and_app_secret(cluster, namespace, tmp_path, ORG, CRED)
+        operator = ImageOperatorProcess(
+            tmp_path,
+            image,
+            rootfs,
+            env=_pod_env(cluster, chart, sim.url, pod_id="operator-0"),
+            files=_service_account_files(cluster, chart, tmp_path),
+            identity="operator-0",
+            args=chart.container["args"],
+            tmpfs={"/tmp": False, "/run": True},
+            log_name="chart-image-operator.log",
+        )
+        try:
+            env = Env(cluster, namespace, sim, operator, client_id, initial, tmp_path)
+            env.add_deployment("web")
+            env.apply_credential()
+            old_uuid = env.wait_adopted(timeout=120)["currentSecretUuid"]
+            env.request_rotation()
+            status = env.wait_rotations(1, timeout=120)
+            env.assert_clean_end_state(1)
+            assert status["currentSecretUuid"] != old_uuid
+            [port] = chart.container["ports"]
+            assert wait_until(
+                lambda: _healthz_ok(port["containerPort"]), timeout=30, what="liveness endpoint"
+            )
+            delete_credentials(cluster, namespace)  # while the operator runs: its finalizer
+            logs = operator.logs()
+            assert not [r for r in REFUSALS if r in logs.lower()], logs[-3000:]
+            assert initial not in logs and env.app_secret_value() not in logs
+        finally:
+            operator.stop()
+            sim.stop()
+
+
+def _pod_env(
+    cluster: LocalCluster, chart: ChartInstall, sim_url: str, pod_id: str
+) -> dict[str, str]:
+    """The container's env as the kubelet resolves it, the Adobe URLs pointed at the simulator,
+    and the API server's address as the kubelet injects it for in-cluster configuration."""
+    env = {}
+    for var in chart.container.get("env") or ():
+        field = var.get("valueFrom", {}).get("fieldRef", {}).get("fieldPath")
+        if "value" in var:
+            env[var["name"]] = var["value"]
+        elif field in ("metadata.name", "metadata.namespace"):
+            env[var["name"]] = pod_id if field == "metadata.name" else chart.namespace
+        else:
+            raise AssertionError(f"unexpected env source in the chart: {var}")
+    assert {"ADOBE_IMS_URL", "ADOBE_API_URL", "WATCH_NAMESPACES", "POD_ID"} <= set(env)
+    env["ADOBE_IMS_URL"] = env["ADOBE_API_URL"] = sim_url
+    server = urllib.parse.urlsplit(_admin_cluster(cluster)["server"])
+    env["KUBERNETES_SERVICE_HOST"] = str(server.hostname)
+    env["KUBERNETES_SERVICE_PORT"] = str(server.port)
+    return env
+
+
+def _service_account_files(
+    cluster: LocalCluster, chart: ChartInstall, workdir: Path
+) -> dict[str, Path]:
+    """The projected ServiceAccount volume: a TokenRequest token, the cluster CA, the namespace."""
+    token = yaml.safe_load(chart.kubeconfig.read_text())["users"][0]["user"]["token"]
+    ca = base64.b64decode(_admin_cluster(cluster)["certificate-authority-data"])
+    source = workdir / "serviceaccount"
+    source.mkdir()
+    (source / "token").write_text(token)
+    (source / "ca.crt").write_bytes(ca)
+    (source / "namespace").write_text(chart.namespace)
+    return {f"{SERVICE_ACCOUNT}/{name}": source / name for name in ("token", "ca.crt", "namespace")}
+
+
+def _admin_cluster(cluster: LocalCluster) -> dict[str, str]:
+    return dict(yaml.safe_load(cluster.kubeconfig.read_text())["clusters"][0]["cluster"])

@@ -99,48 +99,44 @@ def tree(root: Path) -> dict[str, tuple[int, int, int]]:
 
 
 class ImageOperatorProcess(OperatorProcess):
-    """The image's ENTRYPOINT + CMD, with its USER, ENV and WORKDIR, chrooted into its read-only
-    root file system, and what the chart's Deployment gives the pod: the Adobe URLs,
-    WATCH_NAMESPACES, POD_ID and POD_NAMESPACE as env, a /tmp emptyDir; the kubeconfig stands
-    in for the ServiceAccount mount. Logs go to <workdir>/image-operator.log."""
+    """The image's ENTRYPOINT with its CMD (or the args a Deployment gives), its USER, ENV and
+    WORKDIR, chrooted into its read-only root file system, with the env and files the pod would
+    get (a tmpfs /tmp as the chart's emptyDir). Logs go to <workdir>/<log_name>."""
 
     def __init__(
         self,
         workdir: Path,
         image: BuiltImage,
         rootfs: Path,
-        kubeconfig: Path,
-        namespace: str,
-        sim_url: str,
+        *,
+        env: dict[str, str],
+        files: dict[str, Path],
+        identity: str,
+        args: list[str] | None = None,
+        tmpfs: dict[str, bool] | None = None,
+        log_name: str = "image-operator.log",
     ) -> None:
         self.workdir = workdir
-        user = image.config["User"]
-        uid, _, gid = user.partition(":")
-        root = workdir / "image-root"
+        self.identity = identity
+        uid, _, gid = image.config["User"].partition(":")
+        root = workdir / f"{Path(log_name).stem}-root"
         root.mkdir()
-        self.identity = f"image-{workdir.name}"
-        env = {
-            # A runtime sets HOME when the image does not and the user has no passwd entry.
-            "HOME": "/",
-            **image.env,
-            "KUBECONFIG": "/tmp/kubeconfig",
-            "ADOBE_IMS_URL": sim_url,
-            "ADOBE_API_URL": sim_url,
-            "WATCH_NAMESPACES": namespace,
-            "POD_ID": self.identity,
-            "POD_NAMESPACE": namespace,
-        }
         spec = {
             "rootfs": str(rootfs),
             "root": str(root),
             "uid": int(uid),
             "gid": int(gid or uid),
             "workdir": image.config.get("WorkingDir") or "/",
-            "argv": [*(image.config.get("Entrypoint") or ()), *(image.config.get("Cmd") or ())],
-            "env": env,
-            "files": {"/tmp/kubeconfig": str(kubeconfig)},
+            "argv": [
+                *(image.config.get("Entrypoint") or ()),
+                *(image.config.get("Cmd") or () if args is None else args),
+            ],
+            # A runtime sets HOME when the image does not and the user has no passwd entry.
+            "env": {"HOME": "/", **image.env, **env},
+            "tmpfs": tmpfs or {"/tmp": False},
+            "files": {target: str(source) for target, source in files.items()},
         }
-        spec_file = workdir / "image-run.json"
+        spec_file = workdir / f"{Path(log_name).stem}.json"
         spec_file.write_text(json.dumps(spec))
         self.args = [
             "unshare",
@@ -152,7 +148,7 @@ class ImageOperatorProcess(OperatorProcess):
             str(spec_file),
         ]
         self.env = {"PATH": os.environ["PATH"]}
-        self.log_path = workdir / "image-operator.log"
+        self.log_path = workdir / log_name
         self.starts = 0
         self.proc = None
         self.start()
@@ -160,3 +156,26 @@ class ImageOperatorProcess(OperatorProcess):
     def pid(self) -> int:
         assert self.proc is not None
         return self.proc.pid
+
+
+def image_operator_with_kubeconfig(
+    workdir: Path,
+    image: BuiltImage,
+    rootfs: Path,
+    kubeconfig: Path,
+    namespace: str,
+    sim_url: str,
+) -> ImageOperatorProcess:
+    """The image's own ENTRYPOINT and CMD; the chart's env (the Adobe URLs, WATCH_NAMESPACES,
+    POD_ID, POD_NAMESPACE) and a kubeconfig in /tmp standing in for the ServiceAccount."""
+    identity = f"image-{workdir.name}"
+    env = {
+        "KUBECONFIG": "/tmp/kubeconfig",
+        "ADOBE_IMS_URL": sim_url,
+        "ADOBE_API_URL": sim_url,
+        "WATCH_NAMESPACES": namespace,
+        "POD_ID": identity,
+        "POD_NAMESPACE": namespace,
+    }
+    files = {"/tmp/kubeconfig": kubeconfig}
+    return ImageOperatorProcess(workdir, image, rootfs, env=env, files=files, identity=identity)

@@ -2,10 +2,12 @@
 
 Started by `unshare --mount --propagation private` (a private mount namespace: nothing here is
 seen outside, and it all goes when the process ends) with one argument, a JSON file:
-rootfs, root (an empty directory to build the view in), uid, gid, workdir, argv, env, and files
-({path under /tmp: host file}). The root is the image's file system mounted read-only, with
-/proc, a minimal /dev and a tmpfs /tmp (the chart's emptyDir), the files copied into /tmp for
-the user; then chroot, drop to uid/gid and exec the image's entrypoint: the pid stays the same.
+rootfs, root (an empty directory to build the view in), uid, gid, workdir, argv, env, tmpfs
+({directory: read-only once filled}) and files ({path in one of those tmpfs: host file}). The
+root is the image's file system mounted read-only, with /proc, a minimal /dev and the tmpfs
+mounts (/tmp: the chart's emptyDir; /run: where a pod's ServiceAccount token is mounted); the
+files are copied in for the user; then chroot, drop to uid/gid and exec the image's process in
+place of this one (the pid stays the same).
 """
 
 from __future__ import annotations
@@ -35,14 +37,27 @@ def main(spec_file: str) -> None:
         (root / "dev" / device).touch()
         mount("--bind", f"/dev/{device}", str(root / "dev" / device))
     mount("-o", "remount,ro,nosuid,noexec", str(root / "dev"))
-    mount("-t", "tmpfs", "-o", "mode=1777,size=16m,nosuid,nodev", "tmp", str(root / "tmp"))
     uid, gid = int(spec["uid"]), int(spec["gid"])
+    for directory in spec["tmpfs"]:
+        mount(
+            "-t",
+            "tmpfs",
+            "-o",
+            "mode=1777,size=16m,nosuid,nodev",
+            "tmpfs",
+            str(root / directory[1:]),
+        )
     for target, source in spec["files"].items():
-        inside = root / target.lstrip("/")
-        assert inside.parent == root / "tmp", f"{target}: files go to /tmp (the root is read-only)"
+        directory = next((d for d in spec["tmpfs"] if target.startswith(d + "/")), None)
+        assert directory, f"{target}: not in a tmpfs (the root is read-only)"
+        inside = root / target[1:]
+        inside.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, inside)
         os.chown(inside, uid, gid)
         inside.chmod(0o600)
+    for directory, read_only in spec["tmpfs"].items():
+        if read_only:
+            mount("-o", "remount,ro,nosuid,nodev", str(root / directory[1:]))
     os.chroot(root)
     os.chdir(spec["workdir"] or "/")
     os.setgroups([])
