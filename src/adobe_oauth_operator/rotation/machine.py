@@ -97,7 +97,9 @@ def _adoption(spec: Spec, status: Status, msg: m.Message, now: datetime) -> Plan
             current_secret_uuid=msg.secret_uuid,
             secret_fingerprint=msg.fingerprint,
             adopted_at=now,
-            next_rotation_time=now + spec.interval if spec.interval else None,
+            next_rotation_time=_scheduled(spec, now + spec.interval, now)
+            if spec.interval
+            else None,
             last_rotate_request=status.last_rotate_request,
         )
         text = f"adopted client secret {msg.secret_uuid}; {_schedule_text(adopted)}"
@@ -238,10 +240,25 @@ def _reschedule(spec: Spec, status: Status, now: datetime) -> Status:
     if spec.interval is None:
         return replace(status, next_rotation_time=None)
     base = status.last_rotation_time or status.adopted_at or now
-    wanted = base + spec.interval
+    due = base + spec.interval
     if status.consecutive_failures and status.next_rotation_time:
-        return status  # a failed rotation set its own retry time
-    return replace(status, next_rotation_time=wanted)
+        due = status.next_rotation_time  # a failed rotation set its own retry time
+    return replace(status, next_rotation_time=_scheduled(spec, due, now))
+
+
+def _scheduled(spec: Spec, due: datetime, now: datetime) -> datetime:
+    """When a scheduled rotation due at `due` may start: the first instant inside the window.
+
+    Stable from pass to pass (it is written to status): an overdue rotation whose window has
+    closed waits for the next opening, and starts once that opening is reached.
+    """
+    window = spec.window
+    if window is None:
+        return due
+    at = window.first_instant_from(due)
+    if at <= now and not window.contains(now):
+        at = window.first_instant_from(now)
+    return at
 
 
 def _trigger(status: Status, tick: m.Tick, now: datetime) -> Trigger | None:
@@ -682,7 +699,7 @@ def _finish_succeeded(spec: Spec, status: Status, rot: Rotation, now: datetime) 
         rotation=None,
         current_secret_uuid=rot.new_secret_uuid,
         last_rotation_time=now,
-        next_rotation_time=now + spec.interval if spec.interval else None,
+        next_rotation_time=_scheduled(spec, now + spec.interval, now) if spec.interval else None,
         consecutive_failures=0,
         history=(entry, *status.history)[:HISTORY_LIMIT],
     )
@@ -707,7 +724,7 @@ def _finish_failed(
         rot.new_secret_uuid,
         text,
     )
-    retry = now + min(spec.interval, FAILED_RETRY) if spec.interval else None
+    retry = _scheduled(spec, now + min(spec.interval, FAILED_RETRY), now) if spec.interval else None
     status = replace(
         status,
         rotation=None,

@@ -12,6 +12,7 @@ from adobe_oauth_operator.rotation.conditions import Condition, ConditionType
 from adobe_oauth_operator.rotation.durations import parse_duration
 from adobe_oauth_operator.rotation.reasons import Reason
 from adobe_oauth_operator.rotation.validation import spec_problems
+from adobe_oauth_operator.rotation.window import Window
 
 HISTORY_LIMIT = 10
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -88,6 +89,8 @@ class Spec:
     auto_discover: bool = True
     rollout_timeout: timedelta = timedelta(minutes=15)
     suspend: bool = False
+    # When scheduled rotations may start; None: at any time.
+    window: Window | None = None
 
     @classmethod
     def from_dict(cls, spec: Mapping[str, Any], name: str | None = None) -> Spec:
@@ -124,6 +127,7 @@ class Spec:
                 auto_discover=bool(rollout.get("autoDiscover", True)),
                 rollout_timeout=_duration(rollout, "timeout", cls.rollout_timeout),
                 suspend=bool(spec.get("suspend", False)),
+                window=Window.from_dict(rotation["window"]) if rotation.get("window") else None,
             )
         except (KeyError, TypeError) as exc:
             raise ValueError(f"malformed spec: {exc}") from exc
