@@ -69,9 +69,23 @@ def decide(spec: Spec, status: Status, msg: m.Message, now: datetime, holder: st
             return waiting
     recovered = _recovered(status, msg, now)
     plan = _decide(spec, recovered.status if recovered else status, msg, now)
+    plan = _spend_emergency(status, msg, plan)
     if recovered is not None:
         plan = replace(plan, events=recovered.events + plan.events)
     return _fence(spec, plan, holder, now)
+
+
+def _spend_emergency(before: Status, msg: m.Message, plan: Plan) -> Plan:
+    """Record the request an emergency came with once that request is taken: one-shot.
+
+    The caller then removes the emergency annotation, so the next plain request is plain.
+    """
+    if not (isinstance(msg, m.Tick) and msg.emergency and msg.rotate_request):
+        return plan
+    taken = plan.status.last_rotate_request == msg.rotate_request != before.last_rotate_request
+    if not taken:
+        return plan
+    return replace(plan, status=replace(plan.status, last_emergency_request=msg.rotate_request))
 
 
 def _decide(spec: Spec, status: Status, msg: m.Message, now: datetime) -> Plan:

@@ -251,6 +251,8 @@ class Status:
     last_rotation_time: datetime | None = None
     next_rotation_time: datetime | None = None
     last_rotate_request: str | None = None
+    # The rotate request that came with the emergency annotation: the emergency is spent on it.
+    last_emergency_request: str | None = None
     consecutive_failures: int = 0
     rotation: Rotation | None = None
     history: tuple[HistoryEntry, ...] = field(default=())
@@ -280,6 +282,7 @@ class Status:
             "lastRotationTime": _ts(self.last_rotation_time),
             "nextRotationTime": _ts(self.next_rotation_time),
             "lastRotateRequest": self.last_rotate_request,
+            "lastEmergencyRequest": self.last_emergency_request,
             "consecutiveFailures": self.consecutive_failures,
             "rotation": _rotation_to_dict(self.rotation) if self.rotation else None,
             "history": [_history_to_dict(h) for h in self.history],
@@ -304,6 +307,7 @@ class Status:
             last_rotation_time=_parse_ts(raw.get("lastRotationTime")),
             next_rotation_time=_parse_ts(raw.get("nextRotationTime")),
             last_rotate_request=raw.get("lastRotateRequest"),
+            last_emergency_request=raw.get("lastEmergencyRequest"),
             consecutive_failures=int(raw.get("consecutiveFailures") or 0),
             rotation=_rotation_from_dict(rotation) if rotation else None,
             history=tuple(_history_from_dict(h) for h in raw.get("history") or ()),
