@@ -128,6 +128,8 @@ def _call(what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
     try:
         return fn(*args, **kwargs)
     except ApiException as exc:
+        if exc.status == 404:
+            raise PluginError(f"{what}: not found") from None
         raise PluginError(f"{what}: {_why(exc)}") from None
     except (HTTPError, OSError) as exc:
         raise PluginError(f"{what}: the API server is unreachable ({type(exc).__name__})") from None
