@@ -147,6 +147,32 @@ def test_plugin_rotate_emergency_then_plain(env: Env) -> None:
     env.assert_clean_end_state(2)
 
 
+def test_the_kubeconfig_contexts_namespace_is_the_default(env: Env, tmp_path: Path) -> None:
+    env.apply_credential()
+    env.wait_adopted()
+    kubeconfig = yaml.safe_load(env.cluster.kubeconfig.read_text())
+    for context in kubeconfig["contexts"]:
+        context["context"]["namespace"] = env.namespace
+    own = tmp_path / "kubeconfig"
+    own.write_text(yaml.safe_dump(kubeconfig))
+    done = subprocess.run(
+        [str(PLUGIN), "status", "creds", "-o", "json", "--kubeconfig", str(own)],
+        env={k: v for k, v in os.environ.items() if k != "KUBECONFIG"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert json.loads(done.stdout)["namespace"] == env.namespace
+    wrong = subprocess.run(
+        [str(PLUGIN), "status", "creds", "--kubeconfig", str(own), "--context", "nope"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert wrong.returncode == 1 and "kubeconfig" in wrong.stderr
+
+
 def test_rotate_by_selector_and_all(env: Env) -> None:
     env.apply_credential()
     env.wait_adopted()
