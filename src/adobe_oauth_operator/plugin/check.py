@@ -96,7 +96,9 @@ class Preflight:
             fix = "spec.clientId and the Secret's client id must be the same credential's"
             results.append(Result("Secret", False, "spec.clientId differs from the Secret's", fix))
             return None
-        value = ClientSecretValue(base64.b64decode(data[spec.client_secret_key]).decode())
+        value = ClientSecretValue(
+            base64.b64decode(data[spec.client_secret_key]).decode(errors="replace")
+        )
         results.append(Result("Secret", True, f"{where} holds {keys}"))
         return client_id, value
 

@@ -116,7 +116,7 @@ def _adoption(spec: Spec, status: Status, msg: m.Message, now: datetime) -> Plan
             else None,
             last_rotate_request=status.last_rotate_request,
         )
-        text = f"adopted client secret {msg.secret_uuid}; {_schedule_text(adopted)}"
+        text = f"adopted client secret {msg.secret_uuid}; {_schedule_text(adopted, spec)}"
         return Plan(
             _ready(adopted, Reason.ADOPTED, text, now),
             events=(m.Event(False, Reason.ADOPTED, text),),
@@ -159,7 +159,7 @@ def _idle(spec: Spec, status: Status, msg: m.Message, now: datetime) -> Plan:
             status.phase in (Phase.PENDING, Phase.STALLED)
             or find(status.conditions, ConditionType.READY) is None
         ):
-            status = _ready(status, Reason.UP_TO_DATE, _schedule_text(status), now)
+            status = _ready(status, Reason.UP_TO_DATE, _schedule_text(status, spec), now)
         return Plan(status, requeue_after=_until(status.next_rotation_time, now))
     rotation = Rotation(
         id=msg.new_rotation_id,
@@ -718,7 +718,7 @@ def _finish_succeeded(spec: Spec, status: Status, rot: Rotation, now: datetime) 
         history=(entry, *status.history)[:HISTORY_LIMIT],
     )
     return Plan(
-        _ready(status, Reason.ROTATED, f"{text}; {_schedule_text(status)}", now),
+        _ready(status, Reason.ROTATED, f"{text}; {_schedule_text(status, spec)}", now),
         action=m.DeletePending(),
         events=(m.Event(False, Reason.ROTATED, text),),
     )
@@ -989,10 +989,11 @@ def _suspended(status: Status, now: datetime) -> Status:
     return status
 
 
-def _schedule_text(status: Status) -> str:
+def _schedule_text(status: Status, spec: Spec) -> str:
     if status.next_rotation_time is None:
         return "rotation on demand only"
-    return f"next rotation at {status.next_rotation_time.isoformat(timespec='seconds')}"
+    text = f"next rotation at {status.next_rotation_time.isoformat(timespec='seconds')}"
+    return f"{text} (window {spec.window})" if spec.window else text
 
 
 def _until(when: datetime | None, now: datetime) -> timedelta | None:

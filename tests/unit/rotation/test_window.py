@@ -239,6 +239,11 @@ def test_adoption_schedules_into_the_window() -> None:
     wednesday = utc("2026-10-07T10:00")  # + 30 days is Friday 2026-11-06: waits for Monday
     plan = decide(SPEC, Status(), m.Adopted("a" * 32, "cid"), wednesday)
     assert plan.status.next_rotation_time == utc("2026-11-09T08:00")
+    [ready] = [c for c in plan.status.conditions if c.type.value == "Ready"]
+    assert ready.message.endswith(
+        "next rotation at 2026-11-09T08:00:00+00:00 (window Mon,Tue,Wed,Thu 09:00-16:00"
+        " Europe/Berlin)"
+    )
 
 
 def test_a_failed_rotations_retry_waits_for_the_window() -> None:
