@@ -19,7 +19,6 @@ import yaml
 from adobe_oauth_operator.config import DEFAULT_API_URL, DEFAULT_IMS_URL
 from adobe_oauth_operator.names import EMERGENCY_ANNOTATION, KIND, ROTATE_ANNOTATION
 from adobe_oauth_operator.plugin import report
-from adobe_oauth_operator.plugin.check import Preflight
 from adobe_oauth_operator.plugin.kube import Cluster, PluginError
 
 
@@ -130,6 +129,9 @@ def _history(cluster: Cluster, args: argparse.Namespace) -> int:
 
 
 def _check(cluster: Cluster, args: argparse.Namespace) -> int:
+    # Imported here: the Adobe client (httpx) costs every other command half a second to load.
+    from adobe_oauth_operator.plugin.check import Preflight
+
     name, spec = _check_target(cluster, args)
     preflight = Preflight(cluster, args.ims_url, args.api_url)
     results = preflight.run(name, spec)
