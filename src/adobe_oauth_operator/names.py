@@ -53,6 +53,13 @@ PENDING_LABEL_VALUE = "true"
 PENDING_SUFFIX = "-pending"
 PENDING_VALUE_KEY = "clientSecret"
 
+# -- the access token Secret (spec.accessToken) -------------------------------------------------
+# Created and owned by the operator; labelled like the pending Secret plus ACCESS_TOKEN_LABEL.
+# Holds the token under spec.accessToken.key and its expiry (RFC 3339) under EXPIRES_AT_KEY.
+ACCESS_TOKEN_LABEL = f"{ANNOTATION_PREFIX}/access-token"
+ACCESS_TOKEN_LABEL_VALUE = "true"
+EXPIRES_AT_KEY = "ADOBE_ACCESS_TOKEN_EXPIRES_AT"
+
 # -- the operator's own Secret ----------------------------------------------------------------
 # In the operator's namespace: the key of the HMAC that status keeps of the client id and secret
 # the application Secret holds, so a change made behind the operator's back is noticed without
