@@ -272,9 +272,7 @@ def _access_token_problems(name: str, spec: Mapping[str, Any]) -> list[str]:
         problems.append(TOKEN_SECRET_PENDING_MESSAGE)
     key = section.get("key")
     if key is not None:
-        if not (
-            _matches(SECRET_KEY, key) and len(key) <= 253 and key != "." and not key.startswith("..")
-        ):
+        if not _secret_key(key):
             problems.append(TOKEN_KEY_MESSAGE)
         elif key == EXPIRES_AT_KEY:
             problems.append(TOKEN_KEY_RESERVED_MESSAGE)
@@ -343,6 +341,15 @@ def _bounded_ns(value: Any) -> int | None:
         return duration_nanoseconds(value)
     except InvalidDuration:  # pragma: no cover - DURATION_BOUNDED admits no such digit count
         return None
+
+
+def _secret_key(value: Any) -> bool:
+    return (
+        _matches(SECRET_KEY, value)
+        and len(value) <= 253
+        and value != "."
+        and not value.startswith("..")
+    )
 
 
 def _section(spec: Mapping[str, Any], name: str) -> Mapping[str, Any]:
