@@ -134,13 +134,13 @@ def test_rotation_switches_vending_to_the_new_secret_without_a_refused_token(env
         wait_until(lambda: reader.accepted > 0, timeout=10, what="the reader's first call")
         env.request_rotation()
         status = env.wait_rotations(1, timeout=120)
+    # Not a single call with the Secret's token was refused while the old secret went away.
+    assert reader.refused == [], reader.refused
     env.assert_clean_end_state(1)
     new_uuid = status["currentSecretUuid"]
     assert new_uuid != old_uuid
     token = status["accessToken"]
     assert token["secretUuid"] == new_uuid
-    # Not a single call with the Secret's token was refused while the old secret went away.
-    assert reader.refused == [], reader.refused
     assert reader.accepted > 0
     assert reader.call(reader.read_token()) == 200
     [switched] = env.wait_events("TokenSwitched")
