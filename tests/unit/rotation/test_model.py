@@ -6,6 +6,8 @@ import pytest
 
 from adobe_oauth_operator.rotation.durations import format_duration, parse_duration
 from adobe_oauth_operator.rotation.model import (
+    AccessTokenSpec,
+    AccessTokenStatus,
     Phase,
     Rotation,
     Spec,
@@ -13,8 +15,10 @@ from adobe_oauth_operator.rotation.model import (
     Step,
     Target,
     TargetProgress,
+    TokenFailure,
     Trigger,
 )
+from adobe_oauth_operator.rotation.reasons import Reason
 
 
 @pytest.mark.parametrize(
@@ -101,6 +105,42 @@ def test_status_round_trips_through_its_wire_form() -> None:
     wire = status.to_dict()
     assert wire["rotation"]["startedAt"] == "2026-11-01T12:00:00.123Z"
     assert Status.from_dict(wire) == status
+
+
+def test_access_token_status_round_trips_and_never_holds_the_token() -> None:
+    t = datetime(2026, 11, 1, 12, 0, 0, 123000, tzinfo=UTC)
+    failure = TokenFailure(Reason.THROTTLED, "slow down", 2, t, t, expiry_reported=True)
+    token = AccessTokenStatus("tok", "K", ("openid",), "u", t, t, t, "hmac", 3, failure, t, t)
+    wire = Status(access_token=token).to_dict()
+    assert set(wire["accessToken"]) == {
+        "secretName",
+        "key",
+        "scopes",
+        "secretUuid",
+        "issuedAt",
+        "expiresAt",
+        "refreshAt",
+        "tokenHmac",
+        "refreshes",
+        "failure",
+        "expiredFrom",
+        "expiredUntil",
+    }
+    assert Status.from_dict(wire).access_token == token
+
+
+def test_spec_access_token_defaults() -> None:
+    raw = {"orgId": "1", "credentialId": "2", "secretName": "s", "scopes": ["openid"]}
+    assert Spec.from_dict(raw).access_token is None
+    spec = Spec.from_dict({**raw, "accessToken": {"secretName": "t"}})
+    assert spec.access_token == AccessTokenSpec("t", "ADOBE_ACCESS_TOKEN", (), None)
+    assert spec.token_scopes == ("openid",)
+    spec = Spec.from_dict(
+        {**raw, "accessToken": {"secretName": "t", "scopes": ["AdobeID"], "refreshBefore": "1h"}}
+    )
+    assert spec.token_scopes == ("AdobeID",)
+    assert spec.access_token is not None
+    assert spec.access_token.refresh_before == timedelta(hours=1)
 
 
 def test_absent_status_is_pending() -> None:
