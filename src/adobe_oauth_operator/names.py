@@ -59,6 +59,9 @@ PENDING_VALUE_KEY = "clientSecret"
 ACCESS_TOKEN_LABEL = f"{ANNOTATION_PREFIX}/access-token"
 ACCESS_TOKEN_LABEL_VALUE = "true"
 EXPIRES_AT_KEY = "ADOBE_ACCESS_TOKEN_EXPIRES_AT"
+# On pod templates of workloads that read the token Secret through env: the refresh that restarted
+# them (a mounted file is updated in place, so volume readers are never restarted).
+TOKEN_REFRESH_ANNOTATION = f"{ANNOTATION_PREFIX}/access-token-refresh"
 
 # -- the operator's own Secret ----------------------------------------------------------------
 # In the operator's namespace: the key of the HMAC that status keeps of the client id and secret

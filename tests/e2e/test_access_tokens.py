@@ -37,6 +37,25 @@ def _wait_refreshes(env: Env, count: int, timeout: float) -> dict[str, object]:
     )
 
 
+REFRESH = "adobe-oauth-operator.dev/access-token-refresh"
+ROTATION = "adobe-oauth-operator.dev/rotation-id"
+
+
+def _add_token_readers(env: Env) -> None:
+    """One Deployment reads the token Secret through envFrom, one mounts it as a volume."""
+    for name, via in (("token-env", "envFrom"), ("token-file", "volume")):
+        workloads.create(
+            env.cluster,
+            env.namespace,
+            workloads.workload("Deployment", name, "adobe-token", replicas=1, via=via),
+        )
+
+
+def _template(env: Env, name: str) -> dict[str, str]:
+    deploy = env.cluster.apps.read_namespaced_deployment(name, env.namespace)
+    return dict(deploy.spec.template.metadata.annotations or {})
+
+
 def _reader(env: Env) -> TokenReader:
     return TokenReader(env.cluster, env.namespace, env.sim, env.client_id)
 
@@ -52,6 +71,7 @@ def _assert_no_token_leak(env: Env, tokens: Iterable[str]) -> None:
 
 @pytest.mark.sim_args("--token-ttl", "12")
 def test_token_secret_is_created_on_adoption_and_refreshed_again_and_again(env: Env) -> None:
+    _add_token_readers(env)
     env.apply_credential(accessToken={**TOKEN, "refreshBefore": "6s"})
     env.wait_adopted()
     first = _wait_refreshes(env, 1, timeout=30)
@@ -88,6 +108,15 @@ def test_token_secret_is_created_on_adoption_and_refreshed_again_and_again(env: 
     assert reader.accepted > 0 and reader.refused == []
     assert len(reader.tokens) >= 3  # the reader saw the token change under it
     assert condition(env.status(), "TokenFresh")["status"] == "True"
+    # Env readers are restarted after every refresh (their env never changes); file readers never.
+    wait_until(
+        lambda: _template(env, "token-env").get(REFRESH) == _token_status(env).get("readersStamp"),
+        timeout=30,
+        what="the env reader restarted for the latest refresh",
+    )
+    assert REFRESH not in _template(env, "token-file")
+    assert ROTATION not in _template(env, "token-file")
+    assert any("token-env" in e.message for e in env.wait_events("Restarted"))
     _assert_no_token_leak(env, reader.tokens)
 
 
@@ -119,17 +148,7 @@ def test_rotation_switches_vending_to_the_new_secret_without_a_refused_token(env
     env.apply_credential(accessToken=TOKEN)
     old_uuid = env.wait_adopted()["currentSecretUuid"]
     _wait_refreshes(env, 1, timeout=30)
-    for name, via in (("token-env", "envFrom"), ("token-file", "volume")):
-        workloads.create(
-            env.cluster,
-            env.namespace,
-            workloads.workload("Deployment", name, "adobe-token", replicas=1, via=via),
-        )
-        wait_until(
-            lambda n=name: workloads.rollout_complete(env.cluster, env.namespace, "Deployment", n),  # type: ignore[misc]
-            timeout=60,
-            what=f"Deployment {name} ready",
-        )
+    _add_token_readers(env)
     with _reader(env) as reader:
         wait_until(lambda: reader.accepted > 0, timeout=10, what="the reader's first call")
         env.request_rotation()
@@ -145,16 +164,13 @@ def test_rotation_switches_vending_to_the_new_secret_without_a_refused_token(env
     assert reader.call(reader.read_token()) == 200
     [switched] = env.wait_events("TokenSwitched")
     assert old_uuid in switched.message and new_uuid in switched.message
-    # Env readers of the token Secret were rolled; the volume reader needs no restart.
-    stamp = "adobe-oauth-operator.dev/rotation-id"
+    # Env readers of the token Secret were rolled with the rotation, once; the volume reader
+    # needs no restart.
     rid = status["history"][0]["id"]
-
-    def template_stamp(name: str) -> str | None:
-        deploy = env.cluster.apps.read_namespaced_deployment(name, env.namespace)
-        return (deploy.spec.template.metadata.annotations or {}).get(stamp)
-
-    assert template_stamp("token-env") == rid
-    assert template_stamp("token-file") is None
+    assert _template(env, "token-env").get(ROTATION) == rid
+    assert REFRESH not in _template(env, "token-env")
+    assert ROTATION not in _template(env, "token-file")
+    assert REFRESH not in _template(env, "token-file")
     _assert_no_token_leak(env, reader.tokens)
 
 

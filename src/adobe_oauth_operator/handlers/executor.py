@@ -38,6 +38,7 @@ from adobe_oauth_operator.names import (
     PENDING_SUFFIX,
     ROTATION_ID_ANNOTATION,
     SECRET_UUID_ANNOTATION,
+    TOKEN_REFRESH_ANNOTATION,
 )
 from adobe_oauth_operator.rotation import messages as m
 from adobe_oauth_operator.rotation.model import SecretMeta, Spec, Target
@@ -120,6 +121,7 @@ class Executor:
             m.CheckRollouts: self._check_rollouts,  # type: ignore[dict-item]
             m.DeletePending: self._delete_pending,  # type: ignore[dict-item]
             m.VendToken: self._vend_token,  # type: ignore[dict-item]
+            m.RestartTokenReaders: self._restart_token_readers,  # type: ignore[dict-item]
         }
 
     # -- credentials -------------------------------------------------------------------------
@@ -470,6 +472,21 @@ class Executor:
         except kube_errors.NotOwned as exc:
             return m.ActionFailed(m.ErrorKind.TOKEN_SECRET_CONFLICT, str(exc))
         return m.TokenVended(action.secret_uuid, token.expires_at, self.token_fingerprint(secret))
+
+    async def _restart_token_readers(self, action: m.RestartTokenReaders) -> m.Message:
+        vended = self.spec.access_token
+        readers: list[Target] = []
+        if vended is not None and self.spec.auto_discover:
+            readers = await discover_workloads(
+                self.kube, self.res.namespace, vended.secret_name, template_reads_secret_from_env
+            )
+        results = []
+        for target in readers:
+            result = await restart_workload(
+                self.kube, self.res.namespace, target, action.stamp, TOKEN_REFRESH_ANNOTATION
+            )
+            results.append((target, result))
+        return m.TokenReadersRestarted(action.stamp, tuple(results))
 
     def token_fingerprint(self, token: Sensitive) -> str | None:
         """The HMAC status keeps of the vended token; None without a key."""

@@ -84,6 +84,10 @@ def _decide(spec: Spec, status: Status, msg: m.Message, now: datetime) -> Plan:
     events: tuple[m.Event, ...] = ()
     if isinstance(msg, m.TokenVended):
         status, events = tokens.vended(spec, status, msg, now)
+    elif isinstance(msg, m.TokenReadersRestarted):
+        status, events = tokens.readers_restarted(status, msg)
+    elif isinstance(msg, m.TargetsRestarted):
+        status = tokens.rotation_restarted(status)
     if isinstance(msg, m.Tick):
         status = replace(status, observed_generation=msg.generation or status.observed_generation)
         status = tokens.forget_if_unset(spec, status)
@@ -91,8 +95,12 @@ def _decide(spec: Spec, status: Status, msg: m.Message, now: datetime) -> Plan:
         vend = tokens.vend_action(status)
         if vend is not None and tokens.why_vend(spec, status, msg.token, now) is not None:
             return Plan(status, action=vend)
-        if spec.suspend:
-            return Plan(_suspended(status, now))
+    if isinstance(msg, m.Tick | m.TokenVended):
+        readers = tokens.readers_action(status, now)
+        if readers is not None and spec.access_token is not None:
+            return Plan(status, action=readers, events=events)
+    if isinstance(msg, m.Tick) and spec.suspend:
+        return Plan(_suspended(status, now))
     if not status.adopted:
         plan = _adoption(spec, status, msg, now)
     elif status.rotation is None:

@@ -186,6 +186,14 @@ class TokenVended:
 
 
 @dataclass(frozen=True)
+class TokenReadersRestarted:
+    """Workloads reading the token Secret through env, restarted for the token `stamp`."""
+
+    stamp: str
+    results: tuple[tuple[Target, RestartResult], ...]
+
+
+@dataclass(frozen=True)
 class ActionFailed:
     kind: ErrorKind
     message: str
@@ -212,6 +220,7 @@ Message = (
     | AppSecretReverted
     | DriftAdopted
     | TokenVended
+    | TokenReadersRestarted
     | ActionFailed
 )
 
@@ -301,6 +310,13 @@ class VendToken:
     secret_uuid: str
 
 
+@dataclass(frozen=True)
+class RestartTokenReaders:
+    """Restart the workloads that read the token Secret through env, stamped with `stamp`."""
+
+    stamp: str
+
+
 Action = (
     Adopt
     | Preflight
@@ -315,6 +331,7 @@ Action = (
     | CheckRollouts
     | DeletePending
     | VendToken
+    | RestartTokenReaders
 )
 
 
@@ -336,6 +353,7 @@ ANSWERS: dict[type, type] = {
     RolloutsChecked: CheckRollouts,
     PendingDeleted: DeletePending,
     TokenVended: VendToken,
+    TokenReadersRestarted: RestartTokenReaders,
 }
 
 # Actions with a side effect: each runs only after a status write that records it succeeded.
@@ -347,6 +365,7 @@ MUTATING: tuple[type, ...] = (
     RestartTargets,
     DeletePending,
     VendToken,
+    RestartTokenReaders,
 )
 
 

@@ -284,6 +284,13 @@ class AccessTokenStatus:
     # The latest stretch of time in which the Secret held an expired token (refreshes failing).
     expired_from: datetime | None = None
     expired_until: datetime | None = None
+    # The refresh whose token the env readers of the Secret were last restarted for.
+    readers_stamp: str | None = None
+
+    @property
+    def stamp(self) -> str | None:
+        """Names this token's refresh on the pod templates of its env readers."""
+        return f"token-{self.issued_at:%Y%m%d-%H%M%S}" if self.issued_at else None
 
 
 @dataclass(frozen=True)
@@ -546,6 +553,7 @@ def _token_to_dict(t: AccessTokenStatus) -> dict[str, Any]:
         },
         "expiredFrom": _ts(t.expired_from),
         "expiredUntil": _ts(t.expired_until),
+        "readersStamp": t.readers_stamp,
     }
 
 
@@ -575,4 +583,5 @@ def _token_from_dict(raw: Mapping[str, Any] | None) -> AccessTokenStatus | None:
         ),
         expired_from=_parse_ts(raw.get("expiredFrom")),
         expired_until=_parse_ts(raw.get("expiredUntil")),
+        readers_stamp=raw.get("readersStamp") or None,
     )

@@ -153,6 +153,7 @@ def vended(
         refreshes=(prev.refreshes if prev else 0) + 1,
         expired_from=prev.expired_from if prev else None,
         expired_until=prev.expired_until if prev else None,
+        readers_stamp=prev.readers_stamp if prev else None,
     )
     where = f"Secret {token.secret_name} (key {token.key})"
     fresh = (
@@ -253,6 +254,48 @@ def waiting_text(status: Status, before: str) -> str:
         f"waiting to vend the access token with the new client secret {uuid} before {before}, "
         f"so no vended token depends on the old one{retry}"
     )
+
+
+def readers_action(status: Status, now: datetime) -> m.RestartTokenReaders | None:
+    """Restart the token Secret's env readers after a refresh, outside rotations (a rotation
+    restarts them itself), unless a failed restart is backing off."""
+    token = status.access_token
+    if status.rotation is not None or token is None or token.stamp is None:
+        return None
+    if token.readers_stamp == token.stamp:
+        return None
+    retry = status.retry
+    backing_off = retry is not None and now < retry.next_retry_at
+    if backing_off and retry is not None and retry.action == m.RestartTokenReaders.__name__:
+        return None
+    return m.RestartTokenReaders(token.stamp)
+
+
+def readers_restarted(
+    status: Status, msg: m.TokenReadersRestarted
+) -> tuple[Status, tuple[m.Event, ...]]:
+    token = status.access_token
+    if token is None:
+        return status, ()
+    events = tuple(
+        m.Event(
+            False,
+            Reason.RESTARTED,
+            f"restarted {target}: it reads the access token Secret {token.secret_name} through "
+            f"env, which does not change in running pods (refresh {msg.stamp})",
+        )
+        for target, result in msg.results
+        if result is m.RestartResult.RESTARTED
+    )
+    return replace(status, access_token=replace(token, readers_stamp=msg.stamp)), events
+
+
+def rotation_restarted(status: Status) -> Status:
+    """A rotation's restart, after the switch, also gave the env readers the current token."""
+    token = status.access_token
+    if token is None or token.stamp is None:
+        return status
+    return replace(status, access_token=replace(token, readers_stamp=token.stamp))
 
 
 def next_wake(status: Status, now: datetime) -> timedelta | None:

@@ -1,8 +1,10 @@
 """Spec parsing and the status wire form."""
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+import yaml
 
 from adobe_oauth_operator.rotation.durations import format_duration, parse_duration
 from adobe_oauth_operator.rotation.model import (
@@ -19,6 +21,8 @@ from adobe_oauth_operator.rotation.model import (
     Trigger,
 )
 from adobe_oauth_operator.rotation.reasons import Reason
+
+CRD_NAME = "adobe-oauth-operator.dev_adobeoauthcredentials.yaml"
 
 
 @pytest.mark.parametrize(
@@ -125,6 +129,7 @@ def test_access_token_status_round_trips_and_never_holds_the_token() -> None:
         "failure",
         "expiredFrom",
         "expiredUntil",
+        "readersStamp",
     }
     assert Status.from_dict(wire).access_token == token
 
@@ -145,3 +150,17 @@ def test_spec_access_token_defaults() -> None:
 
 def test_absent_status_is_pending() -> None:
     assert Status.from_dict(None).phase is Phase.PENDING
+
+
+def test_every_access_token_status_field_is_in_the_crd_schema() -> None:
+    """The API server prunes fields its schema lacks: such a field would never persist."""
+    crd = yaml.safe_load((Path(__file__).resolve().parents[3] / "crds" / CRD_NAME).read_text())
+    schema = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["status"]
+    token_schema = schema["properties"]["accessToken"]["properties"]
+    t = datetime(2026, 11, 1, tzinfo=UTC)
+    failure = TokenFailure(Reason.THROTTLED, "m", 1, t, t)
+    token = AccessTokenStatus("tok", "K", (), "u", t, t, t, "h", 1, failure, t, t, "s")
+    wire = Status(access_token=token).to_dict()
+    assert set(wire) <= set(schema["properties"])
+    assert set(wire["accessToken"]) <= set(token_schema)
+    assert set(wire["accessToken"]["failure"]) <= set(token_schema["failure"]["properties"])

@@ -19,6 +19,7 @@ from adobe_oauth_operator.rotation.model import (
     Spec,
     Status,
     Step,
+    Target,
     TokenFailure,
     Trigger,
 )
@@ -58,6 +59,7 @@ def vended(uuid: str = OLD, issued: float = 0, lifetime: timedelta = DAY, **kw: 
         refresh_at=at(issued) + lifetime * 0.8,
         fingerprint="hmac-1",
         refreshes=1,
+        readers_stamp=f"token-{at(issued):%Y%m%d-%H%M%S}",
     )
     status = Status(phase=Phase.READY, current_secret_uuid=OLD, client_id="cid", adopted_at=T0)
     return replace(status, access_token=replace(token, **kw))  # type: ignore[arg-type]
@@ -201,6 +203,29 @@ def test_a_vended_token_is_recorded_with_its_schedule_and_announced_once() -> No
     again = decide(SPEC, plan.status, m.TokenVended(OLD, at(70000) + DAY, "hmac-3"), at(70000))
     assert again.events == ()
     assert again.status.access_token is not None and again.status.access_token.refreshes == 2
+
+
+def test_after_a_refresh_outside_rotations_the_env_readers_are_restarted_once() -> None:
+    plan = decide(SPEC, vended(), m.TokenVended(OLD, at(70000) + DAY, "hmac-3"), at(70000))
+    assert plan.action == m.RestartTokenReaders("token-20261102-072640")
+    assert plan.status.in_flight is not None  # fenced like every side effect
+    target = Target("Deployment", "web")
+    msg = m.TokenReadersRestarted("token-20261102-072640", ((target, m.RestartResult.RESTARTED),))
+    done = decide(SPEC, plan.status, msg, at(70001))
+    assert done.action is None
+    assert [e.reason for e in done.events] == [Reason.RESTARTED]
+    now_held = tick(m.TokenObservation(True, "hmac-3"))
+    assert decide(SPEC, done.status, now_held, at(70002)).action is None
+    # Lost after the refresh was recorded (a crash): a tick restarts them.
+    assert decide(SPEC, plan.status, now_held, at(70002)).action == plan.action
+
+
+def test_during_a_rotation_its_own_restart_covers_the_env_readers() -> None:
+    status = rotating(Step.ROLLOUT, vended(uuid=NEW, readers_stamp=None))
+    plan = decide(SPEC, status, m.TargetsRestarted(()), at(60))
+    assert plan.status.access_token is not None
+    assert plan.status.access_token.readers_stamp == plan.status.access_token.stamp
+    assert isinstance(plan.action, m.CheckRollouts)
 
 
 def test_no_expiry_without_a_token() -> None:
