@@ -12,7 +12,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from adobe_oauth_operator.names import GROUP, PLURAL, VERSION
+from adobe_oauth_operator.names import (
+    GROUP,
+    HMAC_SECRET_KEY,
+    HMAC_SECRET_NAME,
+    PLURAL,
+    VERSION,
+)
+from adobe_oauth_operator.sensitive import Sensitive, secret_fingerprint
 from support import workloads
 from support.operator_env import Env, condition
 from support.token_apps import TokenReader
@@ -214,3 +221,23 @@ def test_an_ims_outage_longer_than_the_margin_is_visible_and_recovered(env: Env)
         wait_until(lambda: reader.accepted > 0, timeout=10, what="a call with the new token")
     assert reader.refused == []
     _assert_no_token_leak(env, reader.tokens)
+
+
+@pytest.mark.sim_args("--token-ttl", "600")
+def test_a_crash_right_after_vending_is_resumed_with_status_and_secret_agreeing(env: Env) -> None:
+    env.operator.stop()
+    env.operator.start({"AOO_CRASH_AFTER_ACTION": "VendToken"})
+    env.apply_credential(accessToken=TOKEN)
+    wait_until(env.operator.exited, timeout=60, what="the injected crash after VendToken")
+    # The token was written, its record in status was not: the status still shows the action.
+    assert (env.status().get("inFlight") or {}).get("action") == "VendToken"
+    env.operator.start()
+    vended = _wait_refreshes(env, 1, timeout=60)
+    reader = _reader(env)
+    token = reader.read_token()
+    assert reader.call(token) == 200
+    key = env.cluster.core.read_namespaced_secret(HMAC_SECRET_NAME, env.namespace)
+    hmac_key = Sensitive(key.data[HMAC_SECRET_KEY])
+    assert vended["tokenHmac"] == secret_fingerprint(hmac_key, "access-token", Sensitive(token))
+    assert not env.status().get("inFlight")
+    _assert_no_token_leak(env, [token])
