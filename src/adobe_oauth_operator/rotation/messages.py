@@ -39,6 +39,7 @@ class ErrorKind(StrEnum):
     RECONCILE_ERROR = Reason.RECONCILE_ERROR
     SECRET_DRIFTED = Reason.SECRET_DRIFTED
     TOKEN_SECRET_CONFLICT = Reason.TOKEN_SECRET_CONFLICT
+    KNOWN_GOOD_MISSING = Reason.KNOWN_GOOD_MISSING
 
     @property
     def transient(self) -> bool:
@@ -96,6 +97,25 @@ class DriftAdopted:
 
     secret_uuid: str
     fingerprint: str | None
+
+
+@dataclass(frozen=True)
+class DriftRefused:
+    """The Secret holds a value IMS refuses, and the known-good copy status relies on is intact."""
+
+    rotation_id: str
+
+
+@dataclass(frozen=True)
+class KnownGoodSaved:
+    """The known-good copy now holds what the Secret holds; None: the Secret no longer matched."""
+
+    fingerprint: str | None
+
+
+@dataclass(frozen=True)
+class KnownGoodDeleted:
+    pass
 
 
 @dataclass(frozen=True)
@@ -221,6 +241,9 @@ Message = (
     | DriftAdopted
     | TokenVended
     | TokenReadersRestarted
+    | DriftRefused
+    | KnownGoodSaved
+    | KnownGoodDeleted
     | ActionFailed
 )
 
@@ -267,7 +290,28 @@ class DeleteSecret:
 
 @dataclass(frozen=True)
 class InspectDrift:
-    """The Secret changed behind our back: does Adobe accept its secret, and which one is it?"""
+    """The Secret changed behind our back: does Adobe accept its secret, and which one is it?
+
+    If IMS refuses it, the known-good copy with the HMAC `known_good` (if any) is checked, and a
+    rotation from it would get the id `rotation_id`.
+    """
+
+    rotation_id: str = ""
+    known_good: str | None = None
+
+
+@dataclass(frozen=True)
+class SaveKnownGood:
+    """Copy the Secret's client id and secret to the known-good copy if they still have the HMAC
+    `fingerprint` (the one status trusts)."""
+
+    fingerprint: str
+    secret_uuid: str
+
+
+@dataclass(frozen=True)
+class DeleteKnownGood:
+    """onDrift is Report: keep no copy of the client secret."""
 
 
 @dataclass(frozen=True)
@@ -332,6 +376,8 @@ Action = (
     | DeletePending
     | VendToken
     | RestartTokenReaders
+    | SaveKnownGood
+    | DeleteKnownGood
 )
 
 
@@ -339,6 +385,9 @@ Action = (
 ANSWERS: dict[type, type] = {
     Adopted: Adopt,
     DriftAdopted: InspectDrift,
+    DriftRefused: InspectDrift,
+    KnownGoodSaved: SaveKnownGood,
+    KnownGoodDeleted: DeleteKnownGood,
     PreflightPassed: Preflight,
     SecretsListed: ListSecrets,
     PendingInspected: InspectPending,
@@ -366,6 +415,8 @@ MUTATING: tuple[type, ...] = (
     DeletePending,
     VendToken,
     RestartTokenReaders,
+    SaveKnownGood,
+    DeleteKnownGood,
 )
 
 

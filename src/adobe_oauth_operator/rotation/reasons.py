@@ -61,6 +61,8 @@ class Reason(StrEnum):
     TOKEN_RECOVERED = "TokenRecovered"
     TOKEN_SECRET_CONFLICT = "TokenSecretConflict"
     WAITING_FOR_TOKEN = "WaitingForToken"
+    # onDrift: Rotate cannot proceed: the copy it rotates from is gone or was changed
+    KNOWN_GOOD_MISSING = "KnownGoodMissing"
     # failing calls and their recovery (the Degraded condition)
     NO_FAILURES = "NoFailures"
     RECOVERED = "Recovered"

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from adobe_oauth_operator.names import EXPIRES_AT_KEY, PENDING_SUFFIX
+from adobe_oauth_operator.names import EXPIRES_AT_KEY, KNOWN_GOOD_SUFFIX, PENDING_SUFFIX
 from adobe_oauth_operator.rotation.durations import (
     MAX_DURATION_TEXT,
     InvalidDuration,
@@ -123,6 +123,10 @@ PENDING_NAME_MESSAGE = (
     "spec.secretName must not be <metadata.name>-pending: the operator keeps a new client secret"
     " in that Secret during a rotation; choose another name, e.g. adobe-creds"
 )
+KNOWN_GOOD_NAME_MESSAGE = (
+    "spec.secretName must not be <metadata.name>-known-good: the operator keeps its copy of the"
+    " last verified client secret in that Secret; choose another name, e.g. adobe-creds"
+)
 TARGET_NAME_MESSAGE = (
     "spec.rollout.targets[].name must be a valid Deployment, StatefulSet or DaemonSet name: at"
     " most 253 lowercase letters, digits, '-' and '.', starting and ending with a letter or digit,"
@@ -152,6 +156,11 @@ TOKEN_SECRET_DISTINCT_MESSAGE = (
 TOKEN_SECRET_PENDING_MESSAGE = (
     "spec.accessToken.secretName must not be <metadata.name>-pending: the operator keeps a new"
     " client secret in that Secret during a rotation; choose another name, e.g. adobe-token"
+)
+TOKEN_SECRET_KNOWN_GOOD_MESSAGE = (
+    "spec.accessToken.secretName must not be <metadata.name>-known-good: the operator keeps its"
+    " copy of the last verified client secret in that Secret; choose another name, e.g."
+    " adobe-token"
 )
 TOKEN_KEY_MESSAGE = (
     "spec.accessToken.key must be a valid Secret key: letters, digits, '-', '_' and '.', at most"
@@ -185,6 +194,7 @@ MESSAGES: tuple[str, ...] = (
     CLIENT_ID_MESSAGE,
     SECRET_NAME_MESSAGE,
     PENDING_NAME_MESSAGE,
+    KNOWN_GOOD_NAME_MESSAGE,
     TARGET_NAME_MESSAGE,
     SECRET_KEYS_DISTINCT_MESSAGE,
     secret_key_message("clientId"),
@@ -194,6 +204,7 @@ MESSAGES: tuple[str, ...] = (
     TOKEN_SECRET_NAME_MESSAGE,
     TOKEN_SECRET_DISTINCT_MESSAGE,
     TOKEN_SECRET_PENDING_MESSAGE,
+    TOKEN_SECRET_KNOWN_GOOD_MESSAGE,
     TOKEN_KEY_MESSAGE,
     TOKEN_KEY_RESERVED_MESSAGE,
     REFRESH_BEFORE_FORMAT_MESSAGE,
@@ -243,6 +254,8 @@ def spec_problems(name: str, raw_spec: Mapping[str, Any]) -> list[str]:
         problems.append(SECRET_NAME_MESSAGE)
     elif secret_name == f"{name}{PENDING_SUFFIX}":
         problems.append(PENDING_NAME_MESSAGE)
+    elif secret_name == f"{name}{KNOWN_GOOD_SUFFIX}":
+        problems.append(KNOWN_GOOD_NAME_MESSAGE)
 
     problems += _secret_key_problems(_section(spec, "secretKeys"))
     problems += _duration_problems(spec)
@@ -270,6 +283,8 @@ def _access_token_problems(name: str, spec: Mapping[str, Any]) -> list[str]:
         problems.append(TOKEN_SECRET_DISTINCT_MESSAGE)
     elif token_secret == f"{name}{PENDING_SUFFIX}":
         problems.append(TOKEN_SECRET_PENDING_MESSAGE)
+    elif token_secret == f"{name}{KNOWN_GOOD_SUFFIX}":
+        problems.append(TOKEN_SECRET_KNOWN_GOOD_MESSAGE)
     key = section.get("key")
     if key is not None:
         if not _secret_key(key):
