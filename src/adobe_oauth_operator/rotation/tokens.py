@@ -286,6 +286,18 @@ def readers_restarted(
         )
         for target, result in msg.results
         if result is m.RestartResult.RESTARTED
+    ) + tuple(
+        m.Event(
+            True,
+            Reason.ROLLOUT_PAUSED,
+            f"{target} reads the access token Secret {token.secret_name} through env but its "
+            f"rollout is paused, so it was not restarted for refresh {msg.stamp}: its pods keep "
+            f"the previous token until it expires at {_iso(token.expires_at)}"
+            if token.expires_at
+            else f"{target} is paused and was not restarted for refresh {msg.stamp}",
+        )
+        for target, result in msg.results
+        if result is m.RestartResult.PAUSED
     )
     return replace(status, access_token=replace(token, readers_stamp=msg.stamp)), events
 

@@ -220,6 +220,15 @@ def test_after_a_refresh_outside_rotations_the_env_readers_are_restarted_once() 
     assert decide(SPEC, plan.status, now_held, at(70002)).action == plan.action
 
 
+def test_a_paused_env_reader_is_reported_not_waited_for() -> None:
+    paused = Target("Deployment", "batch")
+    msg = m.TokenReadersRestarted("token-x", ((paused, m.RestartResult.PAUSED),))
+    plan = decide(SPEC, vended(), msg, at(10))
+    assert [(e.warning, e.reason) for e in plan.events] == [(True, Reason.ROLLOUT_PAUSED)]
+    assert "Deployment/batch" in plan.events[0].message
+    assert plan.action is None
+
+
 def test_during_a_rotation_its_own_restart_covers_the_env_readers() -> None:
     status = rotating(Step.ROLLOUT, vended(uuid=NEW, readers_stamp=None))
     plan = decide(SPEC, status, m.TargetsRestarted(()), at(60))
