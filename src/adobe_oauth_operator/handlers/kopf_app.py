@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
@@ -12,10 +13,12 @@ import kopf
 from kubernetes import client as k8s
 from kubernetes import config as k8s_config
 
+from adobe_oauth_operator import __version__
 from adobe_oauth_operator.adobe.client import AdobeClient
+from adobe_oauth_operator.adobe.limiter import AdobeLimiter
 from adobe_oauth_operator.config import OperatorConfig
 from adobe_oauth_operator.handlers.deletion import finalize
-from adobe_oauth_operator.handlers.reconcile import Deps, reconcile
+from adobe_oauth_operator.handlers.reconcile import Deps, Watched, reconcile
 from adobe_oauth_operator.kube.clients import KubeClients
 from adobe_oauth_operator.kube.credentials import get_credential
 from adobe_oauth_operator.kube.errors import Conflict, KubeError
@@ -57,8 +60,14 @@ async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) ->
         k8s_config.load_incluster_config()  # type: ignore[no-untyped-call]
     except k8s_config.ConfigException:
         k8s_config.load_kube_config()  # type: ignore[no-untyped-call]
-    memo.api_client = k8s.ApiClient()
-    memo.adobe = AdobeClient(ims_url=config.ims_url, api_url=config.api_url)
+    memo.api_client = kube_api_client(config.kube_max_concurrency)
+    # Kubernetes calls run in threads (kube/calls.py): as many threads as pooled connections, so
+    # a call waits in the executor's FIFO queue, never for a connection inside urllib3.
+    asyncio.get_running_loop().set_default_executor(
+        ThreadPoolExecutor(config.kube_max_concurrency, thread_name_prefix="kube")
+    )
+    limiter = AdobeLimiter(config.adobe_max_rps, config.adobe_max_concurrency)
+    memo.adobe = AdobeClient(ims_url=config.ims_url, api_url=config.api_url, limiter=limiter)
     kube = KubeClients.from_api_client(memo.api_client)
     memo.deps = Deps(
         adobe=memo.adobe,
@@ -67,6 +76,14 @@ async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) ->
         holder=config.identity,
         hmac_key=await _hmac_key(kube, config.hmac_namespace),
     )
+
+
+def kube_api_client(connections: int) -> k8s.ApiClient:
+    configuration = k8s.Configuration.get_default_copy()
+    configuration.connection_pool_maxsize = connections
+    api_client = k8s.ApiClient(configuration)
+    api_client.user_agent = f"adobe-oauth-operator/{__version__}"
+    return api_client
 
 
 async def _hmac_key(kube: KubeClients, namespace: str | None) -> Sensitive | None:
@@ -110,7 +127,12 @@ async def wake_on_change(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
 
 @kopf.daemon(GROUP, VERSION, PLURAL, cancellation_timeout=10.0)
 async def credential_daemon(
-    name: str, namespace: str | None, memo: Any, stopped: kopf.DaemonStopped, **_: Any
+    name: str,
+    namespace: str | None,
+    body: kopf.Body,
+    memo: Any,
+    stopped: kopf.DaemonStopped,
+    **_: Any,
 ) -> None:
     """Reconcile until the resource goes away, sleeping until the next due time or a wake-up."""
     wake: asyncio.Event = memo.setdefault("wake", asyncio.Event())
@@ -119,11 +141,12 @@ async def credential_daemon(
     deps: Deps = memo.deps
     config: OperatorConfig = memo.config
     failures = conflicts = 0
+    watched = Watched(body)  # kopf keeps `body` current with every watch event
     try:
         while not stopped:
             wake.clear()
             try:
-                delay = await reconcile(deps, namespace or "", name)
+                delay = await reconcile(deps, namespace or "", name, watched)
                 failures = conflicts = 0
             except Conflict:
                 # Changed while we worked: start over soon, but a storm of conflicts backs off.
