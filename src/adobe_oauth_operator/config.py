@@ -27,8 +27,12 @@ class OperatorConfig:
     ims_url: str = DEFAULT_IMS_URL
     api_url: str = DEFAULT_API_URL
     namespaces: tuple[str, ...] = field(default=())  # empty: all namespaces
-    # How long an idle resource sleeps before it is looked at again even without an event.
-    resync_interval: timedelta = timedelta(minutes=5)
+    # How long an idle resource sleeps before it is looked at again even without an event. The
+    # resource itself comes from the watch; an idle look reads the application and the pending
+    # Secret (2 requests), so 2 h keeps the idle load at 1 request per credential per hour and
+    # notices a Secret edited outside the operator within 2 h (at once when the resource or
+    # the operator changes).
+    resync_interval: timedelta = timedelta(hours=2)
     log_format: str = "plain"
     liveness_endpoint: str | None = None
     peering: str | None = None  # None: standalone (a single replica)

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-
 from kubernetes.client.exceptions import ApiException
 
 from adobe_oauth_operator.names import GROUP, HMAC_SECRET_NAME, PLURAL, ROTATE_ANNOTATION, VERSION
@@ -36,7 +35,7 @@ ORG = "1234567"
 # As measured in the issue: no workloads, a long interval, a short drain.
 ROTATION = {"interval": "720h", "drainPeriod": "2s", "checkInterval": "1s", "maxWait": "30s"}
 SHAPES = ("all-at-once", "trickled")
-# The operator's own clients: ours (and the kubernetes client's default before it was named), kopf's.
+# The operator's clients: ours (the kubernetes default before it was named) and kopf's.
 OPERATOR_AGENTS = ("adobe-oauth-operator/", "OpenAPI-Generator/", "kopf/")
 PAGE_SIZE = 500
 MIB = 1024 * 1024
@@ -71,19 +70,34 @@ class Cred:
 class Operator:
     """One `adobe-oauth-operator run` process with its defaults (no --verbose, default resync)."""
 
-    def __init__(self, workdir: Path, kubeconfig: Path, namespace: str, sim_url: str,
-                 config: BenchConfig) -> None:
-        self.args = [str(BIN / "adobe-oauth-operator"), "run", "--namespace", namespace,
-                     "--ims-url", sim_url, "--api-url", sim_url, *config.operator_args]
-        self.env = {**os.environ, "KUBECONFIG": str(kubeconfig), "POD_ID": "bench-operator",
-                    **config.operator_env}
+    def __init__(
+        self, workdir: Path, kubeconfig: Path, namespace: str, sim_url: str, config: BenchConfig
+    ) -> None:
+        self.args = [
+            str(BIN / "adobe-oauth-operator"),
+            "run",
+            "--namespace",
+            namespace,
+            "--ims-url",
+            sim_url,
+            "--api-url",
+            sim_url,
+            *config.operator_args,
+        ]
+        self.env = {
+            **os.environ,
+            "KUBECONFIG": str(kubeconfig),
+            "POD_ID": "bench-operator",
+            **config.operator_env,
+        }
         self.log_path = workdir / "operator.log"
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
         with self.log_path.open("ab") as log:
-            self.proc = subprocess.Popen(self.args, env=self.env, stdout=log,
-                                         stderr=subprocess.STDOUT)
+            self.proc = subprocess.Popen(
+                self.args, env=self.env, stdout=log, stderr=subprocess.STDOUT
+            )
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -140,16 +154,26 @@ class AuditLog:
 class Bench:
     """One shape of the benchmark in a fresh namespace of `cluster`."""
 
-    def __init__(self, cluster: LocalCluster, workdir: Path, config: BenchConfig,
-                 audit: AuditLog | None, say: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        cluster: LocalCluster,
+        workdir: Path,
+        config: BenchConfig,
+        audit: AuditLog | None,
+        say: Callable[[str], None],
+    ) -> None:
         self.cluster = cluster
         self.workdir = workdir
         self.config = config
         self.audit = audit
         self.say = say
         self.creds = [
-            Cred(f"c{i:05d}", str(2_000_000 + i), secrets.token_hex(16),
-                 f"p8e-{secrets.token_urlsafe(24)}")
+            Cred(
+                f"c{i:05d}",
+                str(2_000_000 + i),
+                secrets.token_hex(16),
+                f"p8e-{secrets.token_urlsafe(24)}",
+            )
             for i in range(config.n)
         ]
 
@@ -157,25 +181,36 @@ class Bench:
     def world(self) -> Iterator[tuple[str, SimProcess, Operator]]:
         with contextlib.ExitStack() as stack:
             namespace = stack.enter_context(fresh_namespace(self.cluster, prefix="bench"))
-            seeds = [{"org_id": ORG, "credential_id": c.credential_id, "client_id": c.client_id,
-                      "secrets": [c.value], "age_s": 7200} for c in self.creds]
+            seeds = [
+                {
+                    "org_id": ORG,
+                    "credential_id": c.credential_id,
+                    "client_id": c.client_id,
+                    "secrets": [c.value],
+                    "age_s": 7200,
+                }
+                for c in self.creds
+            ]
             sim = SimProcess(self.workdir, seeds)
             stack.callback(sim.stop)
             self.kubectl("create", "-n", namespace, "-f", "-", stdin=self.secrets_yaml())
-            operator = Operator(self.workdir, self.cluster.kubeconfig, namespace, sim.url,
-                                self.config)
+            operator = Operator(
+                self.workdir, self.cluster.kubeconfig, namespace, sim.url, self.config
+            )
             operator.start()
             stack.callback(operator.stop)
             if self.config.clean_up:
                 stack.callback(self.delete_credentials, namespace, operator)
-            wait_until(lambda: self.hmac_key_exists(namespace), timeout=60,
-                       what="the operator started (its HMAC key Secret exists)")
+            wait_until(
+                lambda: self.hmac_key_exists(namespace),
+                timeout=60,
+                what="the operator started (its HMAC key Secret exists)",
+            )
             yield namespace, sim, operator
 
     def run(self) -> dict[str, Any]:
         config = self.config
-        result: dict[str, Any] = {"shape": config.shape, "n": config.n,
-                                  "load_at_start": _load()}
+        result: dict[str, Any] = {"shape": config.shape, "n": config.n, "load_at_start": _load()}
         with self.world() as (namespace, sim, operator):
             started = time.monotonic()
             self.create_credentials(namespace)
@@ -185,7 +220,8 @@ class Bench:
                 "seconds": round(time.monotonic() - started, 1),
                 "adopted": adopted,
                 "adobe_requests": _total(state),
-                "peak_adobe_per_s": state["rate"]["peak_per_window"],
+                "peak_adobe_1s": state["rate"]["peak_1s"],
+                "peak_adobe_10s": state["rate"]["peak_10s"],
                 "cpu_s": round(operator.cpu_s(), 1),
                 "rss_mib": operator.rss_mib(),
             }
@@ -194,7 +230,7 @@ class Bench:
             result["rotations"] = self.rotate(namespace, sim, operator)
             result["rss_after_mib"] = operator.rss_mib()
             result["restart"] = self.restart(sim, operator)
-            result["peak_adobe_per_s"] = sim.state()["rate"]["peak_per_window"]
+            result["peak_adobe"] = sim.state()["rate"]
         result["load_at_end"] = _load()
         return result
 
@@ -222,8 +258,10 @@ class Bench:
             adopted = sum(1 for s in statuses.values() if _adopted(s))
             if adopted == len(self.creds):
                 break
-            self.say(f"bench {self.config.shape}: {adopted}/{len(self.creds)} adopted after "
-                     f"{time.monotonic() - started:.0f}s")
+            self.say(
+                f"bench {self.config.shape}: {adopted}/{len(self.creds)} adopted after "
+                f"{time.monotonic() - started:.0f}s"
+            )
             time.sleep(self.config.poll_s)
         return adopted
 
@@ -259,7 +297,11 @@ class Bench:
         started = time.monotonic()
         for c in chosen:
             self.cluster.custom.patch_namespaced_custom_object(
-                GROUP, VERSION, namespace, PLURAL, c.name,
+                GROUP,
+                VERSION,
+                namespace,
+                PLURAL,
+                c.name,
                 {"metadata": {"annotations": {ROTATE_ANNOTATION: request}}},
             )
         names = {c.name for c in chosen}
@@ -306,16 +348,26 @@ class Bench:
             "apiVersion": f"{GROUP}/{VERSION}",
             "kind": "AdobeOAuthCredential",
             "metadata": {"name": c.name},
-            "spec": {"orgId": ORG, "credentialId": c.credential_id, "secretName": c.name,
-                     "rotation": dict(ROTATION), "rollout": {"timeout": "60s"}},
+            "spec": {
+                "orgId": ORG,
+                "credentialId": c.credential_id,
+                "secretName": c.name,
+                "rotation": dict(ROTATION),
+                "rollout": {"timeout": "60s"},
+            },
         }
 
     def secrets_yaml(self) -> str:
         return "".join(
-            "---\n" + yaml.safe_dump({
-                "apiVersion": "v1", "kind": "Secret", "metadata": {"name": c.name},
-                "stringData": {"ADOBE_CLIENT_ID": c.client_id, "ADOBE_CLIENT_SECRET": c.value},
-            })
+            "---\n"
+            + yaml.safe_dump(
+                {
+                    "apiVersion": "v1",
+                    "kind": "Secret",
+                    "metadata": {"name": c.name},
+                    "stringData": {"ADOBE_CLIENT_ID": c.client_id, "ADOBE_CLIENT_SECRET": c.value},
+                }
+            )
             for c in self.creds
         )
 
@@ -346,8 +398,11 @@ class Bench:
         self.cluster.custom.delete_collection_namespaced_custom_object(
             GROUP, VERSION, namespace, PLURAL
         )
-        wait_until(lambda: not self.statuses(namespace), timeout=max(60, self.config.n / 5),
-                   what="credentials deleted")
+        wait_until(
+            lambda: not self.statuses(namespace),
+            timeout=max(60, self.config.n / 5),
+            what="credentials deleted",
+        )
 
     def kubectl(self, *args: str, stdin: str) -> None:
         with tempfile.NamedTemporaryFile("w", suffix=".yaml", dir=self.workdir) as f:
@@ -363,8 +418,11 @@ def _adopted(status: dict[str, Any]) -> bool:
 
 
 def _rotated(status: dict[str, Any], request: str) -> bool:
-    return (status.get("lastRotateRequest") == request and not status.get("rotation")
-            and status.get("phase") == "Ready")
+    return (
+        status.get("lastRotateRequest") == request
+        and not status.get("rotation")
+        and status.get("phase") == "Ready"
+    )
 
 
 def _total(state: dict[str, Any]) -> int:

@@ -214,7 +214,7 @@ def test_snapshot_has_the_documented_shape(state: SimState) -> None:
             }
         ],
         "requests": {"token": {"200": 1}, "list": {}, "add": {}, "delete": {}},
-        "rate": {"peak_per_window": 1, "window_s": 1.0},
+        "rate": {"peak_1s": 1, "peak_10s": 1},
     }
 
 
