@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import ctypes
 import hashlib
 import logging
 import os
@@ -13,6 +12,7 @@ from collections.abc import Mapping, Sequence
 import kopf
 
 from adobe_oauth_operator.config import OperatorConfig
+from adobe_oauth_operator.memory import limit_malloc_arenas
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -77,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive_int,
         default=None,
         metavar="N",
-        help="at most N Adobe requests in flight at once (default 8; env ADOBE_MAX_CONCURRENCY)",
+        help="at most N Adobe requests in flight at once (default 16; env ADOBE_MAX_CONCURRENCY)",
     )
     run.add_argument(
         "--kube-max-concurrency",
@@ -118,23 +118,6 @@ def identity_priority(identity: str) -> int:
     """
     digest = hashlib.sha256(identity.encode()).digest()
     return max(1, int.from_bytes(digest[:4], "big") >> 1)
-
-
-def limit_malloc_arenas(env: Mapping[str, str] = os.environ) -> None:
-    """glibc gives busy threads arenas of their own that are never returned; 2 are plenty here.
-
-    MALLOC_ARENA_MAX in the environment, read by glibc itself, wins. Other C libraries: no-op.
-    """
-    if "MALLOC_ARENA_MAX" in env:
-        return
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:
-        return
-    libc.mallopt(M_ARENA_MAX, 2)
-
-
-M_ARENA_MAX = -8  # glibc's malloc.h
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -46,7 +46,7 @@ class OperatorConfig:
     # One budget for every Adobe request of this process (all credentials together): starts per
     # second, and requests in flight (kept well below the HTTP pool, so none waits there).
     adobe_max_rps: float = 20.0
-    adobe_max_concurrency: int = 8
+    adobe_max_concurrency: int = 16
     # Kubernetes calls run in a pool of this many threads over as many connections.
     kube_max_concurrency: int = 8
     # Fault injection for the crash-safety tests: SIGKILL ourselves right after running the named

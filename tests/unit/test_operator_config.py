@@ -10,7 +10,7 @@ from adobe_oauth_operator.config import OperatorConfig
 
 def test_budgets_default_and_come_from_the_environment() -> None:
     default = OperatorConfig.from_env({})
-    assert (default.adobe_max_rps, default.adobe_max_concurrency) == (20.0, 8)
+    assert (default.adobe_max_rps, default.adobe_max_concurrency) == (20.0, 16)
     assert default.kube_max_concurrency == 8
     env = {"ADOBE_MAX_RPS": "5.5", "ADOBE_MAX_CONCURRENCY": "3", "KUBE_MAX_CONCURRENCY": "4"}
     configured = OperatorConfig.from_env(env)

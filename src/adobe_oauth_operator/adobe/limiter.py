@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 DEFAULT_MAX_RPS = 20.0
-DEFAULT_CONCURRENCY = 8
+DEFAULT_CONCURRENCY = 16
 # A 429 without a usable Retry-After still pauses everyone this long.
 DEFAULT_THROTTLE_PAUSE_S = 1.0
 

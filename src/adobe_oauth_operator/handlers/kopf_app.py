@@ -23,6 +23,7 @@ from adobe_oauth_operator.kube.clients import KubeClients
 from adobe_oauth_operator.kube.credentials import get_credential
 from adobe_oauth_operator.kube.errors import Conflict, KubeError
 from adobe_oauth_operator.kube.hmac_key import ensure_hmac_key
+from adobe_oauth_operator.memory import trim_periodically
 from adobe_oauth_operator.names import (
     ANNOTATION_PREFIX,
     EMERGENCY_ANNOTATION,
@@ -66,6 +67,7 @@ async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) ->
     asyncio.get_running_loop().set_default_executor(
         ThreadPoolExecutor(config.kube_max_concurrency, thread_name_prefix="kube")
     )
+    memo.trimmer = asyncio.create_task(trim_periodically())
     limiter = AdobeLimiter(config.adobe_max_rps, config.adobe_max_concurrency)
     memo.adobe = AdobeClient(ims_url=config.ims_url, api_url=config.api_url, limiter=limiter)
     kube = KubeClients.from_api_client(memo.api_client)
@@ -103,6 +105,7 @@ async def _hmac_key(kube: KubeClients, namespace: str | None) -> Sensitive | Non
 
 @kopf.on.cleanup()
 async def cleanup(memo: kopf.Memo, **_: Any) -> None:
+    memo.trimmer.cancel()
     await memo.adobe.aclose()
     memo.api_client.close()
 
@@ -143,6 +146,7 @@ async def credential_daemon(
     failures = conflicts = 0
     watched = Watched(body)  # kopf keeps `body` current with every watch event
     try:
+        await _kopf_bookkeeping_done(body, stopped)
         while not stopped:
             wake.clear()
             try:
@@ -176,6 +180,24 @@ async def credential_daemon(
         done.set()
 
 
+async def _kopf_bookkeeping_done(body: kopf.Body, stopped: kopf.DaemonStopped) -> None:
+    """Let kopf add its finalizer and its record of the handled spec to a new resource first.
+
+    Both are writes to the resource right after it appears; a first pass started before them
+    would lose its status write to a Conflict (and, after an Adopt, repeat Adobe requests).
+    Bounded: a resource kopf leaves alone (e.g. being deleted) is reconciled anyway.
+    """
+    deadline = asyncio.get_running_loop().time() + BOOKKEEPING_WAIT.total_seconds()
+    while not stopped and asyncio.get_running_loop().time() < deadline:
+        annotations = body.metadata.annotations
+        if FINALIZER in body.metadata.get("finalizers", []) and DIFFBASE_ANNOTATION in annotations:
+            return
+        await asyncio.sleep(BOOKKEEPING_POLL.total_seconds())
+
+
+BOOKKEEPING_WAIT = timedelta(seconds=5)
+BOOKKEEPING_POLL = timedelta(milliseconds=100)
+DIFFBASE_ANNOTATION = f"{ANNOTATION_PREFIX}/{KOPF_DIFFBASE_KEY}"
 # No pass runs again at once: even "look again now" waits this long.
 MIN_SLEEP = timedelta(milliseconds=200)
 CONFLICT_BACKOFF_CAP = timedelta(seconds=30)
