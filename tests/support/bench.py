@@ -214,10 +214,12 @@ class Bench:
         with self.world() as (namespace, sim, operator):
             started = time.monotonic()
             self.create_credentials(namespace)
+            applied = time.monotonic() - started
             adopted = self.wait_adopted(namespace, started)
             state = sim.state()
             result["adopt"] = {
                 "seconds": round(time.monotonic() - started, 1),
+                "applied_after_s": round(applied, 1),  # the last credential was created then
                 "adopted": adopted,
                 "adobe_requests": _total(state),
                 "peak_adobe_1s": state["rate"]["peak_1s"],
