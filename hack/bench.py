@@ -3,7 +3,8 @@
 
 Environment: N (credentials, default 1000), M (rotations in the burst, default 100), SHAPES
 (comma-separated, default `all-at-once,trickled`), IDLE_S (default 120), TRICKLE_S (default 60),
-ADOPT_TIMEOUT_S (default 600), RESTART_S (default 60), OPERATOR_ARGS (extra arguments of
+ADOPT_TIMEOUT_S (default 600), RESTART_S (default 60), RESYNC_S (the operator's
+--resync-seconds; default: its own default), OPERATOR_ARGS (extra arguments of
 `adobe-oauth-operator run`), OPERATOR_SRC (run the operator from another source tree, e.g. an
 older checkout's src/, to compare), BENCH_DIR (logs; default a fresh temporary directory),
 KEEP_CLUSTER=1 (leave the bench cluster up).
@@ -29,6 +30,7 @@ from kubernetes import config as k8s_config
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))  # the engine is test support code, as in pytest
 
+from adobe_oauth_operator.config import OperatorConfig  # noqa: E402
 from support.bench import SHAPES, AuditLog, Bench, BenchConfig  # noqa: E402
 from support.cluster import LocalCluster  # noqa: E402
 from support.crds import apply_crd  # noqa: E402
@@ -39,6 +41,11 @@ LOCAL_CLUSTER = REPO / "hack" / "local-cluster"
 
 
 def config_for(shape: str, env: os._Environ[str]) -> BenchConfig:
+    operator_args = shlex.split(env.get("OPERATOR_ARGS", ""))
+    resync_s = OperatorConfig().resync_interval.total_seconds()
+    if env.get("RESYNC_S"):
+        resync_s = float(env["RESYNC_S"])
+        operator_args += ["--resync-seconds", env["RESYNC_S"]]
     operator_env = {}
     if env.get("OPERATOR_SRC"):
         operator_env["PYTHONPATH"] = str(Path(env["OPERATOR_SRC"]).resolve())
@@ -50,7 +57,8 @@ def config_for(shape: str, env: os._Environ[str]) -> BenchConfig:
         trickle_s=float(env.get("TRICKLE_S", "60")),
         adopt_timeout_s=float(env.get("ADOPT_TIMEOUT_S", "600")),
         restart_s=float(env.get("RESTART_S", "60")),
-        operator_args=tuple(shlex.split(env.get("OPERATOR_ARGS", ""))),
+        operator_args=tuple(operator_args),
+        resync_s=resync_s,
         operator_env=operator_env,
         clean_up=False,
     )

@@ -55,6 +55,8 @@ class BenchConfig:
     operator_args: tuple[str, ...] = ()
     operator_env: dict[str, str] = field(default_factory=dict)
     poll_s: float = 3.0
+    # The operator's resync interval: each idle look costs what one pass after a restart costs.
+    resync_s: float = 7200.0
     # Delete the credentials at the end (a test's shared cluster); a bench cluster is torn down.
     clean_up: bool = True
 
@@ -340,7 +342,12 @@ class Bench:
             "rss_mib": operator.rss_mib(),
         }
         if self.audit is not None and mark is not None:
-            figures["k8s_requests"] = sum(self.audit.count_since(mark).values())
+            requests = sum(self.audit.count_since(mark).values())
+            figures["k8s_requests"] = requests
+            # Every credential's first pass runs in this window, reading what a resync reads.
+            figures["k8s_per_credential_per_hour_at_resync"] = round(
+                requests / len(self.creds) * 3600 / self.config.resync_s, 3
+            )
         figures["idle"] = self.idle(sim, operator)
         return figures
 
