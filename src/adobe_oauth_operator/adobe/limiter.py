@@ -3,7 +3,12 @@
 Callers wait here, cheaply and in arrival order, never in the HTTP pool: at most `concurrency`
 requests run at once (well below the pool's size) and their starts are spaced at least
 1/`rate` seconds apart. A 429's Retry-After pauses every caller, not only the one refused.
-Each credential's work is one call at a time, so arrival order is also fair between credentials.
+
+Whole actions (an adoption: a token and a list) are admitted the same way, at most
+`concurrency` at once and in arrival order, before their time bound starts: a thousand new
+credentials queue for admission, not request by request, so an admitted action's requests
+never wait behind the first requests of every other one (and time out). Each credential runs
+one action at a time, so arrival order is also fair between credentials.
 """
 
 from __future__ import annotations
@@ -39,6 +44,8 @@ class AdobeLimiter:
         self._monotonic = monotonic
         self._sleep = sleep
         self._slots = asyncio.Semaphore(concurrency)
+        self._actions = asyncio.Semaphore(concurrency)
+        self._actions_waiting = 0
         self._gate = asyncio.Lock()  # FIFO: its waiters are woken in arrival order
         self._next_start = 0.0
         self._paused_until = 0.0
@@ -54,6 +61,32 @@ class AdobeLimiter:
         now = self._monotonic()
         ahead = self._waiting / self.rate
         return max(0.0, self._paused_until - now) + max(0.0, self._next_start - now) + ahead
+
+    @property
+    def actions_waiting(self) -> int:
+        """Actions queued for admission."""
+        return self._actions_waiting
+
+    def admits_now(self) -> bool:
+        """Whether an action arriving now is admitted without waiting."""
+        return not self._actions.locked() and self._actions_waiting == 0
+
+    def expected_action_wait(self, requests_per_action: float = 2.0) -> float:
+        """Roughly how long an action arriving now waits for admission."""
+        return self._actions_waiting * requests_per_action / self.rate
+
+    @asynccontextmanager
+    async def action(self) -> AsyncIterator[None]:
+        """Wait for the action's admission; hold it while the action runs."""
+        self._actions_waiting += 1
+        try:
+            await self._actions.acquire()
+        finally:
+            self._actions_waiting -= 1
+        try:
+            yield
+        finally:
+            self._actions.release()
 
     def pause(self, seconds: float | None) -> None:
         """Adobe throttled us: nobody starts a request for `seconds` (Retry-After)."""

@@ -189,13 +189,16 @@ async def _kopf_bookkeeping_done(body: kopf.Body, stopped: kopf.DaemonStopped) -
     """
     deadline = asyncio.get_running_loop().time() + BOOKKEEPING_WAIT.total_seconds()
     while not stopped and asyncio.get_running_loop().time() < deadline:
-        annotations = body.metadata.annotations
-        if FINALIZER in body.metadata.get("finalizers", []) and DIFFBASE_ANNOTATION in annotations:
+        meta = body.metadata
+        if meta.deletion_timestamp or (
+            FINALIZER in meta.get("finalizers", []) and DIFFBASE_ANNOTATION in meta.annotations
+        ):
             return
         await asyncio.sleep(BOOKKEEPING_POLL.total_seconds())
 
 
-BOOKKEEPING_WAIT = timedelta(seconds=5)
+# kopf takes longer with thousands of new resources at once (5,000: more than 5 s).
+BOOKKEEPING_WAIT = timedelta(seconds=30)
 BOOKKEEPING_POLL = timedelta(milliseconds=100)
 DIFFBASE_ANNOTATION = f"{ANNOTATION_PREFIX}/{KOPF_DIFFBASE_KEY}"
 # No pass runs again at once: even "look again now" waits this long.

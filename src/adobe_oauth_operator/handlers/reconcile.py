@@ -89,12 +89,12 @@ class Watched:
 def _waiting_for_budget(deps: Deps, status: Status) -> Status:
     """`status`, saying it waits when the next Adobe request would wait long in the limiter."""
     limiter = deps.adobe.limiter
-    if limiter is None:
+    if limiter is None or limiter.admits_now():
         return status
-    wait = limiter.expected_wait()
+    wait = limiter.expected_action_wait()
     if wait < WAIT_WORTH_SAYING.total_seconds():
         return status
-    return waiting_for_budget(status, wait, limiter.waiting, deps.clock())
+    return waiting_for_budget(status, wait, limiter.actions_waiting, deps.clock())
 
 
 def new_rotation_id(now: datetime) -> str:
@@ -151,7 +151,8 @@ async def reconcile(
         if plan.action is None:
             return plan.requeue_after
         logger.info("%s/%s: %s", namespace, name, type(plan.action).__name__)
-        if isinstance(plan.action, ADOBE_ACTIONS):
+        limiter = deps.adobe.limiter if isinstance(plan.action, ADOBE_ACTIONS) else None
+        if limiter is not None:
             waiting = _waiting_for_budget(deps, status)
             # Conflict: changed meanwhile, raised like any other (the action has not run).
             version = await _persist(deps, namespace, name, version, stored, waiting)
@@ -159,7 +160,11 @@ async def reconcile(
             if watched is not None:
                 watched.last_known = version
         try:
-            msg = await _run(deps, executor, plan.action, namespace, name)
+            if limiter is None:
+                msg = await _run(deps, executor, plan.action, namespace, name)
+            else:
+                async with limiter.action():  # admitted before the action's time bound starts
+                    msg = await _run(deps, executor, plan.action, namespace, name)
         except asyncio.CancelledError:
             await _release(deps, namespace, name, version, stored)
             raise

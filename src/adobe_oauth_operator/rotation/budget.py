@@ -12,10 +12,12 @@ from adobe_oauth_operator.rotation.reasons import Reason
 
 
 def waiting_for_budget(status: Status, wait_s: float, queued: int, now: datetime) -> Status:
-    """The condition describing the step in progress says it waits; otherwise no change."""
+    """The condition describing the step in progress says it waits; otherwise no change.
+
+    `queued`: other credentials' steps ahead of this one; `wait_s`: a rough estimate."""
     text = (
         f"waiting for the operator's Adobe request budget (shared by all credentials): "
-        f"{queued} request(s) queued ahead, about {math.ceil(wait_s)}s"
+        f"{queued} step(s) queued ahead, about {math.ceil(wait_s)}s"
     )
     if not status.adopted:
         condition, value = ConditionType.READY, False

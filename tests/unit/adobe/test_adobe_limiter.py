@@ -162,3 +162,46 @@ async def test_send_pauses_the_limiter_on_a_429() -> None:
         response = await send(http, request, operation="list", idempotent=True, limiter=lim)
     assert response.status_code == 429
     assert lim.expected_wait() == pytest.approx(7.0, abs=0.2)
+
+
+async def test_actions_are_admitted_in_order_and_bounded() -> None:
+    clock = FakeClock()
+    lim = limiter(clock, rate=10, concurrency=2)
+    release = asyncio.Event()
+    admitted: list[int] = []
+
+    async def action(i: int) -> None:
+        async with lim.action():
+            admitted.append(i)
+            await release.wait()
+
+    assert lim.admits_now()
+    tasks = [asyncio.create_task(action(i)) for i in range(5)]
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert admitted == [0, 1]
+    assert (lim.actions_waiting, lim.admits_now()) == (3, False)
+    assert lim.expected_action_wait() == pytest.approx(3 * 2 / 10)
+    release.set()
+    await asyncio.gather(*tasks)
+    assert admitted == [0, 1, 2, 3, 4]
+    assert lim.admits_now()
+
+
+async def test_an_admitted_actions_requests_do_not_queue_behind_waiting_actions() -> None:
+    """The livelock at scale: each action's 2nd request queued behind every other 1st one."""
+    clock = FakeClock()
+    lim = limiter(clock, rate=10, concurrency=2)
+    finished: list[tuple[int, float]] = []
+
+    async def adoption(i: int) -> None:
+        async with lim.action():
+            started = clock.now
+            for _ in range(2):  # a token, then a list
+                async with lim.turn():
+                    pass
+            finished.append((i, clock.now - started))
+
+    await asyncio.gather(*(adoption(i) for i in range(50)))
+    assert [i for i, _ in finished] == list(range(50))
+    assert max(took for _, took in finished) <= 0.4  # never behind the 49 others

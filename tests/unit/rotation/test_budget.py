@@ -20,7 +20,7 @@ def test_a_pending_resource_says_it_waits_for_the_budget() -> None:
     ready = find(waiting.conditions, ConditionType.READY)
     assert ready is not None
     assert (ready.status, ready.reason) == (False, Reason.WAITING_FOR_ADOBE_BUDGET)
-    assert "800 request(s) queued" in ready.message and "about 42s" in ready.message
+    assert "800 step(s) queued" in ready.message and "about 42s" in ready.message
     assert waiting.phase is Phase.PENDING
 
 
