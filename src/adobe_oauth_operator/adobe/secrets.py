@@ -17,6 +17,7 @@ from adobe_oauth_operator.adobe.errors import (
     TokenRejectedError,
     UnexpectedResponseError,
 )
+from adobe_oauth_operator.adobe.limiter import AdobeLimiter
 from adobe_oauth_operator.adobe.models import (
     AccessToken,
     AddedSecret,
@@ -41,10 +42,17 @@ _ADD_MAYBE_DONE = frozenset({502, 504})
 class SecretsApi:
     """list, add and delete for one credential's client secrets."""
 
-    def __init__(self, http: httpx.AsyncClient, api_url: str, clock: Callable[[], datetime]):
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        api_url: str,
+        clock: Callable[[], datetime],
+        limiter: AdobeLimiter | None = None,
+    ):
         self._http = http
         self._base = api_url.rstrip("/")
         self._clock = clock
+        self._limiter = limiter
 
     async def list(self, cred: CredentialRef, token: AccessToken) -> list[SecretInfo]:
         """GET .../secrets: the credential's secrets, without values."""
@@ -98,7 +106,13 @@ class SecretsApi:
         }
         request = self._http.build_request(method, f"{self._base}/{path}", headers=headers)
         logger.debug("adobe %s: %s %s", operation, method, request.url.path)
-        return await send(self._http, request, operation=operation, idempotent=operation != "add")
+        return await send(
+            self._http,
+            request,
+            operation=operation,
+            idempotent=operation != "add",
+            limiter=self._limiter,
+        )
 
     def _error(self, operation: str, response: httpx.Response) -> AdobeError:
         error = generic_error(operation, response, self._clock())

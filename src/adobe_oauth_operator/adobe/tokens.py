@@ -17,6 +17,7 @@ from adobe_oauth_operator.adobe.errors import (
     PermissionDeniedError,
     UnexpectedResponseError,
 )
+from adobe_oauth_operator.adobe.limiter import AdobeLimiter
 from adobe_oauth_operator.adobe.models import AccessToken
 from adobe_oauth_operator.adobe.retry import RetryPolicy, call_with_retries
 from adobe_oauth_operator.adobe.transport import (
@@ -74,10 +75,17 @@ def normalize_scopes(scopes: Iterable[str]) -> tuple[str, ...]:
 class ImsTokenClient:
     """One `client_credentials` grant per call, no caching, no retries."""
 
-    def __init__(self, http: httpx.AsyncClient, ims_url: str, clock: Callable[[], datetime]):
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        ims_url: str,
+        clock: Callable[[], datetime],
+        limiter: AdobeLimiter | None = None,
+    ):
         self._http = http
         self._url = ims_url.rstrip("/") + TOKEN_PATH
         self._clock = clock
+        self._limiter = limiter
 
     async def request(
         self, client_id: str, secret: Sensitive, scopes: tuple[str, ...]
@@ -91,7 +99,9 @@ class ImsTokenClient:
         }
         request = self._http.build_request("POST", self._url, data=form)
         logger.debug("adobe token: requesting for client %s, %d scopes", client_id, len(scopes))
-        response = await send(self._http, request, operation="token", idempotent=True)
+        response = await send(
+            self._http, request, operation="token", idempotent=True, limiter=self._limiter
+        )
         now = self._clock()
         if response.status_code != 200:
             raise token_error(response, now)

@@ -16,15 +16,36 @@ from adobe_oauth_operator.adobe.errors import (
     TransientError,
     UnexpectedResponseError,
 )
+from adobe_oauth_operator.adobe.limiter import AdobeLimiter
 
 # Failures before a single byte of the request left: the server cannot have acted on it.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 async def send(
+    http: httpx.AsyncClient,
+    request: httpx.Request,
+    *,
+    operation: str,
+    idempotent: bool,
+    limiter: AdobeLimiter | None = None,
+) -> httpx.Response:
+    """Send `request`; a failure after it may have reached the server is fatal unless idempotent.
+
+    With a limiter, the request waits for its turn there first, and a 429 pauses every caller.
+    """
+    if limiter is None:
+        return await _send(http, request, operation=operation, idempotent=idempotent)
+    async with limiter.turn():
+        response = await _send(http, request, operation=operation, idempotent=idempotent)
+    if response.status_code == 429:
+        limiter.pause(retry_after_seconds(response.headers.get("retry-after"), datetime.now(UTC)))
+    return response
+
+
+async def _send(
     http: httpx.AsyncClient, request: httpx.Request, *, operation: str, idempotent: bool
 ) -> httpx.Response:
-    """Send `request`; a failure after it may have reached the server is fatal unless idempotent."""
     try:
         return await http.send(request)
     except httpx.UnsupportedProtocol:

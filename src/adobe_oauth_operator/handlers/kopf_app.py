@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
@@ -12,14 +13,17 @@ import kopf
 from kubernetes import client as k8s
 from kubernetes import config as k8s_config
 
+from adobe_oauth_operator import __version__
 from adobe_oauth_operator.adobe.client import AdobeClient
+from adobe_oauth_operator.adobe.limiter import AdobeLimiter
 from adobe_oauth_operator.config import OperatorConfig
 from adobe_oauth_operator.handlers.deletion import finalize
-from adobe_oauth_operator.handlers.reconcile import Deps, reconcile
+from adobe_oauth_operator.handlers.reconcile import Deps, Watched, reconcile
 from adobe_oauth_operator.kube.clients import KubeClients
 from adobe_oauth_operator.kube.credentials import get_credential
 from adobe_oauth_operator.kube.errors import Conflict, KubeError
 from adobe_oauth_operator.kube.hmac_key import ensure_hmac_key
+from adobe_oauth_operator.memory import trim_periodically
 from adobe_oauth_operator.names import (
     ANNOTATION_PREFIX,
     EMERGENCY_ANNOTATION,
@@ -57,8 +61,15 @@ async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) ->
         k8s_config.load_incluster_config()  # type: ignore[no-untyped-call]
     except k8s_config.ConfigException:
         k8s_config.load_kube_config()  # type: ignore[no-untyped-call]
-    memo.api_client = k8s.ApiClient()
-    memo.adobe = AdobeClient(ims_url=config.ims_url, api_url=config.api_url)
+    memo.api_client = kube_api_client(config.kube_max_concurrency)
+    # Kubernetes calls run in threads (kube/calls.py): as many threads as pooled connections, so
+    # a call waits in the executor's FIFO queue, never for a connection inside urllib3.
+    asyncio.get_running_loop().set_default_executor(
+        ThreadPoolExecutor(config.kube_max_concurrency, thread_name_prefix="kube")
+    )
+    memo.trimmer = asyncio.create_task(trim_periodically())
+    limiter = AdobeLimiter(config.adobe_max_rps, config.adobe_max_concurrency)
+    memo.adobe = AdobeClient(ims_url=config.ims_url, api_url=config.api_url, limiter=limiter)
     kube = KubeClients.from_api_client(memo.api_client)
     memo.deps = Deps(
         adobe=memo.adobe,
@@ -67,6 +78,14 @@ async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) ->
         holder=config.identity,
         hmac_key=await _hmac_key(kube, config.hmac_namespace),
     )
+
+
+def kube_api_client(connections: int) -> k8s.ApiClient:
+    configuration = k8s.Configuration.get_default_copy()
+    configuration.connection_pool_maxsize = connections
+    api_client = k8s.ApiClient(configuration)
+    api_client.user_agent = f"adobe-oauth-operator/{__version__}"
+    return api_client
 
 
 async def _hmac_key(kube: KubeClients, namespace: str | None) -> Sensitive | None:
@@ -86,6 +105,7 @@ async def _hmac_key(kube: KubeClients, namespace: str | None) -> Sensitive | Non
 
 @kopf.on.cleanup()
 async def cleanup(memo: kopf.Memo, **_: Any) -> None:
+    memo.trimmer.cancel()
     await memo.adobe.aclose()
     memo.api_client.close()
 
@@ -110,7 +130,12 @@ async def wake_on_change(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
 
 @kopf.daemon(GROUP, VERSION, PLURAL, cancellation_timeout=10.0)
 async def credential_daemon(
-    name: str, namespace: str | None, memo: Any, stopped: kopf.DaemonStopped, **_: Any
+    name: str,
+    namespace: str | None,
+    body: kopf.Body,
+    memo: Any,
+    stopped: kopf.DaemonStopped,
+    **_: Any,
 ) -> None:
     """Reconcile until the resource goes away, sleeping until the next due time or a wake-up."""
     wake: asyncio.Event = memo.setdefault("wake", asyncio.Event())
@@ -119,11 +144,13 @@ async def credential_daemon(
     deps: Deps = memo.deps
     config: OperatorConfig = memo.config
     failures = conflicts = 0
+    watched = Watched(body)  # kopf keeps `body` current with every watch event
     try:
+        await _kopf_bookkeeping_done(body, stopped)
         while not stopped:
             wake.clear()
             try:
-                delay = await reconcile(deps, namespace or "", name)
+                delay = await reconcile(deps, namespace or "", name, watched)
                 failures = conflicts = 0
             except Conflict:
                 # Changed while we worked: start over soon, but a storm of conflicts backs off.
@@ -153,6 +180,27 @@ async def credential_daemon(
         done.set()
 
 
+async def _kopf_bookkeeping_done(body: kopf.Body, stopped: kopf.DaemonStopped) -> None:
+    """Let kopf add its finalizer and its record of the handled spec to a new resource first.
+
+    Both are writes to the resource right after it appears; a first pass started before them
+    would lose its status write to a Conflict (and, after an Adopt, repeat Adobe requests).
+    Bounded: a resource kopf leaves alone (e.g. being deleted) is reconciled anyway.
+    """
+    deadline = asyncio.get_running_loop().time() + BOOKKEEPING_WAIT.total_seconds()
+    while not stopped and asyncio.get_running_loop().time() < deadline:
+        meta = body.metadata
+        if meta.deletion_timestamp or (
+            FINALIZER in meta.get("finalizers", []) and DIFFBASE_ANNOTATION in meta.annotations
+        ):
+            return
+        await asyncio.sleep(BOOKKEEPING_POLL.total_seconds())
+
+
+# kopf takes longer with thousands of new resources at once (5,000: more than 5 s).
+BOOKKEEPING_WAIT = timedelta(seconds=30)
+BOOKKEEPING_POLL = timedelta(milliseconds=100)
+DIFFBASE_ANNOTATION = f"{ANNOTATION_PREFIX}/{KOPF_DIFFBASE_KEY}"
 # No pass runs again at once: even "look again now" waits this long.
 MIN_SLEEP = timedelta(milliseconds=200)
 CONFLICT_BACKOFF_CAP = timedelta(seconds=30)
