@@ -21,6 +21,7 @@ from adobe_oauth_operator.rotation.model import (
     HISTORY_LIMIT,
     HistoryEntry,
     InFlight,
+    JobConsumer,
     OnStillInUse,
     Phase,
     Retry,
@@ -407,7 +408,8 @@ def _on_restarted(
         )
         for target, result in msg.results
     )
-    status = replace(status, rotation=replace(rot, targets=progress))
+    status = replace(status, rotation=replace(rot, targets=progress, jobs=msg.jobs))
+    events += _job_events(rot, msg.jobs)
     blocked = [
         (t, r) for t, r in msg.results if r in (m.RestartResult.PAUSED, m.RestartResult.NOT_FOUND)
     ]
@@ -423,6 +425,27 @@ def _on_restarted(
         return replace(plan, events=events + plan.events)
     restarted = tuple(t for t, _ in msg.results)
     return Plan(status, action=m.CheckRollouts(rot.restart_id, restarted), events=events)
+
+
+def _job_events(rot: Rotation, jobs: tuple[JobConsumer, ...]) -> tuple[m.Event, ...]:
+    """Say once per restart which consumers are left alone, and which still run the old value."""
+    if not jobs:
+        return ()
+    listed = ", ".join(str(j) for j in jobs)
+    events = [
+        m.Event(
+            False,
+            Reason.JOBS_NOT_RESTARTED,
+            f"rotation {rot.id}: {listed} read the Secret and are not restarted; each picks up "
+            "the new value at its next run",
+        )
+    ]
+    events += [
+        m.Event(False, Reason.JOB_STILL_RUNNING, f"rotation {rot.id}: {j} is {j.note}")
+        for j in jobs
+        if j.running_since is not None
+    ]
+    return tuple(events)
 
 
 def _on_rollouts_checked(
@@ -450,6 +473,7 @@ def _on_rollouts_checked(
         rot,
         rollout_completed_at=now,
         drain_deadline=now + spec.max_wait,
+        delete_after=now + spec.drain_period,
         step=Step.DELETE_OLD if rot.emergency else Step.DRAIN,
         next_check_at=now,
     )
@@ -476,7 +500,12 @@ def _drain(spec: Spec, status: Status, rot: Rotation, msg: m.Message, now: datet
         return _to_delete_old(status, rot, now, events=())
     completed = rot.rollout_completed_at or now
     quiet_since = max(completed, old.last_used_at or completed)
-    rot = replace(rot, old_last_used_at=old.last_used_at, next_check_at=now + spec.check_interval)
+    rot = replace(
+        rot,
+        old_last_used_at=old.last_used_at,
+        delete_after=quiet_since + spec.drain_period,
+        next_check_at=now + spec.check_interval,
+    )
     if now - quiet_since >= spec.drain_period:
         return _to_delete_old(status, rot, now, events=())
     used_after = old.last_used_at is not None and old.last_used_at > completed
@@ -504,13 +533,18 @@ def _drain(spec: Spec, status: Status, rot: Rotation, msg: m.Message, now: datet
     wait = spec.drain_period - (now - quiet_since)
     text = (
         f"rotation {rot.id}: waiting until the old secret {rot.old_secret_uuid} has been "
-        f"unused for {format_duration(spec.drain_period)} ({format_duration(wait)} to go)"
+        f"unused for {format_duration(spec.drain_period)} ({format_duration(wait)} to go: "
+        f"deleted after {_iso(rot.delete_after)} unless it is used again)"
     )
     return Plan(
         _progress(status, Reason.DRAINING, text, now),
         events=events,
         requeue_after=min(spec.check_interval, max(wait, timedelta(0))),
     )
+
+
+def _iso(when: datetime | None) -> str:
+    return when.isoformat(timespec="seconds") if when else "unknown"
 
 
 def _still_in_use_text(rot: Rotation, old: SecretMeta) -> str:
