@@ -30,7 +30,7 @@ from adobe_oauth_operator.kube.secrets import (
     write_app_secret,
     write_pending_secret,
 )
-from adobe_oauth_operator.kube.workloads import discover_workloads
+from adobe_oauth_operator.kube.workloads import discover_jobs, discover_workloads
 from adobe_oauth_operator.names import (
     API_VERSION,
     KIND,
@@ -39,7 +39,7 @@ from adobe_oauth_operator.names import (
     SECRET_UUID_ANNOTATION,
 )
 from adobe_oauth_operator.rotation import messages as m
-from adobe_oauth_operator.rotation.model import SecretMeta, Spec, Target
+from adobe_oauth_operator.rotation.model import JobConsumer, SecretMeta, Spec, Target
 from adobe_oauth_operator.rotation.validation import client_id_problem
 from adobe_oauth_operator.sensitive import Sensitive, secret_fingerprint
 
@@ -421,7 +421,10 @@ class Executor:
                 self.kube, self.res.namespace, target, action.rotation_id
             )
             results.append((target, result))
-        return m.TargetsRestarted(tuple(results))
+        jobs: tuple[JobConsumer, ...] = ()
+        if self.spec.auto_discover:
+            jobs = await discover_jobs(self.kube, self.res.namespace, self.spec.secret_name)
+        return m.TargetsRestarted(tuple(results), jobs)
 
     async def _check_rollouts(self, action: m.CheckRollouts) -> m.Message:
         states = []

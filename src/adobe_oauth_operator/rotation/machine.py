@@ -408,8 +408,9 @@ def _on_restarted(
         )
         for target, result in msg.results
     )
-    status = replace(status, rotation=replace(rot, targets=progress, jobs=msg.jobs))
-    events += _job_events(rot, msg.jobs)
+    jobs = _old_value_jobs(rot, msg.jobs)
+    status = replace(status, rotation=replace(rot, targets=progress, jobs=jobs))
+    events += _job_events(rot, jobs)
     blocked = [
         (t, r) for t, r in msg.results if r in (m.RestartResult.PAUSED, m.RestartResult.NOT_FOUND)
     ]
@@ -425,6 +426,14 @@ def _on_restarted(
         return replace(plan, events=events + plan.events)
     restarted = tuple(t for t, _ in msg.results)
     return Plan(status, action=m.CheckRollouts(rot.restart_id, restarted), events=events)
+
+
+def _old_value_jobs(rot: Rotation, jobs: tuple[JobConsumer, ...]) -> tuple[JobConsumer, ...]:
+    """CronJobs, and the Jobs that started before the Secret changed: those run the old value."""
+    changed = rot.rollout_started_at
+    return tuple(
+        j for j in jobs if j.running_since is None or changed is None or j.running_since < changed
+    )
 
 
 def _job_events(rot: Rotation, jobs: tuple[JobConsumer, ...]) -> tuple[m.Event, ...]:

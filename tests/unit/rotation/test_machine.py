@@ -555,9 +555,11 @@ def test_jobs_are_listed_and_a_running_one_reported() -> None:
         JobConsumer(JobKind.CRON_JOB, "nightly"),
         JobConsumer(JobKind.JOB, "nightly-123", running_since=at(-600)),
     )
+    # Started after the Secret changed: it runs the new value, nothing to say about it.
+    fresh = JobConsumer(JobKind.JOB, "nightly-124", running_since=at(0.5))
     results = ((DEPLOY, m.RestartResult.RESTARTED),)
     status = rotating(Step.ROLLOUT, rollout_started_at=T0)
-    plan = decide(SPEC, status, m.TargetsRestarted(results, jobs), at(1))
+    plan = decide(SPEC, status, m.TargetsRestarted(results, (*jobs, fresh)), at(1))
     assert plan.action == m.CheckRollouts("r1", (DEPLOY,)), "jobs are never restarted"
     assert plan.status.rotation is not None and plan.status.rotation.jobs == jobs
     reasons = [e.reason for e in plan.events]
