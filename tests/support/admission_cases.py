@@ -293,6 +293,7 @@ VALID: list[Case] = [
                 "targets": [
                     {"kind": "StatefulSet", "name": "db.v2"},
                     {"kind": "DaemonSet", "name": "a"},
+                    {"kind": "Rollout", "name": "canary"},
                 ]
             }
         },
