@@ -639,6 +639,9 @@ def _finish_succeeded(spec: Spec, status: Status, rot: Rotation, now: datetime) 
         f"rotation {rot.id} done: client secret {rot.new_secret_uuid} replaced "
         f"{rot.old_secret_uuid}, which is deleted"
     )
+    if rot.jobs:
+        listed = ", ".join(str(j) for j in rot.jobs)
+        text += f"; not restarted, each picks up the new value at its next run: {listed}"
     entry = HistoryEntry(
         rot.id,
         rot.trigger,

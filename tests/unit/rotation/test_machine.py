@@ -580,3 +580,10 @@ def test_jobs_are_listed_and_a_running_one_reported() -> None:
     states = (m.RolloutStatus(DEPLOY, True, "done"),)
     drained = decide(SPEC, plan.status, m.RolloutsChecked(states), at(5))
     assert drained.status.rotation is not None and drained.status.rotation.jobs == jobs
+    # ... and in the rotation's history entry once it is done.
+    deleting = _with(drained.status, step=Step.DELETE_OLD)
+    done = decide(SPEC, deleting, m.SecretDeleted(OLD), at(10))
+    assert done.status.history[0].message.endswith(
+        "not restarted, each picks up the new value at its next run: CronJob/nightly, "
+        "Job/nightly-123"
+    )
