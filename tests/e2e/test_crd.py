@@ -54,6 +54,7 @@ def test_defaults_are_applied(
         "maxWait": "72h",
         "onStillInUse": "Wait",
         "checkInterval": "60s",
+        "onDrift": "Rotate",
     }
     assert spec["rollout"] == {"autoDiscover": True, "timeout": "15m"}
     assert spec["suspend"] is False

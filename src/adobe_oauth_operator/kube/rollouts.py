@@ -9,7 +9,7 @@ rotation id goes into its annotations in the same patch.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from adobe_oauth_operator.kube.calls import MERGE_PATCH, call_json
@@ -181,9 +181,10 @@ async def _read(api: WorkloadApi, namespace: str, ref: Target) -> dict[str, Any]
 def _restart_patch(kind: str, rotation_id: str) -> dict[str, Any]:
     stamp = {"annotations": {ROTATION_ID_ANNOTATION: rotation_id}}
     if kind == "Rollout":
-        # Argo Rollouts evicts every pod created before restartAt (seconds, as metav1.Time).
-        now = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-        return {"metadata": stamp, "spec": {"restartAt": now}}
+        # Argo Rollouts evicts the pods created before restartAt, in whole seconds; rounded up,
+        # so a pod created earlier within this second is restarted too.
+        at = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=1)
+        return {"metadata": stamp, "spec": {"restartAt": at.isoformat().replace("+00:00", "Z")}}
     return {"spec": {"template": {"metadata": stamp}}}
 
 
