@@ -53,6 +53,7 @@ def test_defaults_are_applied(
         "drainPeriod": "24h",
         "maxWait": "72h",
         "onStillInUse": "Wait",
+        "onDrift": "Rotate",
         "checkInterval": "60s",
         "onDrift": "Rotate",
     }

@@ -48,6 +48,11 @@ def _rot(**values: str) -> dict[str, Any]:
     return {"rotation": values}
 
 
+def _window(**values: Any) -> dict[str, Any]:
+    window = {"days": ["Mon", "Tue"], "start": "09:00", "end": "16:00", "timeZone": "Europe/Berlin"}
+    return {"rotation": {"interval": "720h", "window": {**window, **values}}}
+
+
 INTERVAL, DRAIN, MAX_WAIT = v.INTERVAL, v.DRAIN_PERIOD, v.MAX_WAIT
 CHECK, TIMEOUT = v.CHECK_INTERVAL, v.ROLLOUT_TIMEOUT
 
@@ -150,6 +155,24 @@ MALFORMED: list[Case] = [
         ("87600h0m1s", TIMEOUT.max_message),
         ("forever", TIMEOUT.format_message),
     ),
+    # -- rotation.window -------------------------------------------------------------------------
+    *[
+        Case(f"window {key} {value!r}", _window(**{key: value}), v.window_time_message(key))
+        for key, value in (
+            ("start", "9:00"),
+            ("start", "24:00"),
+            ("start", "09:60"),
+            ("start", "09:00:00"),
+            ("end", "4pm"),
+            ("end", ""),
+            ("end", "23:5"),
+        )
+    ],
+    Case(
+        "window start equals end", _window(start="09:00", end="09:00"), v.WINDOW_START_END_MESSAGE
+    ),
+    Case("window without days", _window(days=[]), v.WINDOW_DAYS_MESSAGE),
+    Case("window timeZone empty", _window(timeZone=""), v.WINDOW_TIME_ZONE_MESSAGE),
     # -- secretKeys -------------------------------------------------------------------------------
     Case(
         "secretKeys equal",
@@ -284,6 +307,13 @@ VALID: list[Case] = [
     Case("checkInterval 1s", _rot(checkInterval="1s")),
     Case("checkInterval 1000ms", _rot(checkInterval="1000ms")),
     Case("rollout timeout 1s", {"rollout": {"timeout": "1s"}}),
+    Case("window weekdays office hours", _window()),
+    Case("window wrapping midnight", _window(start="22:00", end="02:00", timeZone="UTC")),
+    Case("window ending at midnight", _window(start="00:00", end="23:59", days=["Sun"])),
+    Case(
+        "window every day (days not set)",
+        {"rotation": {"window": {"start": "09:00", "end": "16:00", "timeZone": "Asia/Kolkata"}}},
+    ),
     Case("clientId lowercase hex", {"clientId": CLIENT_ID}),
     Case("clientId uppercase hex", {"clientId": CLIENT_ID.upper()}),
     Case("clientId empty", {"clientId": ""}),

@@ -70,9 +70,23 @@ def decide(spec: Spec, status: Status, msg: m.Message, now: datetime, holder: st
             return waiting
     recovered = _recovered(status, msg, now)
     plan = _decide(spec, recovered.status if recovered else status, msg, now)
+    plan = _spend_emergency(status, msg, plan)
     if recovered is not None:
         plan = replace(plan, events=recovered.events + plan.events)
     return _fence(spec, plan, holder, now)
+
+
+def _spend_emergency(before: Status, msg: m.Message, plan: Plan) -> Plan:
+    """Record the request an emergency came with once that request is taken: one-shot.
+
+    The caller then removes the emergency annotation, so the next plain request is plain.
+    """
+    if not (isinstance(msg, m.Tick) and msg.emergency and msg.rotate_request):
+        return plan
+    taken = plan.status.last_rotate_request == msg.rotate_request != before.last_rotate_request
+    if not taken:
+        return plan
+    return replace(plan, status=replace(plan.status, last_emergency_request=msg.rotate_request))
 
 
 def _decide(spec: Spec, status: Status, msg: m.Message, now: datetime) -> Plan:
@@ -98,10 +112,12 @@ def _adoption(spec: Spec, status: Status, msg: m.Message, now: datetime) -> Plan
             current_secret_uuid=msg.secret_uuid,
             secret_fingerprint=msg.fingerprint,
             adopted_at=now,
-            next_rotation_time=now + spec.interval if spec.interval else None,
+            next_rotation_time=_scheduled(spec, now + spec.interval, now)
+            if spec.interval
+            else None,
             last_rotate_request=status.last_rotate_request,
         )
-        text = f"adopted client secret {msg.secret_uuid}; {_schedule_text(adopted)}"
+        text = f"adopted client secret {msg.secret_uuid}; {_schedule_text(adopted, spec)}"
         return Plan(
             _ready(adopted, Reason.ADOPTED, text, now),
             events=(m.Event(False, Reason.ADOPTED, text),),
@@ -144,7 +160,7 @@ def _idle(spec: Spec, status: Status, msg: m.Message, now: datetime) -> Plan:
             status.phase in (Phase.PENDING, Phase.STALLED)
             or find(status.conditions, ConditionType.READY) is None
         ):
-            status = _ready(status, Reason.UP_TO_DATE, _schedule_text(status), now)
+            status = _ready(status, Reason.UP_TO_DATE, _schedule_text(status, spec), now)
         return Plan(status, requeue_after=_until(status.next_rotation_time, now))
     rotation = Rotation(
         id=msg.new_rotation_id,
@@ -239,10 +255,25 @@ def _reschedule(spec: Spec, status: Status, now: datetime) -> Status:
     if spec.interval is None:
         return replace(status, next_rotation_time=None)
     base = status.last_rotation_time or status.adopted_at or now
-    wanted = base + spec.interval
+    due = base + spec.interval
     if status.consecutive_failures and status.next_rotation_time:
-        return status  # a failed rotation set its own retry time
-    return replace(status, next_rotation_time=wanted)
+        due = status.next_rotation_time  # a failed rotation set its own retry time
+    return replace(status, next_rotation_time=_scheduled(spec, due, now))
+
+
+def _scheduled(spec: Spec, due: datetime, now: datetime) -> datetime:
+    """When a scheduled rotation due at `due` may start: the first instant inside the window.
+
+    Stable from pass to pass (it is written to status): an overdue rotation whose window has
+    closed waits for the next opening, and starts once that opening is reached.
+    """
+    window = spec.window
+    if window is None:
+        return due
+    at = window.first_instant_from(due)
+    if at <= now and not window.contains(now):
+        at = window.first_instant_from(now)
+    return at
 
 
 def _trigger(status: Status, tick: m.Tick, now: datetime) -> Trigger | None:
@@ -728,12 +759,12 @@ def _finish_succeeded(spec: Spec, status: Status, rot: Rotation, now: datetime) 
         rotation=None,
         current_secret_uuid=rot.new_secret_uuid,
         last_rotation_time=now,
-        next_rotation_time=now + spec.interval if spec.interval else None,
+        next_rotation_time=_scheduled(spec, now + spec.interval, now) if spec.interval else None,
         consecutive_failures=0,
         history=(entry, *status.history)[:HISTORY_LIMIT],
     )
     return Plan(
-        _ready(status, Reason.ROTATED, f"{text}; {_schedule_text(status)}", now),
+        _ready(status, Reason.ROTATED, f"{text}; {_schedule_text(status, spec)}", now),
         action=m.DeletePending(),
         events=(m.Event(False, Reason.ROTATED, text),),
     )
@@ -753,7 +784,7 @@ def _finish_failed(
         rot.new_secret_uuid,
         text,
     )
-    retry = now + min(spec.interval, FAILED_RETRY) if spec.interval else None
+    retry = _scheduled(spec, now + min(spec.interval, FAILED_RETRY), now) if spec.interval else None
     status = replace(
         status,
         rotation=None,
@@ -1004,10 +1035,11 @@ def _suspended(status: Status, now: datetime) -> Status:
     return status
 
 
-def _schedule_text(status: Status) -> str:
+def _schedule_text(status: Status, spec: Spec) -> str:
     if status.next_rotation_time is None:
         return "rotation on demand only"
-    return f"next rotation at {status.next_rotation_time.isoformat(timespec='seconds')}"
+    text = f"next rotation at {status.next_rotation_time.isoformat(timespec='seconds')}"
+    return f"{text} (window {spec.window})" if spec.window else text
 
 
 def _until(when: datetime | None, now: datetime) -> timedelta | None:

@@ -12,6 +12,7 @@ from adobe_oauth_operator.rotation.conditions import Condition, ConditionType
 from adobe_oauth_operator.rotation.durations import parse_duration
 from adobe_oauth_operator.rotation.reasons import Reason
 from adobe_oauth_operator.rotation.validation import spec_problems
+from adobe_oauth_operator.rotation.window import Window
 
 HISTORY_LIMIT = 10
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -89,6 +90,8 @@ class Spec:
     auto_discover: bool = True
     rollout_timeout: timedelta = timedelta(minutes=15)
     suspend: bool = False
+    # When scheduled rotations may start; None: at any time.
+    window: Window | None = None
 
     @classmethod
     def from_dict(cls, spec: Mapping[str, Any], name: str | None = None) -> Spec:
@@ -125,6 +128,7 @@ class Spec:
                 auto_discover=bool(rollout.get("autoDiscover", True)),
                 rollout_timeout=_duration(rollout, "timeout", cls.rollout_timeout),
                 suspend=bool(spec.get("suspend", False)),
+                window=Window.from_dict(rotation["window"]) if rotation.get("window") else None,
             )
         except (KeyError, TypeError) as exc:
             raise ValueError(f"malformed spec: {exc}") from exc
@@ -283,6 +287,8 @@ class Status:
     last_rotation_time: datetime | None = None
     next_rotation_time: datetime | None = None
     last_rotate_request: str | None = None
+    # The rotate request that came with the emergency annotation: the emergency is spent on it.
+    last_emergency_request: str | None = None
     consecutive_failures: int = 0
     rotation: Rotation | None = None
     history: tuple[HistoryEntry, ...] = field(default=())
@@ -312,6 +318,7 @@ class Status:
             "lastRotationTime": _ts(self.last_rotation_time),
             "nextRotationTime": _ts(self.next_rotation_time),
             "lastRotateRequest": self.last_rotate_request,
+            "lastEmergencyRequest": self.last_emergency_request,
             "consecutiveFailures": self.consecutive_failures,
             "rotation": _rotation_to_dict(self.rotation) if self.rotation else None,
             "history": [_history_to_dict(h) for h in self.history],
@@ -336,6 +343,7 @@ class Status:
             last_rotation_time=_parse_ts(raw.get("lastRotationTime")),
             next_rotation_time=_parse_ts(raw.get("nextRotationTime")),
             last_rotate_request=raw.get("lastRotateRequest"),
+            last_emergency_request=raw.get("lastEmergencyRequest"),
             consecutive_failures=int(raw.get("consecutiveFailures") or 0),
             rotation=_rotation_from_dict(rotation) if rotation else None,
             history=tuple(_history_from_dict(h) for h in raw.get("history") or ()),

@@ -19,6 +19,7 @@ from adobe_oauth_operator.rotation.durations import (
     InvalidDuration,
     duration_nanoseconds,
 )
+from adobe_oauth_operator.rotation.window import DAY_NAMES, TIME_OF_DAY
 
 __all__ = [
     "CLIENT_ID_MESSAGE",
@@ -28,6 +29,7 @@ __all__ = [
     "DURATION_FORMAT",
     "DURATION_MAX_LENGTH",
     "MESSAGES",
+    "TIME_OF_DAY",
     "client_id_problem",
     "spec_problems",
 ]
@@ -146,6 +148,19 @@ DRAIN_VS_MAX_WAIT_MESSAGE = (
     "spec.rotation.drainPeriod (24h when not set) must not be longer than spec.rotation.maxWait"
     " (72h when not set), e.g. drainPeriod 24h with maxWait 72h"
 )
+WINDOW_DAYS_MESSAGE = (
+    "spec.rotation.window.days must name at least one day of the week, each one of Mon, Tue, Wed,"
+    " Thu, Fri, Sat, Sun, e.g. [Mon, Tue, Wed, Thu]"
+)
+WINDOW_START_END_MESSAGE = (
+    "spec.rotation.window.start and spec.rotation.window.end must differ: the window runs from"
+    " start to end (past midnight when end is earlier), e.g. start 09:00 and end 16:00"
+)
+WINDOW_TIME_ZONE_MESSAGE = (
+    "spec.rotation.window.timeZone must be an IANA time zone name, e.g. Europe/Berlin,"
+    " America/New_York or UTC"
+)
+_WINDOW_EXAMPLES = {"start": "09:00", "end": "16:00"}
 _SECRET_KEY_EXAMPLES = {"clientId": "ADOBE_CLIENT_ID", "clientSecret": "ADOBE_CLIENT_SECRET"}
 
 
@@ -154,6 +169,13 @@ def secret_key_message(key: str) -> str:
         f"spec.secretKeys.{key} must be a valid Secret key: letters, digits, '-', '_' and '.',"
         f" at most 253 characters, not '.' and not starting with '..', e.g."
         f" {_SECRET_KEY_EXAMPLES[key]}"
+    )
+
+
+def window_time_message(key: str) -> str:
+    return (
+        f"spec.rotation.window.{key} must be a time of day HH:MM on a 24-hour clock, 00:00 to"
+        f" 23:59, e.g. {_WINDOW_EXAMPLES[key]}"
     )
 
 
@@ -170,6 +192,11 @@ MESSAGES: tuple[str, ...] = (
     secret_key_message("clientSecret"),
     INTERVAL_VS_DRAIN_MESSAGE,
     DRAIN_VS_MAX_WAIT_MESSAGE,
+    WINDOW_DAYS_MESSAGE,
+    WINDOW_START_END_MESSAGE,
+    WINDOW_TIME_ZONE_MESSAGE,
+    window_time_message("start"),
+    window_time_message("end"),
     *(f.format_message for f in DURATION_FIELDS),
     *(f.max_message for f in DURATION_FIELDS),
     *(m for f in DURATION_FIELDS if (m := f.min_message) is not None),
@@ -220,6 +247,8 @@ def spec_problems(name: str, raw_spec: Mapping[str, Any]) -> list[str]:
 
     problems += _secret_key_problems(_section(spec, "secretKeys"))
     problems += _duration_problems(spec)
+    if "window" in _section(spec, "rotation"):
+        problems += _window_problems(_section(spec, "rotation").get("window"))
 
     targets = _section(spec, "rollout").get("targets") or ()
     if any(not isinstance(t, Mapping) or not _dns_subdomain(t.get("name")) for t in targets):
@@ -270,6 +299,28 @@ def _duration_problems(spec: Mapping[str, Any]) -> list[str]:
     drain_ns, max_wait_ns = _bounded_ns(drain), _bounded_ns(max_wait)
     if drain_ns is not None and max_wait_ns is not None and drain_ns > max_wait_ns:
         problems.append(DRAIN_VS_MAX_WAIT_MESSAGE)
+    return problems
+
+
+def _window_problems(window: Any) -> list[str]:
+    if not isinstance(window, Mapping):
+        return ["spec.rotation.window must be an object with days, start, end and timeZone"]
+    problems = [
+        f"spec.rotation.window.{k} is required"
+        for k in ("start", "end", "timeZone")
+        if k not in window
+    ]
+    days = window.get("days", DAY_NAMES)
+    if not isinstance(days, list | tuple) or not days or any(d not in DAY_NAMES for d in days):
+        problems.append(WINDOW_DAYS_MESSAGE)
+    for key in ("start", "end"):
+        if key in window and not _matches(TIME_OF_DAY, window[key]):
+            problems.append(window_time_message(key))
+    if "start" in window and window.get("start") == window.get("end"):
+        problems.append(WINDOW_START_END_MESSAGE)
+    zone = window.get("timeZone")
+    if "timeZone" in window and not (isinstance(zone, str) and zone):
+        problems.append(WINDOW_TIME_ZONE_MESSAGE)
     return problems
 
 
