@@ -55,7 +55,6 @@ def test_defaults_are_applied(
         "onStillInUse": "Wait",
         "onDrift": "Rotate",
         "checkInterval": "60s",
-        "onDrift": "Rotate",
     }
     assert spec["rollout"] == {"autoDiscover": True, "timeout": "15m"}
     assert spec["suspend"] is False
