@@ -38,7 +38,12 @@ def test_cached_token_keeps_the_old_secret_until_an_emergency(env: Env) -> None:
     granted_at = _old(env)["last_used_at"]
 
     env.request_rotation()
-    drain = wait_until(lambda: _drain(env), timeout=60, what="the drain status")
+    # deleteAfter is shown on entering the drain; the last use once Adobe's list is read.
+    drain = wait_until(
+        lambda: (d := _drain(env)).get("oldSecretLastUsed") and d,
+        timeout=60,
+        what="the drain status",
+    )
     completed = _time(env.status()["rotation"]["rolloutCompletedAt"])
     assert _time(drain["deleteAfter"]) == completed + timedelta(hours=24)
     assert _time(drain["oldSecretLastUsed"]) == _ms(granted_at)
