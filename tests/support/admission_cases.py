@@ -288,9 +288,71 @@ MALFORMED: list[Case] = [
     Case("orgId empty", {"orgId": ""}, v.ORG_ID_MESSAGE),
     Case("orgId the IMS org id", {"orgId": "1234567ABCDEF@AdobeOrg"}, v.ORG_ID_MESSAGE),
     Case("credentialId with a letter", {"credentialId": "12a"}, v.CREDENTIAL_ID_MESSAGE),
+    # -- accessToken: a Secret of its own, a valid key that is not the expiry's, a bounded margin --
+    Case(
+        "accessToken.secretName is spec.secretName",
+        {"accessToken": {"secretName": "adobe-creds"}},
+        v.TOKEN_SECRET_DISTINCT_MESSAGE,
+    ),
+    Case(
+        "accessToken.secretName is the pending Secret",
+        {"accessToken": {"secretName": f"{BASE_NAME}-pending"}},
+        v.TOKEN_SECRET_PENDING_MESSAGE,
+    ),
+    Case(
+        "accessToken.secretName is the known-good copy",
+        {"accessToken": {"secretName": f"{BASE_NAME}-known-good"}},
+        v.TOKEN_SECRET_KNOWN_GOOD_MESSAGE,
+    ),
+    Case(
+        "accessToken.secretName uppercase",
+        {"accessToken": {"secretName": "Adobe-Token"}},
+        v.TOKEN_SECRET_NAME_MESSAGE,
+    ),
+    Case(
+        "accessToken.key is the expiry's key",
+        {"accessToken": {"secretName": "t", "key": "ADOBE_ACCESS_TOKEN_EXPIRES_AT"}},
+        v.TOKEN_KEY_RESERVED_MESSAGE,
+    ),
+    Case(
+        "accessToken.key with a slash",
+        {"accessToken": {"secretName": "t", "key": "a/b"}},
+        v.TOKEN_KEY_MESSAGE,
+    ),
+    Case(
+        "accessToken.refreshBefore without unit",
+        {"accessToken": {"secretName": "t", "refreshBefore": "3600"}},
+        v.REFRESH_BEFORE_FORMAT_MESSAGE,
+    ),
+    Case(
+        "accessToken.refreshBefore over a day",
+        {"accessToken": {"secretName": "t", "refreshBefore": "24h1s"}},
+        v.REFRESH_BEFORE_MAX_MESSAGE,
+    ),
+    Case(
+        "accessToken.refreshBefore huge",
+        {"accessToken": {"secretName": "t", "refreshBefore": "99999999999h"}},
+        v.REFRESH_BEFORE_MAX_MESSAGE,
+    ),
 ]
 
 VALID: list[Case] = [
+    Case("accessToken minimal", {"accessToken": {"secretName": "adobe-token"}}),
+    Case(
+        "accessToken in full",
+        {
+            "accessToken": {
+                "secretName": "adobe-token",
+                "key": "token.txt",
+                "scopes": ["openid", "AdobeID"],
+                "refreshBefore": "24h",
+            }
+        },
+    ),
+    Case(
+        "accessToken another credential's pending name",
+        {"accessToken": {"secretName": "x-pending"}},
+    ),
     Case("interval empty", _rot(interval="")),
     Case("interval absent", {}),
     Case("interval 1m with drainPeriod 30s", _rot(interval="1m", drainPeriod="30s")),

@@ -184,8 +184,10 @@ async def _run(
             m.ErrorKind.RECONCILE_ERROR,
             f"unexpected {type(exc).__name__} in {what}; the operator log has the traceback",
         )
+    if isinstance(msg, m.ActionFailed | m.TokenVended):
+        msg = replace(msg, jitter=deps.jitter())
     if isinstance(msg, m.ActionFailed):
-        msg = replace(msg, action=what, jitter=deps.jitter())
+        msg = replace(msg, action=what)
     return msg
 
 
@@ -199,6 +201,7 @@ async def _tick(deps: Deps, obj: dict[str, Any], status: Status, executor: Execu
             is not None
         )
         fingerprint = await executor.app_fingerprint()
+    token = await executor.observe_token() if status.adopted else None
     return m.Tick(
         new_rotation_id=new_rotation_id(deps.clock()),
         rotate_request=annotations.get(ROTATE_ANNOTATION) or None,
@@ -206,6 +209,7 @@ async def _tick(deps: Deps, obj: dict[str, Any], status: Status, executor: Execu
         generation=obj["metadata"].get("generation"),
         pending_secret_present=pending,
         app_fingerprint=fingerprint,
+        token=token,
     )
 
 

@@ -30,19 +30,26 @@ class RolloutState:
 
 
 async def restart_workload(
-    kc: KubeClients, namespace: str, ref: Target, rotation_id: str
+    kc: KubeClients,
+    namespace: str,
+    ref: Target,
+    rotation_id: str,
+    annotation: str = ROTATION_ID_ANNOTATION,
 ) -> RestartResult:
-    """Stamp `rotation_id` on the pod template unless it is there already or the rollout paused."""
+    """Stamp `rotation_id` on the pod template unless it is there already or the rollout paused.
+
+    `annotation` is the rotation id's, or another stamp's (a vended token's refresh).
+    """
     api = workload_api(kc, ref.kind)
     obj = await _read(api, namespace, ref)
     if obj is None:
         return RestartResult.NOT_FOUND
-    if _stamped_id(ref.kind, obj) == rotation_id:
+    if _stamped_id(ref.kind, obj, annotation) == rotation_id:
         return RestartResult.ALREADY
     if obj["spec"].get("paused"):
         return RestartResult.PAUSED
     try:
-        await _stamp(api, namespace, ref, _restart_patch(ref.kind, rotation_id))
+        await _stamp(api, namespace, ref, _restart_patch(ref.kind, rotation_id, annotation))
     except NotFound:
         return RestartResult.NOT_FOUND
     return RestartResult.RESTARTED
@@ -59,7 +66,7 @@ async def rollout_state(
     obj = await _read(workload_api(kc, ref.kind), namespace, ref)
     if obj is None:
         return RolloutState(False, f"{ref.kind} {ref.name} is missing")
-    stamped = _stamped_id(ref.kind, obj)
+    stamped = _stamped_id(ref.kind, obj, ROTATION_ID_ANNOTATION)
     if stamped != rotation_id:
         return RolloutState(False, f"{ref.kind} {ref.name} is not restarted for {rotation_id} yet")
     generation = obj["metadata"].get("generation", 0)
@@ -178,8 +185,8 @@ async def _read(api: WorkloadApi, namespace: str, ref: Target) -> dict[str, Any]
     return obj
 
 
-def _restart_patch(kind: str, rotation_id: str) -> dict[str, Any]:
-    stamp = {"annotations": {ROTATION_ID_ANNOTATION: rotation_id}}
+def _restart_patch(kind: str, rotation_id: str, annotation: str) -> dict[str, Any]:
+    stamp = {"annotations": {annotation: rotation_id}}
     if kind == "Rollout":
         # Argo Rollouts evicts the pods created before restartAt, in whole seconds; rounded up,
         # so a pod created earlier within this second is restarted too.
@@ -202,9 +209,9 @@ async def _stamp(api: WorkloadApi, namespace: str, ref: Target, patch: dict[str,
     )
 
 
-def _stamped_id(kind: str, obj: dict[str, Any]) -> str | None:
-    """The rotation id of the latest restart: on a Rollout itself (a template change would be a
-    new revision, not a restart), else on the pod template."""
+def _stamped_id(kind: str, obj: dict[str, Any], annotation: str) -> str | None:
+    """The stamp of the latest restart: on a Rollout itself (a template change would be a new
+    revision, not a restart), else on the pod template."""
     holder = obj if kind == "Rollout" else (obj["spec"].get("template") or {})
     annotations: dict[str, str] = (holder.get("metadata") or {}).get("annotations") or {}
-    return annotations.get(ROTATION_ID_ANNOTATION)
+    return annotations.get(annotation)

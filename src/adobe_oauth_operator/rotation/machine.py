@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from adobe_oauth_operator.names import ROTATE_ANNOTATION
 from adobe_oauth_operator.rotation import messages as m
+from adobe_oauth_operator.rotation import tokens
 from adobe_oauth_operator.rotation.conditions import ConditionType, find, set_condition
 from adobe_oauth_operator.rotation.durations import format_duration
 from adobe_oauth_operator.rotation.model import (
@@ -73,7 +74,8 @@ def decide(spec: Spec, status: Status, msg: m.Message, now: datetime, holder: st
     plan = _spend_emergency(status, msg, plan)
     if recovered is not None:
         plan = replace(plan, events=recovered.events + plan.events)
-    return _fence(spec, plan, holder, now)
+    plan = _fence(spec, _vend_first(spec, plan, now), holder, now)
+    return _wake_for_token(plan, now)
 
 
 def _spend_emergency(before: Status, msg: m.Message, plan: Plan) -> Plan:
@@ -91,16 +93,67 @@ def _spend_emergency(before: Status, msg: m.Message, plan: Plan) -> Plan:
 
 def _decide(spec: Spec, status: Status, msg: m.Message, now: datetime) -> Plan:
     if isinstance(msg, m.ActionFailed):
+        if msg.action == m.VendToken.__name__:
+            status, warnings, delay = tokens.failed(spec, status, msg, now)
+            return Plan(status, events=warnings, requeue_after=delay)
         return _on_failure(spec, status, msg, now)
+    events: tuple[m.Event, ...] = ()
+    if isinstance(msg, m.TokenVended):
+        status, events = tokens.vended(spec, status, msg, now)
+    elif isinstance(msg, m.TokenReadersRestarted):
+        status, events = tokens.readers_restarted(status, msg)
+    elif isinstance(msg, m.TargetsRestarted):
+        status = tokens.rotation_restarted(status)
     if isinstance(msg, m.Tick):
         status = replace(status, observed_generation=msg.generation or status.observed_generation)
-        if spec.suspend:
-            return Plan(_suspended(status, now))
+        status = tokens.forget_if_unset(spec, status)
+        # Applications depend on the vended token even while rotations are suspended.
+        vend = tokens.vend_action(status)
+        if vend is not None and tokens.why_vend(spec, status, msg.token, now) is not None:
+            return Plan(status, action=vend)
+    if isinstance(msg, m.Tick | m.TokenVended):
+        readers = tokens.readers_action(status, now)
+        if readers is not None and spec.access_token is not None:
+            return Plan(status, action=readers, events=events)
+    if isinstance(msg, m.Tick) and spec.suspend:
+        return Plan(_suspended(status, now))
     if not status.adopted:
-        return _adoption(spec, status, msg, now)
-    if status.rotation is None:
-        return _idle(spec, status, msg, now)
-    return _rotating(spec, status, status.rotation, msg, now)
+        plan = _adoption(spec, status, msg, now)
+    elif status.rotation is None:
+        plan = _idle(spec, status, msg, now)
+    else:
+        plan = _rotating(spec, status, status.rotation, msg, now)
+    return replace(plan, events=events + plan.events)
+
+
+def _vend_first(spec: Spec, plan: Plan, now: datetime) -> Plan:
+    """Before the Secret gets the new client secret, and before the old one is deleted, the
+    vended token is made with the new one: no vended token depends on a secret about to go."""
+    rot, action = plan.status.rotation, plan.action
+    if rot is None or not tokens.needs_switch(spec, plan.status):
+        return plan
+    if isinstance(action, m.WriteAppSecret):
+        before = f"Secret {spec.secret_name} gets it"
+    elif isinstance(action, m.DeleteSecret) and action.secret_uuid == rot.old_secret_uuid:
+        before = f"the old client secret {rot.old_secret_uuid} is deleted"
+    else:
+        return plan
+    retry_at = tokens.in_backoff(plan.status, now)
+    vend = tokens.vend_action(plan.status)
+    if retry_at is None and vend is not None:
+        return replace(plan, action=vend)
+    text = f"rotation {rot.id}: {tokens.waiting_text(plan.status, before)}"
+    status = _set(plan.status, ConditionType.ROTATING, True, Reason.WAITING_FOR_TOKEN, text, now)
+    return Plan(status, events=plan.events, requeue_after=(retry_at or now) - now)
+
+
+def _wake_for_token(plan: Plan, now: datetime) -> Plan:
+    """An idle resource still wakes up for its token's refresh point or next retry."""
+    wake = tokens.next_wake(plan.status, now)
+    if plan.action is not None or wake is None:
+        return plan
+    current = plan.requeue_after
+    return replace(plan, requeue_after=wake if current is None else min(current, wake))
 
 
 # -- adoption and idle --------------------------------------------------------------------------
