@@ -56,15 +56,16 @@ def test_valid_edge_case_is_accepted(
 def test_defaults_are_applied_before_the_rules_run(
     cluster: LocalCluster, namespace: str, crd_installed: dict[str, Any]
 ) -> None:
-    """A rule comparing two fields sees the other's default: interval 10m is under drainPeriod's
-    default 15m whether or not the rotation section was given, and 20m is fine either way."""
-    for rotation in ({"interval": "10m"}, {"interval": "10m", "maxWait": "1h"}):
+    """A rule comparing two fields sees the other's default: interval 20h is under drainPeriod's
+    default 24h whether or not the rotation section was given, and 25h is fine either way."""
+    for rotation in ({"interval": "20h"}, {"interval": "20h", "maxWait": "80h"}):
         body = rejection(cluster, namespace, "c", {**BASE_SPEC, "rotation": rotation})
         assert "longer than spec.rotation.drainPeriod" in body
     created = dry_run_create(
-        cluster, namespace, "c", {**BASE_SPEC, "rotation": {"interval": "20m"}}
+        cluster, namespace, "c", {**BASE_SPEC, "rotation": {"interval": "25h"}}
     )
-    assert created["spec"]["rotation"]["drainPeriod"] == "15m"
+    assert created["spec"]["rotation"]["drainPeriod"] == "24h"
+    assert created["spec"]["rotation"]["maxWait"] == "72h"
 
 
 def test_every_broken_rule_is_reported_in_one_answer(

@@ -48,9 +48,10 @@ def test_defaults_are_applied(
         "clientId": "ADOBE_CLIENT_ID",
         "clientSecret": "ADOBE_CLIENT_SECRET",
     }
+    # One access-token lifetime, and three before onStillInUse applies (docs/install.md).
     assert spec["rotation"] == {
-        "drainPeriod": "15m",
-        "maxWait": "24h",
+        "drainPeriod": "24h",
+        "maxWait": "72h",
         "onStillInUse": "Wait",
         "onDrift": "Rotate",
         "checkInterval": "60s",
@@ -183,9 +184,20 @@ def test_kubectl_prints_the_columns_under_the_short_name(
         what="kubectl get aoc",
     )
     header, row = out.splitlines()
-    columns = ["NAME", "READY", "PHASE", "LAST ROTATION", "NEXT ROTATION", "AGE"]
+    columns = [
+        "NAME",
+        "READY",
+        "PHASE",
+        "LAST ROTATION",
+        "NEXT ROTATION",
+        "OLD SECRET DELETED AFTER",
+        "AGE",
+    ]
     assert header.split() == " ".join(columns).split()
+    # No drain in progress: the OLD SECRET DELETED AFTER cell is empty.
     name, ready, phase, last, next_, age = row.split()
+    delete_after_at = header.index("OLD SECRET DELETED AFTER")
+    assert row[delete_after_at : header.index("AGE")].strip() == ""
     assert (name, ready, phase, next_) == ("shown", "True", "Ready", "2030-01-31T00:00:00Z")
     assert (last, age[-1]) == ("3d", "s")  # date columns print as ages
 

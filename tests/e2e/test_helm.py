@@ -106,6 +106,8 @@ NAMESPACED_RULES = [
         "resources": ["deployments", "statefulsets", "daemonsets"],
         "verbs": ["get", "list", "patch"],
     },
+    {"apiGroups": ["argoproj.io"], "resources": ["rollouts"], "verbs": ["get", "list", "patch"]},
+    {"apiGroups": ["batch"], "resources": ["cronjobs", "jobs"], "verbs": ["get", "list"]},
 ]
 HMAC_KEY_RULES = [
     {

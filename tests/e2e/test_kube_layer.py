@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from adobe_oauth_operator.kube import errors
+from adobe_oauth_operator.kube import workloads as workload_module
 from adobe_oauth_operator.kube.clients import KubeClients
 from adobe_oauth_operator.kube.credentials import get_credential, patch_credential_status
 from adobe_oauth_operator.kube.events import emit_event
@@ -22,10 +23,10 @@ from adobe_oauth_operator.kube.secrets import (
     write_app_secret,
     write_pending_secret,
 )
-from adobe_oauth_operator.kube.workloads import discover_workloads
+from adobe_oauth_operator.kube.workloads import discover_jobs, discover_workloads
 from adobe_oauth_operator.names import API_VERSION, FIELD_MANAGER, GROUP, KIND, PLURAL, VERSION
 from adobe_oauth_operator.rotation.messages import RestartResult
-from adobe_oauth_operator.rotation.model import Target
+from adobe_oauth_operator.rotation.model import JobConsumer, Target
 from adobe_oauth_operator.sensitive import Sensitive
 from support import workloads
 from support.cluster import LocalCluster
@@ -289,6 +290,35 @@ async def test_discover_workloads_finds_every_consumer_and_only_them(
     assert await discover_workloads(kc, namespace, "absent") == []
 
 
+async def test_discovery_covers_rollouts_cron_jobs_and_running_jobs(
+    cluster: LocalCluster, namespace: str, kc: KubeClients, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for manifest in (
+        workloads.workload("Deployment", "web", "creds"),
+        workloads.rollout("canary", "creds"),
+        workloads.rollout("elsewhere", "other-creds"),
+        workloads.cron_job("nightly", "creds"),
+        workloads.cron_job("weekly", "other-creds"),
+        workloads.job("backfill", "creds"),
+    ):
+        workloads.create(cluster, namespace, manifest)
+    assert await discover_workloads(kc, namespace, "creds") == [
+        Target("Deployment", "web"),
+        Target("Rollout", "canary"),
+    ]
+
+    async def both() -> tuple[JobConsumer, ...] | None:
+        found = await discover_jobs(kc, namespace, "creds")
+        return found if len(found) == 2 else None  # the Job counts once it has started
+
+    jobs = await async_wait_until(both, timeout=30, what="the Job running")
+    assert [(j.kind.value, j.name) for j in jobs] == [("CronJob", "nightly"), ("Job", "backfill")]
+    assert jobs[0].running_since is None and jobs[1].running_since is not None
+    # Where Argo Rollouts is not installed, its API answers 404: no Rollouts, not an error.
+    monkeypatch.setattr(workload_module, "ROLLOUT_GROUP", "argoproj-not-installed.io")
+    assert await discover_workloads(kc, namespace, "creds") == [Target("Deployment", "web")]
+
+
 @pytest.fixture
 def app_secret(cluster: LocalCluster, namespace: str) -> str:
     create_app_secret(cluster, namespace)
@@ -345,6 +375,50 @@ async def test_restart_rolls_once_per_rotation_id(
     )
     assert before.keys().isdisjoint(after.keys()), "every pod was replaced"
     assert not (await rollout_state(kc, namespace, ref, "r2")).complete
+
+
+async def test_argo_rollout_restarts_once_per_rotation_id_and_pauses_are_respected(
+    cluster: LocalCluster, namespace: str, kc: KubeClients, app_secret: str
+) -> None:
+    """Against the real Argo Rollouts controller that hack/local-cluster runs."""
+    ref = Target("Rollout", "canary")
+    workloads.create(cluster, namespace, workloads.rollout("canary", "creds"))
+
+    def read() -> dict[str, Any]:
+        return dict(
+            cluster.custom.get_namespaced_custom_object(
+                "argoproj.io", "v1alpha1", namespace, "rollouts", "canary"
+            )
+        )
+
+    wait_until(
+        lambda: (read().get("status") or {}).get("phase") == "Healthy",
+        timeout=60,
+        what="Rollout Healthy",
+    )
+    before = workloads.ready_pods(cluster, namespace, "canary")
+    assert "not restarted" in (await rollout_state(kc, namespace, ref, "r1")).message
+    assert await restart_workload(kc, namespace, ref, "r1") == RestartResult.RESTARTED
+    stamped = read()
+    assert stamped["metadata"]["annotations"][ROTATION_KEY] == "r1"
+    assert stamped["spec"]["restartAt"]
+    assert await restart_workload(kc, namespace, ref, "r1") == RestartResult.ALREADY
+    assert read()["spec"]["restartAt"] == stamped["spec"]["restartAt"]
+    state = await async_wait_until(
+        lambda: _complete(kc, namespace, ref, "r1"), timeout=90, what="Rollout restarted"
+    )
+    assert "Healthy" in state.message
+    assert read()["status"]["restartedAt"] == stamped["spec"]["restartAt"]
+    after = wait_until(
+        lambda: workloads.ready_pods(cluster, namespace, "canary"), timeout=60, what="new pod"
+    )
+    assert before.keys().isdisjoint(after.keys()), "the controller replaced the pod"
+
+    cluster.custom.patch_namespaced_custom_object(
+        "argoproj.io", "v1alpha1", namespace, "rollouts", "canary", {"spec": {"paused": True}}
+    )
+    assert await restart_workload(kc, namespace, ref, "r2") == RestartResult.PAUSED
+    assert read()["spec"]["restartAt"] == stamped["spec"]["restartAt"], "nothing patched"
 
 
 async def _complete(kc: KubeClients, namespace: str, ref: Target, rotation_id: str) -> Any:

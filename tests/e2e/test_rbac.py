@@ -17,6 +17,7 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 from adobe_oauth_operator.names import GROUP, VERSION
+from support import workloads
 from support.chart import KUBECTL, api_client, run_tool
 from support.chart_operator import (
     ChartInstall,
@@ -94,6 +95,8 @@ def env(
 
 def test_chart_identity_completes_a_rotation(env: Env, chart: ChartInstall) -> None:
     env.add_deployment("web")
+    workloads.create(env.cluster, env.namespace, workloads.cron_job("nightly", "adobe-creds"))
+    workloads.create(env.cluster, env.namespace, workloads.rollout("canary", "adobe-creds"))
     env.apply_credential()
     old_uuid = env.wait_adopted()["currentSecretUuid"]
     env.request_rotation()
@@ -109,8 +112,16 @@ def test_chart_identity_completes_a_rotation(env: Env, chart: ChartInstall) -> N
         deploy.spec.template.metadata.annotations["adobe-oauth-operator.dev/rotation-id"]
         == (entry["id"])
     )
+    # Rollouts are listed and patched, CronJobs and Jobs listed (never patched).
+    rollout = env.cluster.custom.get_namespaced_custom_object(
+        "argoproj.io", "v1alpha1", env.namespace, "rollouts", "canary"
+    )
+    assert rollout["metadata"]["annotations"]["adobe-oauth-operator.dev/rotation-id"] == entry["id"]
+    assert "CronJob/nightly" in entry["message"]
     env.wait_events("Rotated")  # emitted right after the status write the wait saw
-    assert {"Adopted", "SecretAdded", "Restarted", "Rotated"} <= {e.reason for e in env.events()}
+    assert {"Adopted", "SecretAdded", "Restarted", "JobsNotRestarted", "Rotated"} <= {
+        e.reason for e in env.events()
+    }
     assert "--resync-seconds=2" in chart.container["args"]
 
 
@@ -124,6 +135,7 @@ def test_chart_identity_is_refused_outside_watch_namespaces(
     api = api_client(chart.kubeconfig)
     try:
         core, apps = client.CoreV1Api(api), client.AppsV1Api(api)
+        batch, custom = client.BatchV1Api(api), client.CustomObjectsApi(api)
         # Granted where it serves: read a Secret by name.
         assert core.read_namespaced_secret("s", namespaces.app).metadata.name == "s"
 
@@ -155,6 +167,29 @@ def test_chart_identity_is_refused_outside_watch_namespaces(
                 },
             ),
             "list pods": status_of(core.list_namespaced_pod, namespaces.app),
+            "patch CronJobs": status_of(
+                batch.patch_namespaced_cron_job, "c", namespaces.app, {"spec": {"suspend": True}}
+            ),
+            "delete Jobs": status_of(batch.delete_namespaced_job, "j", namespaces.app),
+            "create Jobs": status_of(
+                batch.create_namespaced_job, namespaces.app, {"metadata": {"name": "j"}}
+            ),
+            "create Rollouts": status_of(
+                custom.create_namespaced_custom_object,
+                "argoproj.io",
+                "v1alpha1",
+                namespaces.app,
+                "rollouts",
+                {"metadata": {"name": "r"}},
+            ),
+            "list Rollouts elsewhere": status_of(
+                custom.list_namespaced_custom_object,
+                "argoproj.io",
+                "v1alpha1",
+                namespaces.other,
+                "rollouts",
+            ),
+            "list Jobs elsewhere": status_of(batch.list_namespaced_job, namespaces.other),
         }
         assert refused == dict.fromkeys(refused, 403)
     finally:

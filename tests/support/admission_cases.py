@@ -90,7 +90,7 @@ MALFORMED: list[Case] = [
     ),
     Case(
         "interval equal to the default drainPeriod",
-        _rot(interval="15m"),
+        _rot(interval="24h"),
         v.INTERVAL_VS_DRAIN_MESSAGE,
     ),
     Case(
@@ -112,8 +112,8 @@ MALFORMED: list[Case] = [
         ("87601h", DRAIN.max_message),
     ),
     Case(
-        "drainPeriod 25h over the default maxWait",
-        _rot(drainPeriod="25h"),
+        "drainPeriod 73h over the default maxWait",
+        _rot(drainPeriod="73h"),
         v.DRAIN_VS_MAX_WAIT_MESSAGE,
     ),
     Case(
@@ -357,7 +357,9 @@ VALID: list[Case] = [
     Case("interval absent", {}),
     Case("interval 1m with drainPeriod 30s", _rot(interval="1m", drainPeriod="30s")),
     Case("interval 87600h", _rot(interval="87600h")),
-    Case("interval 15m1s just over the default drainPeriod", _rot(interval="15m1s")),
+    Case("interval 24h0m1s just over the default drainPeriod", _rot(interval="24h0m1s")),
+    Case("drainPeriod 72h equal to the default maxWait", _rot(drainPeriod="72h")),
+    Case("interval 1h with a shorter drainPeriod", _rot(interval="1h", drainPeriod="15m")),
     Case("interval with leading zeros", _rot(interval="0000000000000000720h")),
     Case("interval in minutes", _rot(interval="5256000m", maxWait="87600h")),
     Case("decimal durations", _rot(interval="0.5h", drainPeriod="0.25h", maxWait="1.5h")),
@@ -390,6 +392,7 @@ VALID: list[Case] = [
                 "targets": [
                     {"kind": "StatefulSet", "name": "db.v2"},
                     {"kind": "DaemonSet", "name": "a"},
+                    {"kind": "Rollout", "name": "canary"},
                 ]
             }
         },

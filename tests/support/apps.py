@@ -8,11 +8,15 @@ holds that value.
 from __future__ import annotations
 
 import base64
+import json
 import threading
+import urllib.parse
+import urllib.request
 from collections.abc import Callable
 from typing import Any
 
 from adobe_oauth_operator.names import ROTATION_ID_ANNOTATION
+from adobe_oauth_operator.sim.model import IO_MANAGEMENT_SCOPES
 from support.cluster import LocalCluster
 from support.processes import SimProcess
 
@@ -80,3 +84,48 @@ class AppEmulator:
                     self.tolerated += 1
                 else:
                     self.errors.append(repr(exc))
+
+
+class CachingConsumer:
+    """An application outside the cluster that caches its access token, as Adobe advises.
+
+    It asks IMS for a token with the client secret it was configured with, and only again when
+    that token has expired by the simulator's clock; in between it calls the API with the token.
+    """
+
+    def __init__(self, sim: SimProcess, client_id: str, client_secret: str) -> None:
+        self.sim, self.client_id, self.client_secret = sim, client_id, client_secret
+        self.token: str | None = None
+        self.expires_at_ms = 0
+        self.grants = 0
+
+    def call_api(self, org_id: str, credential_id: str) -> None:
+        """One API call, renewing the token first only when it has expired."""
+        if self.token is None or self.sim.now_ms() >= self.expires_at_ms:
+            self._grant()
+        path = f"/console/organizations/{org_id}/credentials/{credential_id}/secrets"
+        request = urllib.request.Request(  # noqa: S310 - the simulator on loopback
+            self.sim.url + path,
+            headers={"Authorization": f"Bearer {self.token}", "x-api-key": self.client_id},
+        )
+        with urllib.request.urlopen(request, timeout=10):  # noqa: S310
+            pass
+
+    def _grant(self) -> None:
+        form = urllib.parse.urlencode(
+            {
+                "grant_type": "client_credentials",
+                "client_id": self.client_id,
+                "client_secret": self.client_secret,
+                "scope": ",".join(IO_MANAGEMENT_SCOPES),
+            }
+        ).encode()
+        request = urllib.request.Request(  # noqa: S310 - the simulator on loopback
+            self.sim.url + "/ims/token/v3", data=form, method="POST"
+        )
+        now_ms = self.sim.now_ms()
+        with urllib.request.urlopen(request, timeout=10) as resp:  # noqa: S310
+            body = json.loads(resp.read())
+        self.token = body["access_token"]
+        self.expires_at_ms = now_ms + int(body["expires_in"]) * 1000
+        self.grants += 1

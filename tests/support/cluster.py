@@ -36,6 +36,10 @@ class LocalCluster:
     def custom(self) -> client.CustomObjectsApi:
         return client.CustomObjectsApi(self.api)
 
+    @property
+    def batch(self) -> client.BatchV1Api:
+        return client.BatchV1Api(self.api)
+
 
 @contextmanager
 def local_cluster() -> Iterator[LocalCluster]:

@@ -72,6 +72,13 @@ class SimProcess:
     def use(self, client_id: str, client_secret: str) -> None:
         self.call("POST", "/__sim/use", {"client_id": client_id, "client_secret": client_secret})
 
+    def now_ms(self) -> int:
+        """The simulator's clock (wall time plus what tests advanced it by)."""
+        return int(self.call("GET", "/__sim/clock")["now_ms"])
+
+    def advance_clock(self, seconds: float) -> int:
+        return int(self.call("POST", "/__sim/clock", {"advance_s": seconds})["now_ms"])
+
     def fault(self, **spec: Any) -> None:
         self.call("POST", "/__sim/faults", spec)
 

@@ -1,4 +1,5 @@
-"""Build and inspect test workloads (Deployments, StatefulSets, DaemonSets) that read a Secret."""
+"""Build and inspect test workloads (Deployments, StatefulSets, DaemonSets, Argo Rollouts,
+CronJobs, Jobs) that read a Secret."""
 
 from __future__ import annotations
 
@@ -61,11 +62,57 @@ def workload(
     return {"apiVersion": "apps/v1", "kind": kind, "metadata": {"name": name}, "spec": spec}
 
 
+def cron_job(name: str, secret_name: str, schedule: str = "0 3 * * *") -> dict[str, Any]:
+    """A CronJob whose Jobs' pods read `secret_name`; the default schedule never fires in a test."""
+    template = pod_template(name, secret_name)
+    template["spec"]["restartPolicy"] = "Never"
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "CronJob",
+        "metadata": {"name": name},
+        "spec": {"schedule": schedule, "jobTemplate": {"spec": {"template": template}}},
+    }
+
+
+def job(name: str, secret_name: str) -> dict[str, Any]:
+    """A Job whose pod reads `secret_name`; kwok keeps its pod Running, so it never finishes."""
+    template = pod_template(name, secret_name)
+    template["spec"]["restartPolicy"] = "Never"
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": name},
+        "spec": {"template": template, "backoffLimit": 0},
+    }
+
+
+def rollout(name: str, secret_name: str, *, replicas: int = 1) -> dict[str, Any]:
+    """An Argo Rollouts Rollout (canary, no steps) whose pods read `secret_name`."""
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Rollout",
+        "metadata": {"name": name},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": {"app": name}},
+            "template": pod_template(name, secret_name),
+            "strategy": {"canary": {}},
+        },
+    }
+
+
 def create(cluster: LocalCluster, namespace: str, manifest: dict[str, Any]) -> None:
+    if manifest["kind"] == "Rollout":
+        cluster.custom.create_namespaced_custom_object(
+            "argoproj.io", "v1alpha1", namespace, "rollouts", manifest
+        )
+        return
     create_fn = {
         "Deployment": cluster.apps.create_namespaced_deployment,
         "StatefulSet": cluster.apps.create_namespaced_stateful_set,
         "DaemonSet": cluster.apps.create_namespaced_daemon_set,
+        "CronJob": cluster.batch.create_namespaced_cron_job,
+        "Job": cluster.batch.create_namespaced_job,
     }[manifest["kind"]]
     create_fn(namespace, manifest)
 

@@ -79,4 +79,10 @@ The namespaced rules: exactly the calls the operator makes in a namespace it ser
 - apiGroups: [apps]
   resources: [deployments, statefulsets, daemonsets]
   verbs: [get, list, patch]
+- apiGroups: [argoproj.io]
+  resources: [rollouts]
+  verbs: [get, list, patch]
+- apiGroups: [batch]
+  resources: [cronjobs, jobs]
+  verbs: [get, list]
 {{- end }}

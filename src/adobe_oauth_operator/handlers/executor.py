@@ -36,7 +36,11 @@ from adobe_oauth_operator.kube.secrets import (
     write_pending_secret,
 )
 from adobe_oauth_operator.kube.token_secrets import read_token_secret, write_token_secret
-from adobe_oauth_operator.kube.workloads import discover_workloads, template_reads_secret_from_env
+from adobe_oauth_operator.kube.workloads import (
+    discover_jobs,
+    discover_workloads,
+    template_reads_secret_from_env,
+)
 from adobe_oauth_operator.names import (
     API_VERSION,
     KIND,
@@ -46,7 +50,7 @@ from adobe_oauth_operator.names import (
     TOKEN_REFRESH_ANNOTATION,
 )
 from adobe_oauth_operator.rotation import messages as m
-from adobe_oauth_operator.rotation.model import OnDrift, SecretMeta, Spec, Target
+from adobe_oauth_operator.rotation.model import JobConsumer, OnDrift, SecretMeta, Spec, Target
 from adobe_oauth_operator.rotation.tokens import expires_at_text
 from adobe_oauth_operator.rotation.validation import client_id_problem
 from adobe_oauth_operator.sensitive import Sensitive, secret_fingerprint
@@ -500,7 +504,10 @@ class Executor:
                 self.kube, self.res.namespace, target, action.rotation_id
             )
             results.append((target, result))
-        return m.TargetsRestarted(tuple(results))
+        jobs: tuple[JobConsumer, ...] = ()
+        if self.spec.auto_discover:
+            jobs = await discover_jobs(self.kube, self.res.namespace, self.spec.secret_name)
+        return m.TargetsRestarted(tuple(results), jobs)
 
     async def _check_rollouts(self, action: m.CheckRollouts) -> m.Message:
         states = []

@@ -14,6 +14,7 @@ class KubeClients:
     core: client.CoreV1Api
     apps: client.AppsV1Api
     custom: client.CustomObjectsApi
+    batch: client.BatchV1Api
 
     @classmethod
     def from_api_client(cls, api_client: client.ApiClient) -> KubeClients:
@@ -21,4 +22,5 @@ class KubeClients:
             core=client.CoreV1Api(api_client),
             apps=client.AppsV1Api(api_client),
             custom=client.CustomObjectsApi(api_client),
+            batch=client.BatchV1Api(api_client),
         )

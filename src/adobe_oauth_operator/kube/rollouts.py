@@ -1,12 +1,15 @@
 """Restart workloads for a rotation, and tell when their rollouts are complete.
 
 A restart stamps the rotation id on the pod template (as `kubectl rollout restart` stamps a
-time), so applying the same rotation id again never rolls anything twice.
+time), so applying the same rotation id again never rolls anything twice. An Argo Rollout is
+restarted the way `kubectl argo rollouts restart` does it, by setting `spec.restartAt`; the
+rotation id goes into its annotations in the same patch.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from adobe_oauth_operator.kube.calls import MERGE_PATCH, call_json
@@ -41,12 +44,12 @@ async def restart_workload(
     obj = await _read(api, namespace, ref)
     if obj is None:
         return RestartResult.NOT_FOUND
-    if _template_annotations(obj).get(annotation) == rotation_id:
+    if _stamped_id(ref.kind, obj, annotation) == rotation_id:
         return RestartResult.ALREADY
     if obj["spec"].get("paused"):
         return RestartResult.PAUSED
     try:
-        await _stamp(api, namespace, ref, rotation_id, annotation)
+        await _stamp(api, namespace, ref, _restart_patch(ref.kind, rotation_id, annotation))
     except NotFound:
         return RestartResult.NOT_FOUND
     return RestartResult.RESTARTED
@@ -63,15 +66,60 @@ async def rollout_state(
     obj = await _read(workload_api(kc, ref.kind), namespace, ref)
     if obj is None:
         return RolloutState(False, f"{ref.kind} {ref.name} is missing")
-    stamped = _template_annotations(obj).get(ROTATION_ID_ANNOTATION)
+    stamped = _stamped_id(ref.kind, obj, ROTATION_ID_ANNOTATION)
     if stamped != rotation_id:
         return RolloutState(False, f"{ref.kind} {ref.name} is not restarted for {rotation_id} yet")
     generation = obj["metadata"].get("generation", 0)
-    observed = (obj.get("status") or {}).get("observedGeneration", 0)
-    if observed < generation:
+    observed = _generation((obj.get("status") or {}).get("observedGeneration"))
+    if observed is not None and observed < generation:
         return RolloutState(False, f"waiting for {ref.kind} {ref.name} spec update to be observed")
-    check = {"Deployment": _deployment, "StatefulSet": _stateful_set, "DaemonSet": _daemon_set}
+    check = {
+        "Deployment": _deployment,
+        "StatefulSet": _stateful_set,
+        "DaemonSet": _daemon_set,
+        "Rollout": argo_rollout_state,
+    }
     return check[ref.kind](ref.name, obj["spec"], obj.get("status") or {})
+
+
+def _generation(observed: object) -> int | None:
+    """status.observedGeneration: an integer, or a string in Argo Rollouts (a hash before v0.10,
+    which tells nothing and reads as None)."""
+    if isinstance(observed, int):
+        return observed
+    if isinstance(observed, str) and observed.isdigit():
+        return int(observed)
+    return None if isinstance(observed, str) else 0
+
+
+def argo_rollout_state(name: str, spec: dict[str, Any], status: dict[str, Any]) -> RolloutState:
+    """What `kubectl argo rollouts status` reports, and that the restart asked for has happened.
+
+    The controller computes the phase (Healthy, Progressing, Paused, Degraded) and its message;
+    a restart is done when status.restartedAt equals spec.restartAt.
+    """
+    if status.get("controllerPause") and not status.get("pauseConditions"):
+        return RolloutState(False, f"Rollout {name} is waiting to unpause")
+    restart_at = spec.get("restartAt")
+    if restart_at and _instant(status.get("restartedAt")) != _instant(restart_at):
+        return RolloutState(False, f"Rollout {name} is restarting its pods")
+    phase = status.get("phase") or "Progressing"
+    message = status.get("message") or ""
+    if phase == "Healthy":
+        available = status.get("availableReplicas", 0)
+        return RolloutState(True, f"Rollout {name} is Healthy: {available} replicas available")
+    detail = f": {message}" if message else ""
+    hint = {
+        "Paused": " (promote or resume it to continue)",
+        "Degraded": " (fix it, or abort and retry it)",
+    }.get(phase, "")
+    return RolloutState(False, f"Rollout {name} is {phase}{detail}{hint}")
+
+
+def _instant(text: object) -> datetime | None:
+    if not isinstance(text, str) or not text:
+        return None
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def _deployment(name: str, spec: dict[str, Any], status: dict[str, Any]) -> RolloutState:
@@ -137,14 +185,19 @@ async def _read(api: WorkloadApi, namespace: str, ref: Target) -> dict[str, Any]
     return obj
 
 
-async def _stamp(
-    api: WorkloadApi, namespace: str, ref: Target, rotation_id: str, annotation: str
-) -> None:
+def _restart_patch(kind: str, rotation_id: str, annotation: str) -> dict[str, Any]:
+    stamp = {"annotations": {annotation: rotation_id}}
+    if kind == "Rollout":
+        # Argo Rollouts evicts the pods created before restartAt, in whole seconds; rounded up,
+        # so a pod created earlier within this second is restarted too.
+        at = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=1)
+        return {"metadata": stamp, "spec": {"restartAt": at.isoformat().replace("+00:00", "Z")}}
+    return {"spec": {"template": {"metadata": stamp}}}
+
+
+async def _stamp(api: WorkloadApi, namespace: str, ref: Target, patch: dict[str, Any]) -> None:
     # No resourceVersion precondition: controllers update a workload's status all the time, so a
     # compare-and-swap keeps failing on a busy workload, and stamping the same id twice is a no-op.
-    patch = {
-        "spec": {"template": {"metadata": {"annotations": {annotation: rotation_id}}}},
-    }
     await call_json(
         f"patch {ref.kind} {namespace}/{ref.name}",
         api.patch,
@@ -156,7 +209,9 @@ async def _stamp(
     )
 
 
-def _template_annotations(obj: dict[str, Any]) -> dict[str, str]:
-    metadata = obj["spec"]["template"].get("metadata") or {}
-    annotations: dict[str, str] = metadata.get("annotations") or {}
-    return annotations
+def _stamped_id(kind: str, obj: dict[str, Any], annotation: str) -> str | None:
+    """The stamp of the latest restart: on a Rollout itself (a template change would be a new
+    revision, not a restart), else on the pod template."""
+    holder = obj if kind == "Rollout" else (obj["spec"].get("template") or {})
+    annotations: dict[str, str] = (holder.get("metadata") or {}).get("annotations") or {}
+    return annotations.get(annotation)

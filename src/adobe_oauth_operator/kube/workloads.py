@@ -1,16 +1,22 @@
-"""Find the Deployments, StatefulSets and DaemonSets whose pod template reads a Secret."""
+"""Find the workloads whose pod template reads a Secret: the ones a rotation restarts
+(Deployments, StatefulSets, DaemonSets, Argo Rollouts) and the ones it leaves alone (CronJobs,
+Jobs)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from adobe_oauth_operator.kube.calls import call_json
 from adobe_oauth_operator.kube.clients import KubeClients
-from adobe_oauth_operator.rotation.model import Target
+from adobe_oauth_operator.kube.errors import NotFound
+from adobe_oauth_operator.rotation.model import JobConsumer, JobKind, Target
 
-KINDS = ("Deployment", "StatefulSet", "DaemonSet")
+KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Rollout")
+# Argo Rollouts' Rollout: a custom resource, present only where Argo Rollouts is installed.
+ROLLOUT_GROUP, ROLLOUT_VERSION, ROLLOUT_PLURAL = "argoproj.io", "v1alpha1", "rollouts"
 _PAGE_SIZE = 500
 
 
@@ -24,7 +30,9 @@ class WorkloadApi:
 
 
 def workload_api(kc: KubeClients, kind: str) -> WorkloadApi:
-    """The AppsV1Api calls for `kind`; KeyError for any other kind."""
+    """The list, read and patch calls for `kind`; KeyError for any other kind."""
+    if kind == "Rollout":
+        return _rollout_api(kc)
     apps = kc.apps
     return {
         "Deployment": WorkloadApi(
@@ -43,6 +51,34 @@ def workload_api(kc: KubeClients, kind: str) -> WorkloadApi:
             apps.patch_namespaced_daemon_set,
         ),
     }[kind]
+
+
+def _rollout_api(kc: KubeClients) -> WorkloadApi:
+    """CustomObjectsApi calls for Rollouts, with the (name, namespace, body) order of AppsV1Api."""
+    custom, where = kc.custom, (ROLLOUT_GROUP, ROLLOUT_VERSION)
+
+    def list_(namespace: str, **kw: Any) -> Any:
+        return custom.list_namespaced_custom_object(*where, namespace, ROLLOUT_PLURAL, **kw)
+
+    def read(name: str, namespace: str, **kw: Any) -> Any:
+        return custom.get_namespaced_custom_object(*where, namespace, ROLLOUT_PLURAL, name, **kw)
+
+    def patch(name: str, namespace: str, body: Any, **kw: Any) -> Any:
+        return custom.patch_namespaced_custom_object(
+            *where, namespace, ROLLOUT_PLURAL, name, body, **kw
+        )
+
+    return WorkloadApi(list_, read, patch)
+
+
+def pod_template(kind: str, obj: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The pod template of a workload, CronJob or Job (empty when it has none, e.g. a Rollout
+    with a workloadRef, whose Deployment is found on its own)."""
+    spec = obj.get("spec") or {}
+    if kind == "CronJob":
+        spec = (spec.get("jobTemplate") or {}).get("spec") or {}
+    template: Mapping[str, Any] = spec.get("template") or {}
+    return template
 
 
 def template_references_secret(pod_spec: Mapping[str, Any], secret_name: str) -> bool:
@@ -98,11 +134,52 @@ async def discover_workloads(
     """Every workload in `namespace` whose pod template `reads` `secret_name`, sorted."""
     found = []
     for kind in KINDS:
-        async for item in _list_all(kind, workload_api(kc, kind).list, namespace):
-            pod_spec = item["spec"]["template"].get("spec") or {}
+        async for item in _list_optional(kind, workload_api(kc, kind).list, namespace):
+            pod_spec = pod_template(kind, item).get("spec") or {}
             if reads(pod_spec, secret_name):
                 found.append(Target(kind, item["metadata"]["name"]))
     return sorted(found)
+
+
+async def discover_jobs(
+    kc: KubeClients, namespace: str, secret_name: str
+) -> tuple[JobConsumer, ...]:
+    """CronJobs, and Jobs still running, whose pod template references `secret_name`, sorted."""
+    found: list[JobConsumer] = []
+    async for item in _list_all("CronJob", kc.batch.list_namespaced_cron_job, namespace):
+        if template_references_secret(pod_template("CronJob", item).get("spec") or {}, secret_name):
+            found.append(JobConsumer(JobKind.CRON_JOB, item["metadata"]["name"]))
+    async for item in _list_all("Job", kc.batch.list_namespaced_job, namespace):
+        started = running_since(item)
+        spec = pod_template("Job", item).get("spec") or {}
+        if started is not None and template_references_secret(spec, secret_name):
+            found.append(JobConsumer(JobKind.JOB, item["metadata"]["name"], started))
+    return tuple(sorted(found))
+
+
+def running_since(job: Mapping[str, Any]) -> datetime | None:
+    """When a Job that is still running started; None for a finished or not yet started one."""
+    status = job.get("status") or {}
+    finished = any(
+        c.get("type") in ("Complete", "Failed") and c.get("status") == "True"
+        for c in status.get("conditions") or ()
+    )
+    start = status.get("startTime")
+    if finished or status.get("completionTime") or not start:
+        return None
+    return datetime.fromisoformat(start.replace("Z", "+00:00"))
+
+
+async def _list_optional(
+    kind: str, fn: Callable[..., Any], namespace: str
+) -> AsyncIterator[dict[str, Any]]:
+    """Like _list_all, but a kind whose API is not installed (Rollout) lists as empty."""
+    try:
+        async for item in _list_all(kind, fn, namespace):
+            yield item
+    except NotFound:
+        if kind != "Rollout":
+            raise
 
 
 async def _list_all(

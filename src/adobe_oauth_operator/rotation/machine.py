@@ -22,6 +22,7 @@ from adobe_oauth_operator.rotation.model import (
     HISTORY_LIMIT,
     HistoryEntry,
     InFlight,
+    JobConsumer,
     OnDrift,
     OnStillInUse,
     Phase,
@@ -559,7 +560,9 @@ def _on_restarted(
         )
         for target, result in msg.results
     )
-    status = replace(status, rotation=replace(rot, targets=progress))
+    jobs = _old_value_jobs(rot, msg.jobs)
+    status = replace(status, rotation=replace(rot, targets=progress, jobs=jobs))
+    events += _job_events(rot, jobs)
     blocked = [
         (t, r) for t, r in msg.results if r in (m.RestartResult.PAUSED, m.RestartResult.NOT_FOUND)
     ]
@@ -575,6 +578,35 @@ def _on_restarted(
         return replace(plan, events=events + plan.events)
     restarted = tuple(t for t, _ in msg.results)
     return Plan(status, action=m.CheckRollouts(rot.restart_id, restarted), events=events)
+
+
+def _old_value_jobs(rot: Rotation, jobs: tuple[JobConsumer, ...]) -> tuple[JobConsumer, ...]:
+    """CronJobs, and the Jobs that started before the Secret changed: those run the old value."""
+    changed = rot.rollout_started_at
+    return tuple(
+        j for j in jobs if j.running_since is None or changed is None or j.running_since < changed
+    )
+
+
+def _job_events(rot: Rotation, jobs: tuple[JobConsumer, ...]) -> tuple[m.Event, ...]:
+    """Say once per restart which consumers are left alone, and which still run the old value."""
+    if not jobs:
+        return ()
+    listed = ", ".join(str(j) for j in jobs)
+    events = [
+        m.Event(
+            False,
+            Reason.JOBS_NOT_RESTARTED,
+            f"rotation {rot.id}: {listed} read the Secret and are not restarted; each picks up "
+            "the new value at its next run",
+        )
+    ]
+    events += [
+        m.Event(False, Reason.JOB_STILL_RUNNING, f"rotation {rot.id}: {j} is {j.note}")
+        for j in jobs
+        if j.running_since is not None
+    ]
+    return tuple(events)
 
 
 def _on_rollouts_checked(
@@ -602,6 +634,7 @@ def _on_rollouts_checked(
         rot,
         rollout_completed_at=now,
         drain_deadline=now + spec.max_wait,
+        delete_after=now + spec.drain_period,
         step=Step.DELETE_OLD if rot.emergency else Step.DRAIN,
         next_check_at=now,
     )
@@ -628,7 +661,12 @@ def _drain(spec: Spec, status: Status, rot: Rotation, msg: m.Message, now: datet
         return _to_delete_old(status, rot, now, events=())
     completed = rot.rollout_completed_at or now
     quiet_since = max(completed, old.last_used_at or completed)
-    rot = replace(rot, old_last_used_at=old.last_used_at, next_check_at=now + spec.check_interval)
+    rot = replace(
+        rot,
+        old_last_used_at=old.last_used_at,
+        delete_after=quiet_since + spec.drain_period,
+        next_check_at=now + spec.check_interval,
+    )
     if now - quiet_since >= spec.drain_period:
         return _to_delete_old(status, rot, now, events=())
     used_after = old.last_used_at is not None and old.last_used_at > completed
@@ -656,13 +694,18 @@ def _drain(spec: Spec, status: Status, rot: Rotation, msg: m.Message, now: datet
     wait = spec.drain_period - (now - quiet_since)
     text = (
         f"rotation {rot.id}: waiting until the old secret {rot.old_secret_uuid} has been "
-        f"unused for {format_duration(spec.drain_period)} ({format_duration(wait)} to go)"
+        f"unused for {format_duration(spec.drain_period)} ({format_duration(wait)} to go: "
+        f"deleted after {_iso(rot.delete_after)} unless it is used again)"
     )
     return Plan(
         _progress(status, Reason.DRAINING, text, now),
         events=events,
         requeue_after=min(spec.check_interval, max(wait, timedelta(0))),
     )
+
+
+def _iso(when: datetime | None) -> str:
+    return when.isoformat(timespec="seconds") if when else "unknown"
 
 
 def _still_in_use_text(rot: Rotation, old: SecretMeta) -> str:
@@ -751,6 +794,9 @@ def _finish_succeeded(spec: Spec, status: Status, rot: Rotation, now: datetime) 
         f"rotation {rot.id} done: client secret {rot.new_secret_uuid} replaced "
         f"{rot.old_secret_uuid}, which is deleted"
     )
+    if rot.jobs:
+        listed = ", ".join(str(j) for j in rot.jobs)
+        text += f"; not restarted, each picks up the new value at its next run: {listed}"
     entry = HistoryEntry(
         rot.id,
         rot.trigger,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from adobe_oauth_operator.rotation.model import SecretMeta, Target
+from adobe_oauth_operator.rotation.model import JobConsumer, SecretMeta, Target
 from adobe_oauth_operator.rotation.reasons import Reason
 
 
@@ -164,6 +164,8 @@ class AppSecretWritten:
 @dataclass(frozen=True)
 class TargetsRestarted:
     results: tuple[tuple[Target, RestartResult], ...]
+    # CronJobs and Jobs reading the Secret, found alongside and never restarted.
+    jobs: tuple[JobConsumer, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -104,8 +104,9 @@ class Spec:
     client_secret_key: str = "ADOBE_CLIENT_SECRET"
     scopes: tuple[str, ...] = ()
     interval: timedelta | None = None
-    drain_period: timedelta = timedelta(minutes=15)
-    max_wait: timedelta = timedelta(hours=24)
+    # One access-token lifetime: a consumer caching its token returns to the old secret only then.
+    drain_period: timedelta = timedelta(hours=24)
+    max_wait: timedelta = timedelta(hours=72)
     on_still_in_use: OnStillInUse = OnStillInUse.WAIT
     on_drift: OnDrift = OnDrift.ROTATE
     check_interval: timedelta = timedelta(seconds=60)
@@ -199,6 +200,37 @@ class TargetProgress:
     complete: bool = False
 
 
+class JobKind(StrEnum):
+    CRON_JOB = "CronJob"
+    JOB = "Job"
+
+
+@dataclass(frozen=True, order=True)
+class JobConsumer:
+    """A CronJob or Job reading the Secret: it picks up the new value at its next run.
+
+    `running_since` is set for a Job still running with the value it started with.
+    """
+
+    kind: JobKind
+    name: str
+    running_since: datetime | None = None
+
+    def __str__(self) -> str:
+        return f"{self.kind.value}/{self.name}"
+
+    @property
+    def note(self) -> str:
+        if self.kind is JobKind.CRON_JOB:
+            return "picks up the new value at its next run"
+        if self.running_since is not None:
+            return (
+                "still running with the value it started with (since "
+                f"{_ts(self.running_since)}); the drain waits until the old secret is unused"
+            )
+        return "picks up the new value when it runs again"
+
+
 @dataclass(frozen=True)
 class Rotation:
     """The rotation in flight, persisted step by step."""
@@ -214,8 +246,12 @@ class Rotation:
     drain_deadline: datetime | None = None
     next_check_at: datetime | None = None
     old_last_used_at: datetime | None = None
+    # While draining: the old secret may be deleted once unused until then (moves with each use).
+    delete_after: datetime | None = None
     still_in_use_reported: bool = False
     targets: tuple[TargetProgress, ...] = ()
+    # CronJobs and Jobs reading the Secret: never restarted, listed for the person watching.
+    jobs: tuple[JobConsumer, ...] = ()
     # The per-rotation budget of mutating Adobe calls, counted before each call is made.
     add_attempts: int = 0
     delete_attempts: int = 0
@@ -443,6 +479,7 @@ def _rotation_to_dict(r: Rotation) -> dict[str, Any]:
         "drainDeadline": _ts(r.drain_deadline),
         "nextCheckAt": _ts(r.next_check_at),
         "oldLastUsedAt": _ts(r.old_last_used_at),
+        "drain": _drain_to_dict(r),
         "stillInUseReported": r.still_in_use_reported,
         "addAttempts": r.add_attempts,
         "deleteAttempts": r.delete_attempts,
@@ -459,7 +496,22 @@ def _rotation_to_dict(r: Rotation) -> dict[str, Any]:
             }
             for t in r.targets
         ],
+        "jobs": [
+            {
+                "kind": j.kind.value,
+                "name": j.name,
+                "runningSince": _ts(j.running_since),
+                "message": j.note,
+            }
+            for j in r.jobs
+        ],
     }
+
+
+def _drain_to_dict(r: Rotation) -> dict[str, Any] | None:
+    if r.step is not Step.DRAIN or r.delete_after is None:
+        return None
+    return {"oldSecretLastUsed": _ts(r.old_last_used_at), "deleteAfter": _ts(r.delete_after)}
 
 
 def _rotation_from_dict(raw: Mapping[str, Any]) -> Rotation:
@@ -475,6 +527,7 @@ def _rotation_from_dict(raw: Mapping[str, Any]) -> Rotation:
         drain_deadline=_parse_ts(raw.get("drainDeadline")),
         next_check_at=_parse_ts(raw.get("nextCheckAt")),
         old_last_used_at=_parse_ts(raw.get("oldLastUsedAt")),
+        delete_after=_parse_ts((raw.get("drain") or {}).get("deleteAfter")),
         still_in_use_reported=bool(raw.get("stillInUseReported")),
         add_attempts=int(raw.get("addAttempts") or 0),
         delete_attempts=int(raw.get("deleteAttempts") or 0),
@@ -487,6 +540,11 @@ def _rotation_from_dict(raw: Mapping[str, Any]) -> Rotation:
                 Target(t["kind"], t["name"]), bool(t.get("restarted")), bool(t.get("complete"))
             )
             for t in raw.get("targets") or ()
+        ),
+        jobs=tuple(
+            JobConsumer(JobKind(j["kind"]), j["name"], _parse_ts(j.get("runningSince")))
+            for j in raw.get("jobs") or ()
+            if j.get("kind") in JobKind._value2member_map_
         ),
     )
 

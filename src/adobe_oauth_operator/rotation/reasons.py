@@ -32,6 +32,8 @@ class Reason(StrEnum):
     VERIFICATION_FAILED = "VerificationFailed"
     SECRET_UPDATED = "SecretUpdated"
     RESTARTED = "Restarted"
+    JOBS_NOT_RESTARTED = "JobsNotRestarted"
+    JOB_STILL_RUNNING = "JobStillRunning"
     ROLLOUT_PAUSED = "RolloutPaused"
     TARGET_NOT_FOUND = "TargetNotFound"
     ROLLOUT_TIMEOUT = "RolloutTimeout"

@@ -97,8 +97,10 @@ class DurationField:
 
 
 INTERVAL = DurationField("rotation", "interval", None, "720h", "1m")
-DRAIN_PERIOD = DurationField("rotation", "drainPeriod", "15m", "15m")
-MAX_WAIT = DurationField("rotation", "maxWait", "24h", "24h")
+# One token lifetime (Adobe access tokens live 24h): a consumer that caches its token asks for a
+# new one with the old secret up to 24h after its last use. See docs/install.md, "Draining".
+DRAIN_PERIOD = DurationField("rotation", "drainPeriod", "24h", "24h")
+MAX_WAIT = DurationField("rotation", "maxWait", "72h", "72h")
 CHECK_INTERVAL = DurationField("rotation", "checkInterval", "60s", "60s", "1s")
 ROLLOUT_TIMEOUT = DurationField("rollout", "timeout", "15m", "15m", "1s")
 DURATION_FIELDS = (INTERVAL, DRAIN_PERIOD, MAX_WAIT, CHECK_INTERVAL, ROLLOUT_TIMEOUT)
@@ -139,12 +141,12 @@ SECRET_KEYS_DISTINCT_MESSAGE = (
     " Secret, e.g. ADOBE_CLIENT_ID and ADOBE_CLIENT_SECRET (the defaults)"
 )
 INTERVAL_VS_DRAIN_MESSAGE = (
-    "spec.rotation.interval must be longer than spec.rotation.drainPeriod (15m when not set),"
-    " e.g. interval 720h with drainPeriod 15m"
+    "spec.rotation.interval must be longer than spec.rotation.drainPeriod (24h when not set),"
+    " e.g. interval 720h with drainPeriod 24h"
 )
 DRAIN_VS_MAX_WAIT_MESSAGE = (
-    "spec.rotation.drainPeriod (15m when not set) must not be longer than spec.rotation.maxWait"
-    " (24h when not set), e.g. drainPeriod 15m with maxWait 24h"
+    "spec.rotation.drainPeriod (24h when not set) must not be longer than spec.rotation.maxWait"
+    " (72h when not set), e.g. drainPeriod 24h with maxWait 72h"
 )
 WINDOW_DAYS_MESSAGE = (
     "spec.rotation.window.days must name at least one day of the week, each one of Mon, Tue, Wed,"

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from adobe_oauth_operator.kube.workloads import (
+    pod_template,
+    running_since,
     template_reads_secret_from_env,
     template_references_secret,
 )
@@ -129,3 +132,47 @@ def test_targets_sort_by_kind_then_name() -> None:
         Target("Deployment", "c"),
         Target("StatefulSet", "a"),
     ]
+
+
+# -- where each kind keeps its pod template, and which Jobs still run ---------------------------
+POD = {"spec": {"containers": [_env("adobe-creds")]}}
+
+
+@pytest.mark.parametrize(
+    ("kind", "obj"),
+    [
+        ("Deployment", {"spec": {"template": POD}}),
+        ("Rollout", {"spec": {"template": POD}}),
+        ("Job", {"spec": {"template": POD}}),
+        ("CronJob", {"spec": {"jobTemplate": {"spec": {"template": POD}}}}),
+    ],
+)
+def test_pod_template_of_each_kind(kind: str, obj: dict[str, Any]) -> None:
+    assert pod_template(kind, obj) == POD
+
+
+def test_rollout_with_a_workload_ref_has_no_template_of_its_own() -> None:
+    obj = {"spec": {"workloadRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "w"}}}
+    assert pod_template("Rollout", obj) == {}
+
+
+STARTED = "2026-11-01T12:00:00Z"
+
+
+@pytest.mark.parametrize(
+    ("status", "running"),
+    [
+        ({"startTime": STARTED, "active": 1}, True),
+        ({"startTime": STARTED}, True),  # between pods: still running
+        ({"startTime": STARTED, "completionTime": "2026-11-01T12:05:00Z"}, False),
+        ({"startTime": STARTED, "conditions": [{"type": "Failed", "status": "True"}]}, False),
+        ({"startTime": STARTED, "conditions": [{"type": "Complete", "status": "True"}]}, False),
+        ({}, False),  # not started
+    ],
+    ids=["active", "no active pod yet", "completed", "failed", "complete", "not started"],
+)
+def test_running_since(status: dict[str, Any], running: bool) -> None:
+    started = running_since({"status": status})
+    assert (started is not None) is running
+    if running:
+        assert started == datetime(2026, 11, 1, 12, tzinfo=UTC)

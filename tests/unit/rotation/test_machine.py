@@ -11,6 +11,8 @@ from adobe_oauth_operator.rotation import messages as m
 from adobe_oauth_operator.rotation.conditions import ConditionType, find
 from adobe_oauth_operator.rotation.machine import Plan, decide, invalid_spec
 from adobe_oauth_operator.rotation.model import (
+    JobConsumer,
+    JobKind,
     OnStillInUse,
     Phase,
     Rotation,
@@ -336,13 +338,12 @@ DELETE_OLD = m.DeleteSecret(OLD, m.Using.PENDING_SECRET, m.DeleteGuard.APP_HOLDS
 
 
 def draining(**kw: object) -> Status:
-    return rotating(
-        Step.DRAIN,
-        rollout_completed_at=T0,
-        drain_deadline=T0 + SPEC.max_wait,
-        next_check_at=T0,
-        **kw,
-    )
+    fields: dict[str, object] = {
+        "rollout_completed_at": T0,
+        "drain_deadline": T0 + SPEC.max_wait,
+        "next_check_at": T0,
+    }
+    return rotating(Step.DRAIN, **{**fields, **kw})
 
 
 @pytest.mark.parametrize(
@@ -434,3 +435,155 @@ def test_invalid_spec_is_reported_as_a_condition() -> None:
     ready = find(status.conditions, ConditionType.READY)
     assert ready is not None and ready.reason is Reason.INVALID_SPEC and not ready.status
     assert "interval" in ready.message
+
+
+# -- a long drain, and emergencies that cut it short ------------------------------------------
+LONG = replace(SPEC, drain_period=timedelta(hours=24), max_wait=timedelta(hours=72))
+HOUR = 3600.0
+
+
+@pytest.mark.parametrize(
+    ("old_used", "now", "delete_after", "deletes"),
+    [
+        (None, 60, 24 * HOUR, False),
+        (-5, 23 * HOUR, 24 * HOUR, False),
+        (-5, 24 * HOUR, 24 * HOUR, True),
+        (10 * HOUR, 30 * HOUR, 34 * HOUR, False),
+        (10 * HOUR, 34 * HOUR, 34 * HOUR, True),
+    ],
+    ids=[
+        "unused: rollout end + 24h",
+        "used before rollout: not yet",
+        "used before rollout: rollout end + 24h reached",
+        "token renewed 10h later: moves to then + 24h",
+        "quiet for 24h after the late use",
+    ],
+)
+def test_long_drain_shows_last_use_and_delete_after(
+    old_used: float | None, now: float, delete_after: float, deletes: bool
+) -> None:
+    listed = m.SecretsListed((secret(OLD, used=old_used), secret(NEW, created=1)))
+    status = draining(drain_deadline=T0 + LONG.max_wait)
+    plan = decide(LONG, status, listed, at(now))
+    rot = plan.status.rotation
+    assert rot is not None
+    assert rot.delete_after == at(delete_after)
+    assert (plan.action == DELETE_OLD) is deletes
+    if not deletes:
+        drain = plan.status.to_dict()["rotation"]["drain"]
+        used = secret(OLD, used=old_used).last_used_at
+        assert drain["deleteAfter"] == at(delete_after).isoformat(timespec="milliseconds").replace(
+            "+00:00", "Z"
+        )
+        assert (drain["oldSecretLastUsed"] is None) is (used is None)
+
+
+def test_entering_the_drain_shows_delete_after_at_once() -> None:
+    states = (m.RolloutStatus(DEPLOY, True, "done"),)
+    status = rotating(Step.ROLLOUT, rollout_started_at=T0)
+    plan = decide(LONG, status, m.RolloutsChecked(states), at(30))
+    assert plan.status.rotation is not None
+    assert plan.status.rotation.delete_after == at(30 + 24 * HOUR)
+    wire = plan.status.to_dict()["rotation"]
+    assert wire["drain"]["deleteAfter"].startswith("2026-11-02T12:00:30")
+    assert Status.from_dict(plan.status.to_dict()).rotation == plan.status.rotation
+
+
+def test_drain_field_is_absent_outside_the_drain() -> None:
+    status = rotating(Step.DELETE_OLD, delete_after=at(60))
+    assert status.to_dict()["rotation"]["drain"] is None
+
+
+def _stalled_in_use() -> Status:
+    """maxWait passed, the old secret still used, onStillInUse Wait: Adobe holds both."""
+    listed = m.SecretsListed((secret(OLD, used=71 * HOUR), secret(NEW, created=1)))
+    plan = decide(LONG, draining(drain_deadline=T0 + LONG.max_wait), listed, at(72 * HOUR + 1))
+    assert plan.status.phase is Phase.STALLED and plan.action is None
+    return plan.status
+
+
+def _with(status: Status, **kw: object) -> Status:
+    assert status.rotation is not None
+    return replace(status, rotation=replace(status.rotation, **kw))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("status", "now"),
+    [
+        (draining(drain_deadline=T0 + LONG.max_wait), 60),
+        (_with(draining(drain_deadline=T0 + LONG.max_wait), next_check_at=at(HOUR)), 60),
+        (_with(draining(), old_last_used_at=at(10 * HOUR), delete_after=at(34 * HOUR)), 11 * HOUR),
+        (_stalled_in_use(), 72 * HOUR + 2),
+    ],
+    ids=[
+        "drain just begun",
+        "between two checks",
+        "old secret recently used",
+        "stalled after maxWait, both secrets kept",
+    ],
+)
+def test_emergency_after_a_finished_rollout_deletes_without_waiting(
+    status: Status, now: float
+) -> None:
+    plan = decide(LONG, status, tick("leak", emergency=True), at(now))
+    rot = plan.status.rotation
+    assert rot is not None and rot.trigger is Trigger.EMERGENCY
+    assert rot.step is Step.DELETE_OLD
+    assert plan.action == DELETE_OLD
+    assert plan.status.phase is Phase.ROTATING
+    assert plan.events[0].reason is Reason.ROTATION_STARTED
+    assert plan.status.to_dict()["rotation"]["drain"] is None
+
+
+@pytest.mark.parametrize(
+    "step", [Step.PREPARE, Step.ADD, Step.VERIFY, Step.UPDATE_SECRET, Step.ROLLOUT]
+)
+def test_emergency_before_the_rollout_ends_deletes_as_soon_as_it_completes(step: Step) -> None:
+    plan = decide(LONG, rotating(step, rollout_started_at=T0), tick("leak", emergency=True), at(1))
+    assert plan.status.rotation is not None
+    assert plan.status.rotation.trigger is Trigger.EMERGENCY
+    assert plan.action != DELETE_OLD, "never before the rollout is complete"
+    rolling = _with(plan.status, step=Step.ROLLOUT)
+    states = (m.RolloutStatus(DEPLOY, True, "done"),)
+    done = decide(LONG, rolling, m.RolloutsChecked(states), at(90))
+    assert done.status.rotation is not None and done.status.rotation.step is Step.DELETE_OLD
+    assert done.action == DELETE_OLD
+
+
+def test_jobs_are_listed_and_a_running_one_reported() -> None:
+    jobs = (
+        JobConsumer(JobKind.CRON_JOB, "nightly"),
+        JobConsumer(JobKind.JOB, "nightly-123", running_since=at(-600)),
+    )
+    # Started after the Secret changed: it runs the new value, nothing to say about it.
+    fresh = JobConsumer(JobKind.JOB, "nightly-124", running_since=at(0.5))
+    results = ((DEPLOY, m.RestartResult.RESTARTED),)
+    status = rotating(Step.ROLLOUT, rollout_started_at=T0)
+    plan = decide(SPEC, status, m.TargetsRestarted(results, (*jobs, fresh)), at(1))
+    assert plan.action == m.CheckRollouts("r1", (DEPLOY,)), "jobs are never restarted"
+    assert plan.status.rotation is not None and plan.status.rotation.jobs == jobs
+    reasons = [e.reason for e in plan.events]
+    assert reasons == [Reason.RESTARTED, Reason.JOBS_NOT_RESTARTED, Reason.JOB_STILL_RUNNING]
+    assert "CronJob/nightly, Job/nightly-123" in plan.events[1].message
+    assert "Job/nightly-123" in plan.events[2].message
+    assert not any(e.warning for e in plan.events)
+    wire = plan.status.to_dict()["rotation"]["jobs"]
+    assert wire[0] == {
+        "kind": "CronJob",
+        "name": "nightly",
+        "runningSince": None,
+        "message": "picks up the new value at its next run",
+    }
+    assert wire[1]["runningSince"] is not None
+    assert Status.from_dict(plan.status.to_dict()).rotation == plan.status.rotation
+    # The jobs stay listed through the drain.
+    states = (m.RolloutStatus(DEPLOY, True, "done"),)
+    drained = decide(SPEC, plan.status, m.RolloutsChecked(states), at(5))
+    assert drained.status.rotation is not None and drained.status.rotation.jobs == jobs
+    # ... and in the rotation's history entry once it is done.
+    deleting = _with(drained.status, step=Step.DELETE_OLD)
+    done = decide(SPEC, deleting, m.SecretDeleted(OLD), at(10))
+    assert done.status.history[0].message.endswith(
+        "not restarted, each picks up the new value at its next run: CronJob/nightly, "
+        "Job/nightly-123"
+    )

@@ -57,7 +57,7 @@ def test_spec_from_dict_applies_crd_defaults_and_clamps_check_interval() -> None
             "orgId": "1",
             "credentialId": "2",
             "secretName": "s",
-            "rotation": {"interval": "1h", "checkInterval": "10ms", "onStillInUse": "Delete"},
+            "rotation": {"interval": "48h", "checkInterval": "10ms", "onStillInUse": "Delete"},
             "rollout": {
                 "targets": [
                     {"kind": "Deployment", "name": "b"},
@@ -66,11 +66,13 @@ def test_spec_from_dict_applies_crd_defaults_and_clamps_check_interval() -> None
             },
         }
     )
-    assert spec.interval == timedelta(hours=1)
+    assert spec.interval == timedelta(hours=48)
     assert spec.check_interval == timedelta(seconds=1)
     assert spec.targets == (Target("Deployment", "a"), Target("Deployment", "b"))
     assert spec.client_secret_key == "ADOBE_CLIENT_SECRET"
-    assert spec.drain_period == timedelta(minutes=15)
+    # One access-token lifetime, and three of them before onStillInUse applies.
+    assert spec.drain_period == timedelta(hours=24)
+    assert spec.max_wait == timedelta(hours=72)
 
 
 @pytest.mark.parametrize(

@@ -258,3 +258,14 @@ def test_changes_are_announced(state: SimState) -> None:
     state.add_secret(state.credentials[0])
     state.list_secrets(state.credentials[0])
     assert len(changes) == 2
+
+
+def test_last_used_moves_only_on_token_grants(state: SimState) -> None:
+    """As Adobe's: a consumer that caches its token is seen only when it asks for a new one."""
+    token = grant(state)["access_token"]
+    state.clock.advance(3000)  # within the token's lifetime (3600s here)
+    credential = authorize(state, token)
+    state.list_secrets(credential)
+    assert state.credentials[0].secrets[0].last_used_at == START_MS, "using a token is no use"
+    grant(state)
+    assert state.credentials[0].secrets[0].last_used_at == START_MS + 3000 * 1000
