@@ -23,6 +23,7 @@ from adobe_oauth_operator.adobe.models import AccessToken, AddedSecret, Credenti
 from adobe_oauth_operator.adobe.retry import RETRYABLE, RetryPolicy
 from adobe_oauth_operator.adobe.secrets import SecretsApi
 from adobe_oauth_operator.adobe.tokens import DEFAULT_MARGIN, ImsTokenClient, TokenCache
+from adobe_oauth_operator.adobe.transport import RequestObserver, ignore_request
 from adobe_oauth_operator.config import DEFAULT_API_URL, DEFAULT_IMS_URL
 from adobe_oauth_operator.sensitive import Sensitive
 
@@ -49,15 +50,16 @@ class AdobeClient:
         retry: RetryPolicy | None = None,
         clock: Callable[[], datetime] = utc_now,
         token_margin: timedelta = DEFAULT_MARGIN,
+        observe: RequestObserver = ignore_request,
     ) -> None:
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(
             timeout=DEFAULT_TIMEOUT, headers={"User-Agent": f"adobe-oauth-operator/{__version__}"}
         )
         self._retry = retry or RetryPolicy()
-        ims = ImsTokenClient(self._http, ims_url, clock)
+        ims = ImsTokenClient(self._http, ims_url, clock, observe)
         self._tokens = TokenCache(ims, retry=self._retry, clock=clock, margin=token_margin)
-        self._api = SecretsApi(self._http, api_url, clock)
+        self._api = SecretsApi(self._http, api_url, clock, observe)
 
     async def get_token(
         self, cred: CredentialRef, secret: Sensitive, scopes: Sequence[str]

@@ -25,7 +25,9 @@ from adobe_oauth_operator.adobe.models import (
     SecretInfo,
 )
 from adobe_oauth_operator.adobe.transport import (
+    RequestObserver,
     generic_error,
+    ignore_request,
     json_object,
     send,
     unexpected_status,
@@ -41,10 +43,17 @@ _ADD_MAYBE_DONE = frozenset({502, 504})
 class SecretsApi:
     """list, add and delete for one credential's client secrets."""
 
-    def __init__(self, http: httpx.AsyncClient, api_url: str, clock: Callable[[], datetime]):
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        api_url: str,
+        clock: Callable[[], datetime],
+        observe: RequestObserver = ignore_request,
+    ):
         self._http = http
         self._base = api_url.rstrip("/")
         self._clock = clock
+        self._observe = observe
 
     async def list(self, cred: CredentialRef, token: AccessToken) -> list[SecretInfo]:
         """GET .../secrets: the credential's secrets, without values."""
@@ -98,7 +107,13 @@ class SecretsApi:
         }
         request = self._http.build_request(method, f"{self._base}/{path}", headers=headers)
         logger.debug("adobe %s: %s %s", operation, method, request.url.path)
-        return await send(self._http, request, operation=operation, idempotent=operation != "add")
+        return await send(
+            self._http,
+            request,
+            operation=operation,
+            idempotent=operation != "add",
+            observe=self._observe,
+        )
 
     def _error(self, operation: str, response: httpx.Response) -> AdobeError:
         error = generic_error(operation, response, self._clock())

@@ -20,7 +20,9 @@ from adobe_oauth_operator.adobe.errors import (
 from adobe_oauth_operator.adobe.models import AccessToken
 from adobe_oauth_operator.adobe.retry import RetryPolicy, call_with_retries
 from adobe_oauth_operator.adobe.transport import (
+    RequestObserver,
     generic_error,
+    ignore_request,
     json_object,
     send,
     unexpected_status,
@@ -74,10 +76,17 @@ def normalize_scopes(scopes: Iterable[str]) -> tuple[str, ...]:
 class ImsTokenClient:
     """One `client_credentials` grant per call, no caching, no retries."""
 
-    def __init__(self, http: httpx.AsyncClient, ims_url: str, clock: Callable[[], datetime]):
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        ims_url: str,
+        clock: Callable[[], datetime],
+        observe: RequestObserver = ignore_request,
+    ):
         self._http = http
         self._url = ims_url.rstrip("/") + TOKEN_PATH
         self._clock = clock
+        self._observe = observe
 
     async def request(
         self, client_id: str, secret: Sensitive, scopes: tuple[str, ...]
@@ -91,7 +100,9 @@ class ImsTokenClient:
         }
         request = self._http.build_request("POST", self._url, data=form)
         logger.debug("adobe token: requesting for client %s, %d scopes", client_id, len(scopes))
-        response = await send(self._http, request, operation="token", idempotent=True)
+        response = await send(
+            self._http, request, operation="token", idempotent=True, observe=self._observe
+        )
         now = self._clock()
         if response.status_code != 200:
             raise token_error(response, now)
