@@ -4,9 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test lint typecheck unit e2e tools manifests cluster-up cluster-down demo soak clean
+.PHONY: test lint typecheck unit e2e tools debs manifests cluster-up cluster-down demo soak clean
 
-test: $(STAMP) tools lint typecheck
+test: $(STAMP) tools debs lint typecheck
 	$(BIN)/pytest tests
 
 $(STAMP): pyproject.toml constraints.txt
@@ -18,6 +18,10 @@ $(STAMP): pyproject.toml constraints.txt
 tools:
 	hack/build-tools
 
+# Debian packages the tests use: promtool and the Prometheus server (alert rules, the scrape test).
+debs:
+	hack/ensure-debs prometheus
+
 lint: $(STAMP)
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
@@ -26,10 +30,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP) tools
+unit: $(STAMP) tools debs
 	$(BIN)/pytest tests/unit
 
-e2e: $(STAMP) tools
+e2e: $(STAMP) tools debs
 	$(BIN)/pytest tests/e2e
 
 # Regenerates the plain manifests from the chart (a test checks they are up to date).

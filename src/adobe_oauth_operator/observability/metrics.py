@@ -105,6 +105,12 @@ class CredentialCollector(Collector):
             "1 for the status of the credential's Ready condition (True, False, Unknown)",
             labels=[*labels, "status"],
         )
+        condition = GaugeMetricFamily(
+            f"{PREFIX}_credential_condition",
+            "1 while the credential's condition is True, 0 while False; its reason as a label "
+            "(alerts take the reason from here)",
+            labels=[*labels, "type", "reason"],
+        )
         created = _timestamp_family(
             "secret_created", "When Adobe created the client secret the Secret holds now"
         )
@@ -120,13 +126,15 @@ class CredentialCollector(Collector):
             current = _ready_status(status)
             for value in ("True", "False", "Unknown"):
                 ready.add_metric([*ids, value], float(value == current))
+            for cond in status.conditions:
+                condition.add_metric([*ids, cond.type.value, cond.reason.value], float(cond.status))
             _add_time(created, ids, secret_created)
             _add_time(last, ids, status.last_rotation_time)
             _add_time(upcoming, ids, status.next_rotation_time)
             rotation = status.rotation
             if rotation is not None and rotation.step in DRAIN_STEPS:
                 _add_time(old_used, ids, rotation.old_last_used_at)
-        yield from (phase, ready, created, last, upcoming, old_used)
+        yield from (phase, ready, condition, created, last, upcoming, old_used)
 
 
 def _timestamp_family(what: str, documentation: str) -> GaugeMetricFamily:
