@@ -86,7 +86,14 @@ def env(
             },
         },
     )
-    operator = OperatorProcess(tmp_path, cluster.kubeconfig, namespace, sim.url)
+    operator_args = request.node.get_closest_marker("operator_args")
+    operator = OperatorProcess(
+        tmp_path,
+        cluster.kubeconfig,
+        namespace,
+        sim.url,
+        *(operator_args.args if operator_args else ()),
+    )
     statuses: list[str] = []
     try:
         env = Env(cluster, namespace, sim, operator, client_id, initial, tmp_path)

@@ -282,9 +282,9 @@ class OperatorMetrics:
 
 
 def parse_address(text: str) -> tuple[str, int]:
-    """HOST:PORT (an IPv6 host in brackets) as (host, port); ValueError naming the problem."""
+    """HOST:PORT (IPv6 in brackets; port 0: any free one) as (host, port), or ValueError."""
     host, sep, port = text.rpartition(":")
-    if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+    if not sep or not port.isdigit() or not 0 <= int(port) < 65536:
         raise ValueError(f"expected HOST:PORT, e.g. 0.0.0.0:9090, got {text!r}")
     return host.strip("[]") or "0.0.0.0", int(port)  # noqa: S104 (an empty host means all)
 
