@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from support.operator_env import Env
 from support.prometheus import SCRAPE_JOB, PrometheusServer
@@ -23,13 +24,16 @@ NAME = "creds"
 TOKEN_SHAPED = re.compile(r"[A-Za-z0-9_\-]{40,}")
 
 
-def metrics_url(env: Env) -> str:
+def metrics_url(env: Env, start: int = 1) -> str:
     """Where the operator serves /metrics: it bound port 0 and logged the port it got."""
     pattern = re.compile(r"serving metrics on (http://[\d.]+:\d+/metrics)")
-    found = wait_until(
-        lambda: pattern.search(env.operator.logs()), timeout=30, what="metrics address in the log"
-    )
-    return found.group(1)
+
+    def logged() -> str | None:
+        this_start = env.operator.logs().split(f"--- start {start} ---")[-1]
+        found = pattern.search(this_start)
+        return found.group(1) if found else None
+
+    return wait_until(logged, timeout=30, what="metrics address in the log")
 
 
 def scrape(url: str) -> str:
@@ -176,6 +180,7 @@ def test_json_log_of_a_rotation(env: Env) -> None:
         for r in records
         if f"{env.namespace}/{NAME}" in r["message"]
         or r["logger"].startswith(("adobe_oauth_operator.handlers", "adobe_oauth_operator.adobe"))
+        or r["logger"] == "kopf.objects"  # kopf's per-object lines (--verbose)
         or r.get("rotation_id")
     ]
     assert len(about) > 10
@@ -193,3 +198,32 @@ def test_json_log_of_a_rotation(env: Env) -> None:
         assert value not in log
     assert "Bearer" not in log
     assert TOKEN_SHAPED.findall(log) == []
+
+
+@OBSERVED
+def test_a_restarted_operator_learns_the_secret_age_again(env: Env) -> None:
+    env.apply_credential()
+    env.wait_adopted()
+    [current] = env.adobe_secrets()
+    created = current["created_at"] / 1000  # epoch ms
+
+    def age_shown(start: int) -> bool:
+        return secret_created(scrape(metrics_url(env, start)), env.namespace) == created
+
+    wait_until(lambda: age_shown(1), timeout=30, what="the secret's creation time")
+    lists = env.sim.state()["requests"]["list"].get("200", 0)
+    env.operator.stop()
+    env.operator.start()
+    # Status holds no creation time: the new process lists the secrets once to learn it.
+    wait_until(lambda: age_shown(2), timeout=30, what="the creation time after a restart")
+    assert env.sim.state()["requests"]["list"].get("200", 0) == lists + 1
+
+
+def secret_created(text: str, namespace: str) -> float | None:
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == "adobe_oauth_credential_secret_created_timestamp_seconds" and (
+                sample.labels == {"namespace": namespace, "name": NAME}
+            ):
+                return float(sample.value)
+    return None

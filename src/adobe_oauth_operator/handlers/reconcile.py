@@ -209,9 +209,7 @@ async def _learn_secret_age(deps: Deps, executor: Executor, status: Status) -> N
     if uuid in view.secret_created or view.age_asked == uuid:
         return
     view.age_asked = uuid
-    msg = await executor.run(m.ListSecrets(m.Using.APP_SECRET))
-    if isinstance(msg, m.ActionFailed):
-        logger.info("%s/%s: secret age unknown: %s", res.namespace, res.name, msg.message)
+    msg = await _run(deps, executor, m.ListSecrets(m.Using.APP_SECRET), res.namespace, res.name)
     _observe(deps, res.namespace, executor, msg)
 
 
