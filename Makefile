@@ -4,9 +4,15 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test lint typecheck unit e2e tools debs manifests cluster-up cluster-down demo soak clean
+# The operator image and its base (hack/image): the base is made here from Debian packages
+# unless PYTHON_IMAGE names one buildah can find or pull (e.g. python:3.11-slim-bookworm).
+IMAGE        ?= localhost/adobe-oauth-operator:dev
+PYTHON_IMAGE ?= localhost/python-base:3.11-bookworm
 
-test: $(STAMP) tools debs lint typecheck
+.PHONY: test lint typecheck unit e2e tools manifests cluster-up cluster-down demo soak clean \
+	image image-sizes debs-image debs
+
+test: $(STAMP) tools debs lint typecheck image
 	$(BIN)/pytest tests
 
 $(STAMP): pyproject.toml constraints.txt
@@ -22,6 +28,16 @@ tools:
 debs:
 	hack/ensure-debs prometheus
 
+# Rebuilt only when its inputs change; the base is kept in buildah's storage between runs.
+image: debs-image
+	IMAGE=$(IMAGE) PYTHON_IMAGE=$(PYTHON_IMAGE) hack/image build
+
+image-sizes:
+	IMAGE=$(IMAGE) PYTHON_IMAGE=$(PYTHON_IMAGE) hack/image sizes
+
+debs-image:
+	hack/ensure-debs buildah mmdebstrap
+
 lint: $(STAMP)
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
@@ -33,7 +49,7 @@ typecheck: $(STAMP)
 unit: $(STAMP) tools debs
 	$(BIN)/pytest tests/unit
 
-e2e: $(STAMP) tools debs
+e2e: $(STAMP) tools debs image
 	$(BIN)/pytest tests/e2e
 
 # Regenerates the plain manifests from the chart (a test checks they are up to date).
@@ -58,4 +74,5 @@ soak: $(STAMP) tools
 
 clean:
 	-hack/local-cluster down
+	-IMAGE=$(IMAGE) hack/image clean
 	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache

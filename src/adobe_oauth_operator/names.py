@@ -53,6 +53,15 @@ PENDING_LABEL_VALUE = "true"
 PENDING_SUFFIX = "-pending"
 PENDING_VALUE_KEY = "clientSecret"
 
+# -- the known-good copy ----------------------------------------------------------------------
+# Named <credential name><KNOWN_GOOD_SUFFIX>: the client id and secret the application Secret held
+# when the operator last verified them (spec.rotation.onDrift: Rotate), so a Secret overwritten
+# with a value Adobe refuses can be rotated back to a working one.
+KNOWN_GOOD_SUFFIX = "-known-good"
+KNOWN_GOOD_LABEL = f"{ANNOTATION_PREFIX}/known-good"
+KNOWN_GOOD_CLIENT_ID_KEY = "clientId"
+KNOWN_GOOD_VALUE_KEY = "clientSecret"
+
 # -- the operator's own Secret ----------------------------------------------------------------
 # In the operator's namespace: the key of the HMAC that status keeps of the client id and secret
 # the application Secret holds, so a change made behind the operator's back is noticed without

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,17 @@ def dialect(request: pytest.FixtureRequest) -> str:
     return name
 
 
+# (workdir, kubeconfig, namespace, simulator URL, *extra operator arguments)
+StartOperator = Callable[..., OperatorProcess]
+
+
+@pytest.fixture
+def start_operator() -> StartOperator:
+    """How `env` starts the operator (workdir, kubeconfig, namespace, simulator URL): the
+    installed console script; a test module overrides it to run the operator another way."""
+    return OperatorProcess
+
+
 @pytest.fixture
 def env(
     cluster: LocalCluster,
@@ -53,6 +64,7 @@ def env(
     tmp_path: Path,
     request: pytest.FixtureRequest,
     dialect: str,
+    start_operator: StartOperator,
 ) -> Iterator[Env]:
     client_id = secrets.token_hex(16)  # the shape of an Adobe client id
     initial = f"p8e-{secrets.token_urlsafe(24)}"
@@ -87,13 +99,8 @@ def env(
         },
     )
     operator_args = request.node.get_closest_marker("operator_args")
-    operator = OperatorProcess(
-        tmp_path,
-        cluster.kubeconfig,
-        namespace,
-        sim.url,
-        *(operator_args.args if operator_args else ()),
-    )
+    extra = operator_args.args if operator_args else ()
+    operator = start_operator(tmp_path, cluster.kubeconfig, namespace, sim.url, *extra)
     statuses: list[str] = []
     try:
         env = Env(cluster, namespace, sim, operator, client_id, initial, tmp_path)

@@ -7,6 +7,7 @@ delete counts match the plan and status says what happened.
 
 from __future__ import annotations
 
+import base64
 import random
 
 import pytest
@@ -249,12 +250,20 @@ def test_status_records_every_fenced_action(env: Env) -> None:
     env.wait_adopted()
     env.request_rotation()
     env.wait_rotations(1)
-    # The last action (deleting the pending Secret) is recorded before it runs, cleared after.
+    # The last action (copying the new value to the known-good copy) is recorded before it runs,
+    # cleared after.
     status = wait_until(
-        lambda: (s := env.status()).get("inFlight") is None and s, timeout=30, what="inFlight"
+        lambda: (
+            (s := env.status()).get("inFlight") is None
+            and s.get("knownGoodHmac") == s.get("secretHmac")
+            and s
+        ),
+        timeout=30,
+        what="inFlight cleared and the copy current",
     )
-    # add, verify, write, restart, delete old, delete pending: each recorded before it ran
-    assert status["actionSeq"] == 6
+    # copy after adoption; add, verify, write, restart, delete old, delete pending; copy the new
+    # value: each recorded before it ran
+    assert status["actionSeq"] == 8
     assert condition(status, "Degraded")["status"] == "False"
 
 
@@ -288,7 +297,8 @@ def test_another_working_secret_put_into_the_secret_is_adopted(env: Env) -> None
 
 
 def test_a_secret_adobe_refuses_put_into_the_secret_is_reported_until_restored(env: Env) -> None:
-    env.apply_credential()
+    """onDrift: Report keeps no copy of the client secret and only reports."""
+    env.apply_credential(rotation={**FAST_ROTATION, "onDrift": "Report"})
     env.wait_adopted()
     env.cluster.core.patch_namespaced_secret(
         "adobe-creds", env.namespace, {"stringData": {"ADOBE_CLIENT_SECRET": "p8e-typo"}}
@@ -304,6 +314,96 @@ def test_a_secret_adobe_refuses_put_into_the_secret_is_reported_until_restored(e
     )
     status = env.wait_phase("Ready", timeout=120)
     assert condition(status, "Degraded")["status"] == "False"
+    assert "knownGoodHmac" not in status or not status["knownGoodHmac"]
+    assert not _known_good(env), "Report keeps no copy of the client secret"
+
+
+def _known_good(env: Env) -> dict[str, str]:
+    found = env.cluster.core.list_namespaced_secret(
+        env.namespace, field_selector="metadata.name=creds-known-good"
+    ).items
+    return dict(found[0].data or {}) if found else {}
+
+
+def test_a_secret_adobe_refuses_is_replaced_by_a_new_working_one_from_the_known_good_copy(
+    env: Env,
+) -> None:
+    """onDrift: Rotate (the default): the operator keeps a copy of the verified client secret and,
+    when the Secret is overwritten with a value IMS refuses, rotates from the copy: a new secret is
+    added and written into the Secret, the consumers roll, and the old one is deleted."""
+    env.add_deployment("web", replicas=1)
+    env.apply_credential()
+    old_uuid = env.wait_adopted()["currentSecretUuid"]
+    copied = wait_until(
+        lambda: (s := env.status()).get("knownGoodHmac") == s.get("secretHmac") and s,
+        timeout=60,
+        what="the known-good copy",
+    )
+    copy = _known_good(env)
+    assert sha256(base64.b64decode(copy["clientSecret"]).decode()) == sha256(env.initial_value)
+    secret = env.cluster.core.read_namespaced_secret("creds-known-good", env.namespace)
+    assert [o.uid for o in secret.metadata.owner_references] == [
+        env.credential()["metadata"]["uid"]
+    ]
+    env.cluster.core.patch_namespaced_secret(
+        "adobe-creds", env.namespace, {"stringData": {"ADOBE_CLIENT_SECRET": "p8e-typo"}}
+    )
+    status = wait_until(
+        lambda: len((s := env.status()).get("history") or []) >= 1 and s,
+        timeout=120,
+        what="the restoring rotation",
+    )
+    entry = status["history"][0]
+    assert (entry["reason"], entry["result"], entry["oldSecretUuid"]) == (
+        "Drift",
+        "Succeeded",
+        old_uuid,
+    ), entry
+    assert status["phase"] == "Ready" and status["currentSecretUuid"] == entry["newSecretUuid"]
+    listed = env.adobe_secrets()
+    assert [s["uuid"] for s in listed] == [entry["newSecretUuid"]], "old deleted, one left"
+    value = env.app_secret_value()
+    assert value not in ("p8e-typo", env.initial_value)
+    assert sha256(value) == listed[0]["value_sha256"], "the Secret holds the new working secret"
+    drifted = env.wait_events("SecretDrifted")
+    assert drifted and drifted[0].type == "Warning"
+    assert env.wait_events("Restarted"), "the consumers were rolled onto the working secret"
+    assert _calls(env, "add") == 1 and _calls(env, "delete") == 1
+    # The copy follows the new verified value.
+    wait_until(
+        lambda: (
+            (s := env.status()).get("knownGoodHmac") == s.get("secretHmac")
+            and s["secretHmac"] != copied["secretHmac"]
+        ),
+        timeout=60,
+        what="the copy updated",
+    )
+
+
+def test_deleting_mid_restore_puts_the_known_good_copy_back_into_the_secret(env: Env) -> None:
+    """A restoring rotation cut short by the deletion before the Secret got a working value: the
+    copy (about to be garbage-collected with the resource) goes back into the Secret."""
+    env.apply_credential()
+    old_uuid = env.wait_adopted()["currentSecretUuid"]
+    wait_until(
+        lambda: (s := env.status()).get("knownGoodHmac") == s.get("secretHmac") and s,
+        timeout=60,
+        what="the known-good copy",
+    )
+    env.sim.fault(endpoint="add", status=503, count=10_000)
+    env.cluster.core.patch_namespaced_secret(
+        "adobe-creds", env.namespace, {"stringData": {"ADOBE_CLIENT_SECRET": "p8e-typo"}}
+    )
+    wait_until(
+        lambda: (env.status().get("rotation") or {}).get("reason") == "Drift",
+        timeout=60,
+        what="the restoring rotation",
+    )
+    _delete_and_wait(env)
+    assert env.app_secret_value() == env.initial_value, "the verified value is back"
+    assert [s["uuid"] for s in env.adobe_secrets()] == [old_uuid]
+    cleaned = env.wait_events("CleanedUp")
+    assert cleaned and "known-good" in cleaned[-1].message
 
 
 def test_deletion_with_adobe_unreachable_is_bounded_and_names_what_is_left(env: Env) -> None:

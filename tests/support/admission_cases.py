@@ -216,6 +216,11 @@ MALFORMED: list[Case] = [
         v.PENDING_NAME_MESSAGE,
         name="team.payments",
     ),
+    Case(
+        "secretName is the known-good copy",
+        {"secretName": "payments-known-good"},
+        v.KNOWN_GOOD_NAME_MESSAGE,
+    ),
     # -- rollout.targets --------------------------------------------------------------------------
     *[
         Case(
@@ -283,6 +288,8 @@ VALID: list[Case] = [
     Case("secretName dotted", {"secretName": "adobe.creds-1.v2"}),
     Case("secretName 253 characters", {"secretName": ".".join(["a" * 63] * 4)[:253]}),
     Case("secretName another credential's pending name", {"secretName": "other-pending"}),
+    Case("secretName another credential's known-good name", {"secretName": "other-known-good"}),
+    Case("onDrift Report", {"rotation": {"onDrift": "Report"}}),
     Case("secretKeys with dots", {"secretKeys": {"clientId": "id.txt", "clientSecret": ".secret"}}),
     Case(
         "targets dotted",

@@ -24,6 +24,7 @@ from adobe_oauth_operator.cli import build_parser
 REPO = Path(__file__).resolve().parents[2]
 DOCKERFILE = REPO / "Dockerfile"
 HADOLINT = Path(sys.executable).parent / "hadolint"
+SIMULATOR = "src/adobe_oauth_operator/sim/"
 
 
 @dataclass
@@ -128,25 +129,27 @@ def test_every_runtime_dependency_is_pinned() -> None:
     assert {"kopf", "kubernetes", "httpx", "aiohttp"} <= seen
 
 
+IGNORE = [
+    line.strip()
+    for line in (REPO / ".dockerignore").read_text().splitlines()
+    if line.strip() and not line.startswith("#")
+]
+
+
+def ignored(path: str) -> bool:
+    """Docker's rule: the last matching pattern wins; `!` re-includes."""
+    result = False
+    for pattern in IGNORE:
+        negate = pattern.startswith("!")
+        pattern = pattern.lstrip("!").rstrip("/")
+        parts = Path(path).parts
+        prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+        if any(fnmatch.fnmatch(p, pattern) for p in prefixes):
+            result = not negate
+    return result
+
+
 def test_everything_it_copies_exists_and_is_in_the_build_context() -> None:
-    ignore = [
-        line.strip()
-        for line in (REPO / ".dockerignore").read_text().splitlines()
-        if line.strip() and not line.startswith("#")
-    ]
-
-    def ignored(path: str) -> bool:
-        """Docker's rule: the last matching pattern wins; `!` re-includes."""
-        result = False
-        for pattern in ignore:
-            negate = pattern.startswith("!")
-            pattern = pattern.lstrip("!").rstrip("/")
-            parts = Path(path).parts
-            prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
-            if any(fnmatch.fnmatch(p, pattern) for p in prefixes):
-                result = not negate
-        return result
-
     copied = []
     for stage in STAGES:
         for args in stage.all("COPY"):
@@ -163,7 +166,10 @@ def test_everything_it_copies_exists_and_is_in_the_build_context() -> None:
         assert files
         for file in files:
             relative = file.relative_to(REPO).as_posix()
-            assert not ignored(relative), f"{relative} is excluded by .dockerignore"
+            if relative.startswith(SIMULATOR):
+                assert ignored(relative), f"{relative}: the simulator stays out of the image"
+            else:
+                assert not ignored(relative), f"{relative} is excluded by .dockerignore"
     # The context is small: tests, the venv and the tools never reach the daemon.
     assert all(ignored(p) for p in (".venv/bin/python", ".tools/bin/kubectl", "tests/conftest.py"))
 
@@ -197,3 +203,38 @@ def test_runtime_environment(variable: str) -> None:
     env = " ".join(RUNTIME.all("ENV"))
     assert f"{variable}=1" in env
     assert "PATH=/opt/venv/bin:$PATH" in env
+
+
+def test_the_operator_imports_nothing_the_image_leaves_out() -> None:
+    """The image drops kubernetes.aio and the simulator: no operator module may import them."""
+    package = REPO / "src" / "adobe_oauth_operator"
+    for module in package.rglob("*.py"):
+        if module.is_relative_to(package / "sim"):
+            continue
+        text = module.read_text()
+        for name in ("kubernetes.aio", "kubernetes_asyncio", "adobe_oauth_operator.sim"):
+            assert name not in text, f"{module.relative_to(REPO)} imports {name}"
+        assert not re.search(r"from \.+sim\b|from kubernetes import aio\b", text), module
+
+
+def test_the_image_build_hashes_exactly_the_build_context() -> None:
+    """hack/image skips the build while the hash of these files is unchanged: the list must be
+    the build context, or a change would not rebuild (or an unrelated one would)."""
+    skipped = {".git", ".venv", ".tools", ".mypy_cache", ".ruff_cache", ".pytest_cache"}
+    context = sorted(
+        path.relative_to(REPO).as_posix()
+        for top in REPO.iterdir()
+        if top.name not in skipped
+        for path in ([top] if top.is_file() else top.rglob("*"))
+        if path.is_file() and not ignored(path.relative_to(REPO).as_posix())
+    )
+    listed = subprocess.run(
+        [str(REPO / "hack" / "image"), "context"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,
+        timeout=30,
+    ).stdout.split()
+    assert sorted(listed) == context
+    assert "src/adobe_oauth_operator/cli.py" in context

@@ -18,7 +18,13 @@ from adobe_oauth_operator.adobe import errors as adobe_errors
 from adobe_oauth_operator.handlers.executor import Executor, Resource
 from adobe_oauth_operator.handlers.reconcile import Deps
 from adobe_oauth_operator.kube.events import emit_event
-from adobe_oauth_operator.kube.secrets import delete_pending_secret, read_pending_secret
+from adobe_oauth_operator.kube.secrets import (
+    delete_pending_secret,
+    read_known_good,
+    read_pending_secret,
+    write_app_secret,
+)
+from adobe_oauth_operator.names import SECRET_UUID_ANNOTATION
 from adobe_oauth_operator.rotation import messages as m
 from adobe_oauth_operator.rotation.machine import proven_ours
 from adobe_oauth_operator.rotation.model import Rotation, Spec, Status
@@ -72,6 +78,7 @@ async def _cleanup(deps: Deps, resource: Resource, rot: Rotation | None) -> _Out
         await delete_pending_secret(kube, resource.namespace, resource.name, resource.uid)
         return None
     executor = Executor(deps.adobe, kube, resource)
+    executor.from_known_good = rot.from_known_good
     app = await executor.read_app()
     pending = await read_pending_secret(kube, resource.namespace, resource.name, resource.uid)
     if app is not None and pending is not None and app.client_secret == pending.value:
@@ -84,6 +91,7 @@ async def _cleanup(deps: Deps, resource: Resource, rot: Rotation | None) -> _Out
             "stays in Adobe because something may still use it: delete it in the Adobe "
             "Developer Console once it is unused",
         )
+    restored = await _restore_known_good(deps, resource, rot)
     candidates = {u for u in (rot.new_secret_uuid,) if u}
     if pending is not None and pending.rotation_id in (rot.id, rot.restart_id):
         candidates.add(pending.secret_uuid)
@@ -102,15 +110,43 @@ async def _cleanup(deps: Deps, resource: Resource, rot: Rotation | None) -> _Out
         if isinstance(result, m.ActionFailed):
             raise adobe_errors.TransientError(result.message, operation="delete")
     await delete_pending_secret(kube, resource.namespace, resource.name, resource.uid)
-    if not candidates:
+    if not candidates and not restored:
         return None
+    deleted = (
+        f"deleted client secret(s) {', '.join(sorted(candidates))} it had added, which never "
+        "reached the Secret; "
+        if candidates
+        else ""
+    )
+    keeps = "now holds the known-good" if restored else "keeps"
     return _Outcome(
         False,
         Reason.CLEANED_UP,
-        f"rotation {rot.id} was cut short by the deletion: deleted client secret(s) "
-        f"{', '.join(sorted(candidates))} it had added, which never reached the Secret; the "
-        f"Secret keeps {rot.old_secret_uuid}",
+        f"rotation {rot.id} was cut short by the deletion: {deleted}the Secret {keeps} "
+        f"{rot.old_secret_uuid}",
     )
+
+
+async def _restore_known_good(deps: Deps, resource: Resource, rot: Rotation) -> bool:
+    """A restoring rotation cut short before the Secret got a working value: put back the verified
+    copy (its secret stays in Adobe), so the copy's garbage collection loses nothing."""
+    if not rot.from_known_good:
+        return False
+    copy = await read_known_good(deps.kube, resource.namespace, resource.name, resource.uid)
+    if copy is None:
+        return False
+    spec = resource.spec
+    await write_app_secret(
+        deps.kube,
+        resource.namespace,
+        spec.secret_name,
+        spec.client_id_key,
+        spec.client_secret_key,
+        copy.client_id,
+        copy.value,
+        {SECRET_UUID_ANNOTATION: copy.secret_uuid},
+    )
+    return True
 
 
 def _what(rot: Rotation | None) -> str:

@@ -22,13 +22,18 @@ from adobe_oauth_operator.kube.clients import KubeClients
 from adobe_oauth_operator.kube.rollouts import restart_workload, rollout_state, workload_exists
 from adobe_oauth_operator.kube.secrets import (
     AppSecret,
+    KnownGood,
     OwnerRef,
     check_app_secret_writable,
+    delete_known_good,
     delete_pending_secret,
+    known_good_name,
     pending_secret_conflict,
     read_app_secret,
+    read_known_good,
     read_pending_secret,
     write_app_secret,
+    write_known_good,
     write_pending_secret,
 )
 from adobe_oauth_operator.kube.workloads import discover_workloads
@@ -40,7 +45,7 @@ from adobe_oauth_operator.names import (
     SECRET_UUID_ANNOTATION,
 )
 from adobe_oauth_operator.rotation import messages as m
-from adobe_oauth_operator.rotation.model import SecretMeta, Spec, Target
+from adobe_oauth_operator.rotation.model import OnDrift, SecretMeta, Spec, Target
 from adobe_oauth_operator.rotation.validation import client_id_problem
 from adobe_oauth_operator.sensitive import Sensitive, secret_fingerprint
 
@@ -92,6 +97,8 @@ class Executor:
         self.hmac_key = hmac_key
         # When Adobe created each secret it listed during this pass (uuid -> time), for metrics.
         self.secret_created: dict[str, datetime] = {}
+        # Set for a rotation restoring a drifted Secret: Adobe is called with the known-good copy.
+        self.from_known_good = False
         # A resource stored before CRD defaulting may lack scopes: use the documented set.
         self.spec = replace(resource.spec, scopes=resource.spec.scopes or IO_MANAGEMENT_SCOPES)
 
@@ -120,6 +127,8 @@ class Executor:
             m.RestartTargets: self._restart,  # type: ignore[dict-item]
             m.CheckRollouts: self._check_rollouts,  # type: ignore[dict-item]
             m.DeletePending: self._delete_pending,  # type: ignore[dict-item]
+            m.SaveKnownGood: self._save_known_good,  # type: ignore[dict-item]
+            m.DeleteKnownGood: self._delete_known_good,  # type: ignore[dict-item]
         }
 
     # -- credentials -------------------------------------------------------------------------
@@ -135,6 +144,8 @@ class Executor:
         )
 
     async def _app_credential(self) -> tuple[CredentialRef, Sensitive]:
+        if self.from_known_good:
+            return await self._known_good_credential()
         spec = self.spec
         app = await self.read_app()
         if app is None:
@@ -173,6 +184,19 @@ class Executor:
                 )
             )
         return self._ref(client_id), app.client_secret
+
+    async def _known_good_credential(self) -> tuple[CredentialRef, Sensitive]:
+        copy = await read_known_good(self.kube, self.res.namespace, self.res.name, self.res.uid)
+        if copy is None:
+            raise ActionError(
+                m.ActionFailed(
+                    m.ErrorKind.KNOWN_GOOD_MISSING,
+                    f"the known-good copy {known_good_name(self.res.name)} this rotation restores "
+                    f"Secret {self.spec.secret_name} from is gone; put a working client secret of "
+                    "this credential into the Secret",
+                )
+            )
+        return self._ref(self.spec.client_id or copy.client_id), copy.value
 
     async def _pending_value(self) -> Sensitive | None:
         pending = await read_pending_secret(
@@ -395,19 +419,14 @@ class Executor:
         client_id = self.spec.client_id or app.client_id or self.res.client_id or ""
         return self.fingerprint(client_id, app.client_secret)
 
-    async def _inspect_drift(self, _: m.InspectDrift) -> m.Message:
+    async def _inspect_drift(self, action: m.InspectDrift) -> m.Message:
         """One token request with what the Secret now holds: adopt it if Adobe accepts it."""
         ref, value = await self._app_credential()
         self.adobe.forget_secret(value)
         try:
             before = await self._list_secrets(ref, value, self.spec.scopes)
         except adobe_errors.InvalidClientError:
-            return m.ActionFailed(
-                m.ErrorKind.SECRET_DRIFTED,
-                f"Secret {self.spec.secret_name} was changed outside the operator and IMS refuses "
-                "the client id and secret it now holds; applications reading it cannot get "
-                "tokens: put the current client secret back, or a working one of this credential",
-            )
+            return await self._drift_refused(action)
         uuid = await self._identify(ref, value, before) if len(before) > 1 else before[0].uuid
         if uuid is None:
             return m.ActionFailed(
@@ -415,6 +434,49 @@ class Executor:
                 "the Secret changed and it is not yet clear which client secret it holds; retrying",
             )
         return m.DriftAdopted(uuid, self.fingerprint(ref.client_id, value))
+
+    async def _drift_refused(self, action: m.InspectDrift) -> m.Message:
+        """Rotate from the known-good copy if there is one status trusts; else report."""
+        refused = (
+            f"Secret {self.spec.secret_name} was changed outside the operator and IMS refuses "
+            "the client id and secret it now holds; applications reading it cannot get tokens"
+        )
+        if self.spec.on_drift is OnDrift.REPORT:
+            return m.ActionFailed(
+                m.ErrorKind.SECRET_DRIFTED,
+                f"{refused}: put the current client secret back, or a working one of this "
+                "credential (spec.rotation.onDrift is Report)",
+            )
+        copy = await read_known_good(self.kube, self.res.namespace, self.res.name, self.res.uid)
+        intact = (
+            copy is not None
+            and action.known_good is not None
+            and self.fingerprint(copy.client_id, copy.value) == action.known_good
+        )
+        if not intact:
+            return m.ActionFailed(
+                m.ErrorKind.SECRET_DRIFTED,
+                f"{refused}, and there is no intact known-good copy "
+                f"({known_good_name(self.res.name)}) to rotate from: put the current client "
+                "secret back, or a working one of this credential",
+            )
+        return m.DriftRefused(action.rotation_id)
+
+    async def _save_known_good(self, action: m.SaveKnownGood) -> m.Message:
+        """Copy what the Secret holds, only if it is still the value status verified."""
+        app = await self.read_app()
+        if app is None or not app.client_secret:
+            return m.KnownGoodSaved(None)
+        client_id = self.spec.client_id or app.client_id or self.res.client_id or ""
+        if self.fingerprint(client_id, app.client_secret) != action.fingerprint:
+            return m.KnownGoodSaved(None)  # changed since the decision: the next pass inspects it
+        copy = KnownGood(client_id, app.client_secret, action.secret_uuid)
+        await write_known_good(self.kube, self.res.namespace, self.res.owner, copy)
+        return m.KnownGoodSaved(action.fingerprint)
+
+    async def _delete_known_good(self, _: m.DeleteKnownGood) -> m.Message:
+        await delete_known_good(self.kube, self.res.namespace, self.res.name, self.res.uid)
+        return m.KnownGoodDeleted()
 
     async def _targets(self) -> list[Target]:
         wanted = set(self.spec.targets)

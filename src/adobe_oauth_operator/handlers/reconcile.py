@@ -114,6 +114,7 @@ async def reconcile(deps: Deps, namespace: str, name: str) -> timedelta | None:
             await _learn_secret_age(deps, executor, status)
             return plan.requeue_after
         logger.info("%s/%s: %s", namespace, name, type(plan.action).__name__)
+        executor.from_known_good = status.rotation is not None and status.rotation.from_known_good
         try:
             msg = await _run(deps, executor, plan.action, namespace, name)
         except asyncio.CancelledError:

@@ -1,7 +1,10 @@
-"""The application Secret the workloads read, and the pending Secret of a rotation in flight.
+"""The application Secret the workloads read, the pending Secret of a rotation in flight, and the
+known-good copy.
 
 The pending Secret holds a just-created Adobe client secret until the rotation ends (like AWS's
-AWSPENDING stage or cert-manager's next-private-key Secret), so the value survives restarts.
+AWSPENDING stage or cert-manager's next-private-key Secret), so the value survives restarts. The
+known-good copy holds the last client secret the operator verified, so a Secret overwritten with a
+refused value can still be rotated back to a working one (spec.rotation.onDrift: Rotate).
 """
 
 from __future__ import annotations
@@ -18,6 +21,10 @@ from adobe_oauth_operator.kube.refs import OwnerRef, bounded_name, label_value
 from adobe_oauth_operator.names import (
     CREDENTIAL_LABEL,
     FIELD_MANAGER,
+    KNOWN_GOOD_CLIENT_ID_KEY,
+    KNOWN_GOOD_LABEL,
+    KNOWN_GOOD_SUFFIX,
+    KNOWN_GOOD_VALUE_KEY,
     MANAGED_BY_LABEL,
     MANAGED_BY_VALUE,
     PENDING_LABEL,
@@ -32,15 +39,20 @@ from adobe_oauth_operator.sensitive import Sensitive
 
 __all__ = [
     "AppSecret",
+    "KnownGood",
     "OwnerRef",
     "PendingSecret",
     "check_app_secret_writable",
+    "delete_known_good",
     "delete_pending_secret",
+    "known_good_name",
     "pending_secret_conflict",
     "pending_secret_name",
     "read_app_secret",
+    "read_known_good",
     "read_pending_secret",
     "write_app_secret",
+    "write_known_good",
     "write_pending_secret",
 ]
 
@@ -63,6 +75,15 @@ class PendingSecret:
     rotation_id: str
     secret_uuid: str
     value: Sensitive
+
+
+@dataclass(frozen=True)
+class KnownGood:
+    """The client id and secret the operator last verified, and Adobe's uuid of that secret."""
+
+    client_id: str
+    value: Sensitive
+    secret_uuid: str
 
 
 # -- the application Secret ---------------------------------------------------------------------
@@ -223,7 +244,79 @@ async def delete_pending_secret(
     kc: KubeClients, namespace: str, credential_name: str, owner_uid: str
 ) -> None:
     """Delete the pending Secret; absent (or not ours) is fine."""
-    name = pending_secret_name(credential_name)
+    await _delete_if_ours(kc, namespace, pending_secret_name(credential_name), owner_uid)
+
+
+# -- the known-good copy ------------------------------------------------------------------------
+def known_good_name(credential_name: str) -> str:
+    """`<credential>-known-good`, shortened with a hash when it would exceed 253 characters."""
+    return bounded_name(credential_name, KNOWN_GOOD_SUFFIX)
+
+
+async def write_known_good(
+    kc: KubeClients, namespace: str, owner: OwnerRef, copy: KnownGood
+) -> None:
+    """Create or replace the copy; raises NotOwned when a Secret of that name is not ours."""
+    name = known_good_name(owner.name)
+    body = _owned_body(
+        name,
+        owner,
+        {KNOWN_GOOD_LABEL: "true"},
+        {SECRET_UUID_ANNOTATION: copy.secret_uuid},
+        {KNOWN_GOOD_CLIENT_ID_KEY: copy.client_id, KNOWN_GOOD_VALUE_KEY: copy.value.reveal()},
+    )
+    existing = await _read_secret(kc, namespace, name)
+    if existing is None:
+        await call_json(
+            f"create Secret {namespace}/{name}",
+            kc.core.create_namespaced_secret,
+            namespace,
+            body,
+            field_manager=FIELD_MANAGER,
+        )
+        return
+    if not _is_ours(existing, owner.uid):
+        raise NotOwned(
+            f"Secret {namespace}/{name} exists and is not this resource's known-good copy; "
+            "rename or delete it",
+            status=409,
+            reason="AlreadyExists",
+        )
+    body["metadata"]["resourceVersion"] = existing["metadata"]["resourceVersion"]
+    await call_json(
+        f"replace Secret {namespace}/{name}",
+        kc.core.replace_namespaced_secret,
+        name,
+        namespace,
+        body,
+        field_manager=FIELD_MANAGER,
+    )
+
+
+async def read_known_good(
+    kc: KubeClients, namespace: str, credential_name: str, owner_uid: str
+) -> KnownGood | None:
+    """The known-good copy; None when absent, not ours, or incomplete."""
+    obj = await _read_secret(kc, namespace, known_good_name(credential_name))
+    if obj is None or not _is_ours(obj, owner_uid):
+        return None
+    data = obj.get("data") or {}
+    client_id = _decode(data.get(KNOWN_GOOD_CLIENT_ID_KEY))
+    value = _decode(data.get(KNOWN_GOOD_VALUE_KEY))
+    if not client_id or not value:
+        return None
+    annotations = obj["metadata"].get("annotations") or {}
+    return KnownGood(client_id, Sensitive(value), annotations.get(SECRET_UUID_ANNOTATION, ""))
+
+
+async def delete_known_good(
+    kc: KubeClients, namespace: str, credential_name: str, owner_uid: str
+) -> None:
+    """Delete the copy; absent (or not ours) is fine."""
+    await _delete_if_ours(kc, namespace, known_good_name(credential_name), owner_uid)
+
+
+async def _delete_if_ours(kc: KubeClients, namespace: str, name: str, owner_uid: str) -> None:
     obj = await _read_secret(kc, namespace, name)
     if obj is None or not _is_ours(obj, owner_uid):
         return
@@ -242,6 +335,23 @@ async def delete_pending_secret(
 def _pending_body(
     name: str, owner: OwnerRef, rotation_id: str, secret_uuid: str, value: Sensitive
 ) -> dict[str, Any]:
+    return _owned_body(
+        name,
+        owner,
+        {PENDING_LABEL: PENDING_LABEL_VALUE},
+        {ROTATION_ID_ANNOTATION: rotation_id, SECRET_UUID_ANNOTATION: secret_uuid},
+        {PENDING_VALUE_KEY: value.reveal()},
+    )
+
+
+def _owned_body(
+    name: str,
+    owner: OwnerRef,
+    labels: dict[str, str],
+    annotations: dict[str, str],
+    data: dict[str, str],
+) -> dict[str, Any]:
+    """A Secret of the operator's, owned by (and garbage-collected with) the resource."""
     return {
         "apiVersion": "v1",
         "kind": "Secret",
@@ -251,15 +361,12 @@ def _pending_body(
             "labels": {
                 MANAGED_BY_LABEL: MANAGED_BY_VALUE,
                 CREDENTIAL_LABEL: label_value(owner.name),
-                PENDING_LABEL: PENDING_LABEL_VALUE,
+                **labels,
             },
-            "annotations": {
-                ROTATION_ID_ANNOTATION: rotation_id,
-                SECRET_UUID_ANNOTATION: secret_uuid,
-            },
+            "annotations": annotations,
             "ownerReferences": [owner.owner_reference()],
         },
-        "data": {PENDING_VALUE_KEY: _encode(value.reveal())},
+        "data": {key: _encode(text) for key, text in data.items()},
     }
 
 

@@ -21,6 +21,7 @@ from adobe_oauth_operator.rotation.model import (
     HISTORY_LIMIT,
     HistoryEntry,
     InFlight,
+    OnDrift,
     OnStillInUse,
     Phase,
     Retry,
@@ -114,7 +115,14 @@ def _adoption(spec: Spec, status: Status, msg: m.Message, now: datetime) -> Plan
 def _idle(spec: Spec, status: Status, msg: m.Message, now: datetime) -> Plan:
     if isinstance(msg, m.DriftAdopted):
         return _drift_adopted(spec, status, msg, now)
-    if isinstance(msg, m.PendingDeleted) or not isinstance(msg, m.Tick):
+    if isinstance(msg, m.DriftRefused):
+        return _restore(spec, status, msg, now)
+    if isinstance(msg, m.KnownGoodSaved | m.KnownGoodDeleted):
+        # Recorded; the next pass (at once) looks at the Secret and any rotate request again.
+        fingerprint = msg.fingerprint if isinstance(msg, m.KnownGoodSaved) else None
+        status = replace(status, known_good_fingerprint=fingerprint)
+        return Plan(status, requeue_after=timedelta(0))
+    if not isinstance(msg, m.Tick):
         return Plan(status, requeue_after=_until(status.next_rotation_time, now))
     if msg.pending_secret_present:
         # Left behind by a crash after the rotation ended: its value is in no secret Adobe holds.
@@ -123,7 +131,11 @@ def _idle(spec: Spec, status: Status, msg: m.Message, now: datetime) -> Plan:
         if status.secret_fingerprint is None:  # adopted before fingerprints: record it
             status = replace(status, secret_fingerprint=msg.app_fingerprint)
         elif msg.app_fingerprint != status.secret_fingerprint:
-            return Plan(status, action=m.InspectDrift())
+            known_good = status.known_good_fingerprint
+            return Plan(status, action=m.InspectDrift(msg.new_rotation_id, known_good))
+    copy_action = _known_good_action(spec, status, msg)
+    if copy_action is not None:
+        return Plan(status, action=copy_action)
     status = _reschedule(spec, status, now)
     trigger = _trigger(status, msg, now)
     if trigger is None:
@@ -162,6 +174,62 @@ def _drift_adopted(spec: Spec, status: Status, msg: m.DriftAdopted, now: datetim
         _ready(status, Reason.SECRET_CHANGED, text, now),
         events=(m.Event(False, Reason.SECRET_CHANGED, text),),
         requeue_after=_until(status.next_rotation_time, now),
+    )
+
+
+def _known_good_action(spec: Spec, status: Status, tick: m.Tick) -> m.Action | None:
+    """Keep the known-good copy equal to the verified value the Secret holds (onDrift: Rotate),
+    and keep none at all with onDrift: Report."""
+    if spec.on_drift is OnDrift.REPORT:
+        return m.DeleteKnownGood() if status.known_good_fingerprint is not None else None
+    verified = status.secret_fingerprint
+    if (
+        verified is None
+        or tick.app_fingerprint != verified
+        or status.known_good_fingerprint == verified
+        or status.current_secret_uuid is None
+    ):
+        return None
+    return m.SaveKnownGood(verified, status.current_secret_uuid)
+
+
+def _restore(spec: Spec, status: Status, msg: m.DriftRefused, now: datetime) -> Plan:
+    """The Secret holds a refused value: rotate from the known-good copy to a new working secret.
+
+    A restore that failed is not tried again within FAILED_RETRY: each attempt may add a secret.
+    """
+    last = status.history[0] if status.history else None
+    refused = (
+        f"Secret {spec.secret_name} was changed outside the operator and IMS refuses the client "
+        "id and secret it now holds"
+    )
+    if last is not None and last.trigger is Trigger.DRIFT and not last.succeeded:
+        retry_at = last.finished_at + FAILED_RETRY
+        if now < retry_at:
+            text = (
+                f"{refused}; the restoring rotation {last.id} failed ({last.message}); the next "
+                f"attempt is at {retry_at.isoformat(timespec='seconds')}, or put a working "
+                "client secret of this credential into the Secret"
+            )
+            return _stall(status, Reason.SECRET_DRIFTED, text, now, retry_at - now)
+    rotation = Rotation(
+        id=msg.rotation_id,
+        step=Step.PREPARE,
+        trigger=Trigger.DRIFT,
+        started_at=now,
+        old_secret_uuid=status.current_secret_uuid or "",
+        from_known_good=True,
+    )
+    text = (
+        f"{refused}; rotation {rotation.id} started from the known-good copy of "
+        f"{rotation.old_secret_uuid} to put a new working client secret into it "
+        "(spec.rotation.onDrift: Rotate)"
+    )
+    status = replace(status, rotation=rotation)
+    return Plan(
+        _progress(status, Reason.SECRET_DRIFTED, text, now),
+        action=m.Preflight(),
+        events=(m.Event(True, Reason.SECRET_DRIFTED, text),),
     )
 
 
@@ -579,6 +647,9 @@ def _reverted(
     )
 
 
+# Steps before the Secret receives the new value: a restoring rotation leaves it refused until then.
+_BEFORE_WRITE = (Step.PREPARE, Step.ADD, Step.VERIFY, Step.UPDATE_SECRET)
+
 _STEP_HANDLERS = {
     Step.PREPARE: _prepare,
     Step.ADD: _add,
@@ -844,14 +915,26 @@ def _ready(status: Status, reason: Reason, text: str, now: datetime) -> Status:
 
 def _progress(status: Status, reason: Reason, text: str, now: datetime) -> Status:
     status = replace(status, phase=Phase.ROTATING)
-    status = _set(
-        status,
-        ConditionType.READY,
-        True,
-        Reason.ROTATING,
-        "the Secret holds a working client secret; a rotation is in progress",
-        now,
-    )
+    rot = status.rotation
+    if rot is not None and rot.from_known_good and rot.step in _BEFORE_WRITE:
+        status = _set(
+            status,
+            ConditionType.READY,
+            False,
+            Reason.SECRET_DRIFTED,
+            f"the Secret holds a client secret IMS refuses; rotation {rot.id} is replacing it "
+            "with a new working one",
+            now,
+        )
+    else:
+        status = _set(
+            status,
+            ConditionType.READY,
+            True,
+            Reason.ROTATING,
+            "the Secret holds a working client secret; a rotation is in progress",
+            now,
+        )
     status = _set(status, ConditionType.ROTATING, True, reason, text, now)
     return _set(status, ConditionType.STALLED, False, reason, "nothing is blocked", now)
 

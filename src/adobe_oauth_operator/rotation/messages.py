@@ -38,6 +38,7 @@ class ErrorKind(StrEnum):
     CLIENT_ID_INVALID = Reason.CLIENT_ID_INVALID
     RECONCILE_ERROR = Reason.RECONCILE_ERROR
     SECRET_DRIFTED = Reason.SECRET_DRIFTED
+    KNOWN_GOOD_MISSING = Reason.KNOWN_GOOD_MISSING
 
     @property
     def transient(self) -> bool:
@@ -84,6 +85,25 @@ class DriftAdopted:
 
     secret_uuid: str
     fingerprint: str | None
+
+
+@dataclass(frozen=True)
+class DriftRefused:
+    """The Secret holds a value IMS refuses, and the known-good copy status relies on is intact."""
+
+    rotation_id: str
+
+
+@dataclass(frozen=True)
+class KnownGoodSaved:
+    """The known-good copy now holds what the Secret holds; None: the Secret no longer matched."""
+
+    fingerprint: str | None
+
+
+@dataclass(frozen=True)
+class KnownGoodDeleted:
+    pass
 
 
 @dataclass(frozen=True)
@@ -189,6 +209,9 @@ Message = (
     | PreflightPassed
     | AppSecretReverted
     | DriftAdopted
+    | DriftRefused
+    | KnownGoodSaved
+    | KnownGoodDeleted
     | ActionFailed
 )
 
@@ -235,7 +258,28 @@ class DeleteSecret:
 
 @dataclass(frozen=True)
 class InspectDrift:
-    """The Secret changed behind our back: does Adobe accept its secret, and which one is it?"""
+    """The Secret changed behind our back: does Adobe accept its secret, and which one is it?
+
+    If IMS refuses it, the known-good copy with the HMAC `known_good` (if any) is checked, and a
+    rotation from it would get the id `rotation_id`.
+    """
+
+    rotation_id: str = ""
+    known_good: str | None = None
+
+
+@dataclass(frozen=True)
+class SaveKnownGood:
+    """Copy the Secret's client id and secret to the known-good copy if they still have the HMAC
+    `fingerprint` (the one status trusts)."""
+
+    fingerprint: str
+    secret_uuid: str
+
+
+@dataclass(frozen=True)
+class DeleteKnownGood:
+    """onDrift is Report: keep no copy of the client secret."""
 
 
 @dataclass(frozen=True)
@@ -283,6 +327,8 @@ Action = (
     | RestartTargets
     | CheckRollouts
     | DeletePending
+    | SaveKnownGood
+    | DeleteKnownGood
 )
 
 
@@ -290,6 +336,9 @@ Action = (
 ANSWERS: dict[type, type] = {
     Adopted: Adopt,
     DriftAdopted: InspectDrift,
+    DriftRefused: InspectDrift,
+    KnownGoodSaved: SaveKnownGood,
+    KnownGoodDeleted: DeleteKnownGood,
     PreflightPassed: Preflight,
     SecretsListed: ListSecrets,
     PendingInspected: InspectPending,
@@ -313,6 +362,8 @@ MUTATING: tuple[type, ...] = (
     WriteAppSecret,
     RestartTargets,
     DeletePending,
+    SaveKnownGood,
+    DeleteKnownGood,
 )
 
 

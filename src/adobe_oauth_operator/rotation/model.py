@@ -40,11 +40,20 @@ class Trigger(StrEnum):
     SCHEDULED = "Scheduled"
     ON_DEMAND = "OnDemand"
     EMERGENCY = "Emergency"
+    # The Secret was overwritten with a value Adobe refuses: rotate from the known-good copy.
+    DRIFT = "Drift"
 
 
 class OnStillInUse(StrEnum):
     WAIT = "Wait"
     DELETE = "Delete"
+
+
+class OnDrift(StrEnum):
+    """What to do when the Secret is changed outside the operator to a value Adobe refuses."""
+
+    ROTATE = "Rotate"
+    REPORT = "Report"
 
 
 @dataclass(frozen=True, order=True)
@@ -73,6 +82,7 @@ class Spec:
     drain_period: timedelta = timedelta(minutes=15)
     max_wait: timedelta = timedelta(hours=24)
     on_still_in_use: OnStillInUse = OnStillInUse.WAIT
+    on_drift: OnDrift = OnDrift.ROTATE
     check_interval: timedelta = timedelta(seconds=60)
     targets: tuple[Target, ...] = ()
     auto_discover: bool = True
@@ -104,6 +114,7 @@ class Spec:
                 drain_period=_duration(rotation, "drainPeriod", cls.drain_period),
                 max_wait=_duration(rotation, "maxWait", cls.max_wait),
                 on_still_in_use=OnStillInUse(rotation.get("onStillInUse") or "Wait"),
+                on_drift=OnDrift(rotation.get("onDrift") or OnDrift.ROTATE),
                 check_interval=max(
                     MIN_CHECK_INTERVAL, _duration(rotation, "checkInterval", cls.check_interval)
                 ),
@@ -176,6 +187,8 @@ class Rotation:
     add_attempted_at: datetime | None = None
     # How often the Secret was found changed back and the new value written again.
     reverts: int = 0
+    # Adobe is called with the known-good copy, not the Secret: the Secret holds a refused value.
+    from_known_good: bool = False
 
     @property
     def emergency(self) -> bool:
@@ -243,6 +256,8 @@ class Status:
     # HMAC (operator-held key) of the client id and secret the Secret held when last written or
     # adopted: a different one means the Secret was changed outside the operator.
     secret_fingerprint: str | None = None
+    # The HMAC of what the known-good copy holds (onDrift: Rotate); None when there is no copy.
+    known_good_fingerprint: str | None = None
 
     @property
     def adopted(self) -> bool:
@@ -268,6 +283,7 @@ class Status:
             "inFlight": _in_flight_to_dict(self.in_flight) if self.in_flight else None,
             "retry": _retry_to_dict(self.retry) if self.retry else None,
             "secretHmac": self.secret_fingerprint,
+            "knownGoodHmac": self.known_good_fingerprint,
         }
 
     @classmethod
@@ -291,6 +307,7 @@ class Status:
             in_flight=_in_flight_from_dict(raw.get("inFlight")),
             retry=_retry_from_dict(raw.get("retry")),
             secret_fingerprint=raw.get("secretHmac") or None,
+            known_good_fingerprint=raw.get("knownGoodHmac") or None,
         )
 
 
@@ -349,6 +366,7 @@ def _rotation_to_dict(r: Rotation) -> dict[str, Any]:
         "preAddUuids": list(r.pre_add_uuids),
         "addAttemptedAt": _ts(r.add_attempted_at),
         "reverts": r.reverts,
+        "fromKnownGood": r.from_known_good,
         "targets": [
             {
                 "kind": t.target.kind,
@@ -380,6 +398,7 @@ def _rotation_from_dict(raw: Mapping[str, Any]) -> Rotation:
         pre_add_uuids=tuple(raw.get("preAddUuids") or ()),
         add_attempted_at=_parse_ts(raw.get("addAttemptedAt")),
         reverts=int(raw.get("reverts") or 0),
+        from_known_good=bool(raw.get("fromKnownGood")),
         targets=tuple(
             TargetProgress(
                 Target(t["kind"], t["name"]), bool(t.get("restarted")), bool(t.get("complete"))

@@ -52,6 +52,8 @@ class Reason(StrEnum):
     # the Secret changed outside the operator
     SECRET_DRIFTED = "SecretDrifted"
     SECRET_CHANGED = "SecretChanged"
+    # onDrift: Rotate cannot proceed: the copy it rotates from is gone or was changed
+    KNOWN_GOOD_MISSING = "KnownGoodMissing"
     # failing calls and their recovery (the Degraded condition)
     NO_FAILURES = "NoFailures"
     RECOVERED = "Recovered"

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from adobe_oauth_operator.names import PENDING_SUFFIX
+from adobe_oauth_operator.names import KNOWN_GOOD_SUFFIX, PENDING_SUFFIX
 from adobe_oauth_operator.rotation.durations import (
     MAX_DURATION_TEXT,
     InvalidDuration,
@@ -123,6 +123,10 @@ PENDING_NAME_MESSAGE = (
     "spec.secretName must not be <metadata.name>-pending: the operator keeps a new client secret"
     " in that Secret during a rotation; choose another name, e.g. adobe-creds"
 )
+KNOWN_GOOD_NAME_MESSAGE = (
+    "spec.secretName must not be <metadata.name>-known-good: the operator keeps its copy of the"
+    " last verified client secret in that Secret; choose another name, e.g. adobe-creds"
+)
 TARGET_NAME_MESSAGE = (
     "spec.rollout.targets[].name must be a valid Deployment, StatefulSet or DaemonSet name: at"
     " most 253 lowercase letters, digits, '-' and '.', starting and ending with a letter or digit,"
@@ -157,6 +161,7 @@ MESSAGES: tuple[str, ...] = (
     CLIENT_ID_MESSAGE,
     SECRET_NAME_MESSAGE,
     PENDING_NAME_MESSAGE,
+    KNOWN_GOOD_NAME_MESSAGE,
     TARGET_NAME_MESSAGE,
     SECRET_KEYS_DISTINCT_MESSAGE,
     secret_key_message("clientId"),
@@ -208,6 +213,8 @@ def spec_problems(name: str, raw_spec: Mapping[str, Any]) -> list[str]:
         problems.append(SECRET_NAME_MESSAGE)
     elif secret_name == f"{name}{PENDING_SUFFIX}":
         problems.append(PENDING_NAME_MESSAGE)
+    elif secret_name == f"{name}{KNOWN_GOOD_SUFFIX}":
+        problems.append(KNOWN_GOOD_NAME_MESSAGE)
 
     problems += _secret_key_problems(_section(spec, "secretKeys"))
     problems += _duration_problems(spec)

@@ -18,7 +18,9 @@ from adobe_oauth_operator.rotation.machine import (
     next_retry,
 )
 from adobe_oauth_operator.rotation.model import (
+    HistoryEntry,
     InFlight,
+    OnDrift,
     Phase,
     Retry,
     Rotation,
@@ -290,11 +292,13 @@ def idle(**kw: object) -> Status:
 
 
 def test_a_changed_fingerprint_is_inspected_and_an_unchanged_one_is_not() -> None:
-    assert decide(SPEC, idle(), m.Tick("x", app_fingerprint="f-old"), T0, ME).action is None
-    changed = decide(SPEC, idle(), m.Tick("x", app_fingerprint="f-new"), T0, ME)
-    assert changed.action == m.InspectDrift()
+    copied = idle(known_good_fingerprint="f-old")
+    assert decide(SPEC, copied, m.Tick("x", app_fingerprint="f-old"), T0, ME).action is None
+    changed = decide(SPEC, copied, m.Tick("x", app_fingerprint="f-new"), T0, ME)
+    assert changed.action == m.InspectDrift("x", "f-old")
     first = decide(SPEC, idle(secret_fingerprint=None), m.Tick("x", app_fingerprint="f1"), T0, ME)
-    assert first.action is None and first.status.secret_fingerprint == "f1"
+    assert first.status.secret_fingerprint == "f1"
+    assert first.action == m.SaveKnownGood("f1", OLD), "recorded, then copied"
 
 
 def test_another_working_secret_in_the_secret_is_adopted() -> None:
@@ -306,13 +310,90 @@ def test_another_working_secret_in_the_secret_is_adopted() -> None:
 
 def test_a_refused_secret_in_the_secret_is_reported_and_rechecked_with_backoff() -> None:
     refused = m.ActionFailed(m.ErrorKind.SECRET_DRIFTED, "IMS refuses it", action="InspectDrift")
-    plan = decide(SPEC, idle(), refused, T0, ME)
+    plan = decide(SPEC, idle(known_good_fingerprint="f-old"), refused, T0, ME)
     assert plan.status.phase is Phase.STALLED
     assert reason_of(plan.status, ConditionType.STALLED) is Reason.SECRET_DRIFTED
     assert [e.reason for e in plan.events] == [Reason.SECRET_DRIFTED]
     assert plan.status.secret_fingerprint == "f-old", "the known-good fingerprint is kept"
     restored = decide(SPEC, plan.status, m.Tick("x", app_fingerprint="f-old"), at(60), ME)
     assert restored.status.phase is Phase.READY and restored.status.retry is None
+
+
+# -- onDrift: the known-good copy and the restoring rotation --------------------------------------
+REPORT = replace(SPEC, on_drift=OnDrift.REPORT)
+
+
+@pytest.mark.parametrize(
+    ("spec", "status", "app", "action"),
+    [
+        (SPEC, idle(), "f-old", m.SaveKnownGood("f-old", OLD)),  # no copy yet: make one
+        (SPEC, idle(known_good_fingerprint="f-older"), "f-old", m.SaveKnownGood("f-old", OLD)),
+        (SPEC, idle(known_good_fingerprint="f-old"), "f-old", None),  # up to date
+        (SPEC, idle(), None, None),  # no HMAC key or no Secret: nothing verified to copy
+        (REPORT, idle(known_good_fingerprint="f-old"), "f-old", m.DeleteKnownGood()),
+        (REPORT, idle(), "f-old", None),  # Report keeps no copy
+    ],
+    ids=["first-copy", "stale-copy", "current-copy", "unknown", "report-deletes", "report-none"],
+)
+def test_the_known_good_copy_follows_the_verified_value(
+    spec: Spec, status: Status, app: str | None, action: m.Action | None
+) -> None:
+    plan = decide(spec, status, m.Tick("x", app_fingerprint=app), T0, ME)
+    assert plan.action == action
+    if action is not None:
+        assert plan.status.in_flight is not None, "the copy is written only after a fenced write"
+
+
+def test_a_saved_or_deleted_copy_is_recorded_and_a_failed_save_is_retried() -> None:
+    saved = decide(SPEC, idle(), m.KnownGoodSaved("f-old"), T0, ME)
+    assert saved.status.known_good_fingerprint == "f-old" and saved.action is None
+    assert saved.requeue_after == timedelta(0), "looked at again at once"
+    unsaved = decide(SPEC, idle(), m.KnownGoodSaved(None), T0, ME)
+    assert unsaved.status.known_good_fingerprint is None
+    deleted = decide(REPORT, idle(known_good_fingerprint="f"), m.KnownGoodDeleted(), T0, ME)
+    assert deleted.status.known_good_fingerprint is None
+
+
+def test_a_refused_secret_starts_a_rotation_from_the_known_good_copy() -> None:
+    status = idle(known_good_fingerprint="f-old")
+    plan = decide(SPEC, status, m.DriftRefused("r-drift"), T0, ME)
+    rot = plan.status.rotation
+    assert rot is not None
+    assert (rot.id, rot.trigger, rot.from_known_good, rot.old_secret_uuid) == (
+        "r-drift",
+        Trigger.DRIFT,
+        True,
+        OLD,
+    )
+    assert plan.action == m.Preflight()
+    ready = find(plan.status.conditions, ConditionType.READY)
+    assert ready is not None and not ready.status and ready.reason is Reason.SECRET_DRIFTED
+    assert [(e.warning, e.reason) for e in plan.events] == [(True, Reason.SECRET_DRIFTED)]
+    # Ready again only once the Secret holds the new, verified value.
+    writing = replace(
+        plan.status, rotation=replace(rot, step=Step.UPDATE_SECRET, new_secret_uuid=NEW)
+    )
+    written = decide(SPEC, writing, m.AppSecretWritten("f-new"), at(5), ME)
+    ready = find(written.status.conditions, ConditionType.READY)
+    assert ready is not None and ready.status
+    assert written.status.secret_fingerprint == "f-new"
+
+
+def test_a_failed_restore_is_not_retried_within_the_hour() -> None:
+    failed = HistoryEntry("r1", Trigger.DRIFT, T0, at(10), False, OLD, NEW, "verification failed")
+    status = idle(known_good_fingerprint="f-old", history=(failed,))
+    soon = decide(SPEC, status, m.DriftRefused("r2"), at(600), ME)
+    assert soon.status.rotation is None and soon.action is None
+    assert reason_of(soon.status, ConditionType.STALLED) is Reason.SECRET_DRIFTED
+    assert soon.requeue_after == timedelta(seconds=3010)
+    later = decide(SPEC, status, m.DriftRefused("r3"), at(3611), ME)
+    assert later.status.rotation is not None and later.status.rotation.id == "r3"
+
+
+def test_known_good_state_survives_the_wire_form() -> None:
+    rot = Rotation("r", Step.ADD, Trigger.DRIFT, T0, OLD, from_known_good=True)
+    status = idle(known_good_fingerprint="f-old", rotation=rot)
+    assert Status.from_dict(status.to_dict()) == status
 
 
 def test_writing_the_new_secret_records_its_fingerprint() -> None:
