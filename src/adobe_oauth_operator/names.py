@@ -53,6 +53,15 @@ PENDING_LABEL_VALUE = "true"
 PENDING_SUFFIX = "-pending"
 PENDING_VALUE_KEY = "clientSecret"
 
+# -- the access token Secret (spec.accessToken) -------------------------------------------------
+# Created and owned by the operator; labelled like the pending Secret plus ACCESS_TOKEN_LABEL.
+# Holds the token under spec.accessToken.key and its expiry (RFC 3339) under EXPIRES_AT_KEY.
+ACCESS_TOKEN_LABEL = f"{ANNOTATION_PREFIX}/access-token"
+ACCESS_TOKEN_LABEL_VALUE = "true"
+EXPIRES_AT_KEY = "ADOBE_ACCESS_TOKEN_EXPIRES_AT"
+# On pod templates of workloads that read the token Secret through env: the refresh that restarted
+# them (a mounted file is updated in place, so volume readers are never restarted).
+TOKEN_REFRESH_ANNOTATION = f"{ANNOTATION_PREFIX}/access-token-refresh"
 # -- the known-good copy ----------------------------------------------------------------------
 # Named <credential name><KNOWN_GOOD_SUFFIX>: the client id and secret the application Secret held
 # when the operator last verified them (spec.rotation.onDrift: Rotate), so a Secret overwritten

@@ -52,6 +52,7 @@ def test_defaults_are_applied(
         "drainPeriod": "15m",
         "maxWait": "24h",
         "onStillInUse": "Wait",
+        "onDrift": "Rotate",
         "checkInterval": "60s",
     }
     assert spec["rollout"] == {"autoDiscover": True, "timeout": "15m"}

@@ -48,6 +48,11 @@ def _rot(**values: str) -> dict[str, Any]:
     return {"rotation": values}
 
 
+def _window(**values: Any) -> dict[str, Any]:
+    window = {"days": ["Mon", "Tue"], "start": "09:00", "end": "16:00", "timeZone": "Europe/Berlin"}
+    return {"rotation": {"interval": "720h", "window": {**window, **values}}}
+
+
 INTERVAL, DRAIN, MAX_WAIT = v.INTERVAL, v.DRAIN_PERIOD, v.MAX_WAIT
 CHECK, TIMEOUT = v.CHECK_INTERVAL, v.ROLLOUT_TIMEOUT
 
@@ -150,6 +155,24 @@ MALFORMED: list[Case] = [
         ("87600h0m1s", TIMEOUT.max_message),
         ("forever", TIMEOUT.format_message),
     ),
+    # -- rotation.window -------------------------------------------------------------------------
+    *[
+        Case(f"window {key} {value!r}", _window(**{key: value}), v.window_time_message(key))
+        for key, value in (
+            ("start", "9:00"),
+            ("start", "24:00"),
+            ("start", "09:60"),
+            ("start", "09:00:00"),
+            ("end", "4pm"),
+            ("end", ""),
+            ("end", "23:5"),
+        )
+    ],
+    Case(
+        "window start equals end", _window(start="09:00", end="09:00"), v.WINDOW_START_END_MESSAGE
+    ),
+    Case("window without days", _window(days=[]), v.WINDOW_DAYS_MESSAGE),
+    Case("window timeZone empty", _window(timeZone=""), v.WINDOW_TIME_ZONE_MESSAGE),
     # -- secretKeys -------------------------------------------------------------------------------
     Case(
         "secretKeys equal",
@@ -265,9 +288,71 @@ MALFORMED: list[Case] = [
     Case("orgId empty", {"orgId": ""}, v.ORG_ID_MESSAGE),
     Case("orgId the IMS org id", {"orgId": "1234567ABCDEF@AdobeOrg"}, v.ORG_ID_MESSAGE),
     Case("credentialId with a letter", {"credentialId": "12a"}, v.CREDENTIAL_ID_MESSAGE),
+    # -- accessToken: a Secret of its own, a valid key that is not the expiry's, a bounded margin --
+    Case(
+        "accessToken.secretName is spec.secretName",
+        {"accessToken": {"secretName": "adobe-creds"}},
+        v.TOKEN_SECRET_DISTINCT_MESSAGE,
+    ),
+    Case(
+        "accessToken.secretName is the pending Secret",
+        {"accessToken": {"secretName": f"{BASE_NAME}-pending"}},
+        v.TOKEN_SECRET_PENDING_MESSAGE,
+    ),
+    Case(
+        "accessToken.secretName is the known-good copy",
+        {"accessToken": {"secretName": f"{BASE_NAME}-known-good"}},
+        v.TOKEN_SECRET_KNOWN_GOOD_MESSAGE,
+    ),
+    Case(
+        "accessToken.secretName uppercase",
+        {"accessToken": {"secretName": "Adobe-Token"}},
+        v.TOKEN_SECRET_NAME_MESSAGE,
+    ),
+    Case(
+        "accessToken.key is the expiry's key",
+        {"accessToken": {"secretName": "t", "key": "ADOBE_ACCESS_TOKEN_EXPIRES_AT"}},
+        v.TOKEN_KEY_RESERVED_MESSAGE,
+    ),
+    Case(
+        "accessToken.key with a slash",
+        {"accessToken": {"secretName": "t", "key": "a/b"}},
+        v.TOKEN_KEY_MESSAGE,
+    ),
+    Case(
+        "accessToken.refreshBefore without unit",
+        {"accessToken": {"secretName": "t", "refreshBefore": "3600"}},
+        v.REFRESH_BEFORE_FORMAT_MESSAGE,
+    ),
+    Case(
+        "accessToken.refreshBefore over a day",
+        {"accessToken": {"secretName": "t", "refreshBefore": "24h1s"}},
+        v.REFRESH_BEFORE_MAX_MESSAGE,
+    ),
+    Case(
+        "accessToken.refreshBefore huge",
+        {"accessToken": {"secretName": "t", "refreshBefore": "99999999999h"}},
+        v.REFRESH_BEFORE_MAX_MESSAGE,
+    ),
 ]
 
 VALID: list[Case] = [
+    Case("accessToken minimal", {"accessToken": {"secretName": "adobe-token"}}),
+    Case(
+        "accessToken in full",
+        {
+            "accessToken": {
+                "secretName": "adobe-token",
+                "key": "token.txt",
+                "scopes": ["openid", "AdobeID"],
+                "refreshBefore": "24h",
+            }
+        },
+    ),
+    Case(
+        "accessToken another credential's pending name",
+        {"accessToken": {"secretName": "x-pending"}},
+    ),
     Case("interval empty", _rot(interval="")),
     Case("interval absent", {}),
     Case("interval 1m with drainPeriod 30s", _rot(interval="1m", drainPeriod="30s")),
@@ -282,6 +367,13 @@ VALID: list[Case] = [
     Case("checkInterval 1s", _rot(checkInterval="1s")),
     Case("checkInterval 1000ms", _rot(checkInterval="1000ms")),
     Case("rollout timeout 1s", {"rollout": {"timeout": "1s"}}),
+    Case("window weekdays office hours", _window()),
+    Case("window wrapping midnight", _window(start="22:00", end="02:00", timeZone="UTC")),
+    Case("window ending at midnight", _window(start="00:00", end="23:59", days=["Sun"])),
+    Case(
+        "window every day (days not set)",
+        {"rotation": {"window": {"start": "09:00", "end": "16:00", "timeZone": "Asia/Kolkata"}}},
+    ),
     Case("clientId lowercase hex", {"clientId": CLIENT_ID}),
     Case("clientId uppercase hex", {"clientId": CLIENT_ID.upper()}),
     Case("clientId empty", {"clientId": ""}),

@@ -55,7 +55,7 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{/*
 The namespaced rules: exactly the calls the operator makes in a namespace it serves.
 - adobeoauthcredentials: kopf lists and watches them and patches its finalizer and annotations
-  onto them; the operator reads one by name.
+  onto them; the operator reads one by name and removes a spent emergency annotation.
 - adobeoauthcredentials/status: the operator merge-patches status.
 - secrets: the app Secret is read and patched; the pending Secret <name>-pending is read,
   created, replaced (update) and deleted. No list: Secrets are only ever read by name.

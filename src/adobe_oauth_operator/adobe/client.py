@@ -67,6 +67,12 @@ class AdobeClient:
         """A valid token for the credential, from the cache when possible."""
         return await self._tokens.get(cred.client_id, secret, scopes)
 
+    async def grant_token(
+        self, cred: CredentialRef, secret: Sensitive, scopes: Sequence[str]
+    ) -> AccessToken:
+        """A newly granted token, never a cached one: for handing out to applications."""
+        return await self._tokens.fresh(cred.client_id, secret, scopes)
+
     async def list_secrets(
         self, cred: CredentialRef, secret: Sensitive, scopes: Sequence[str]
     ) -> list[SecretInfo]:

@@ -208,6 +208,15 @@ class TokenCache:
         # Shielded: a cancelled caller must not cancel the request the others wait for.
         return await asyncio.shield(task)
 
+    async def fresh(self, client_id: str, secret: Sensitive, scopes: Iterable[str]) -> AccessToken:
+        """A newly granted token whatever the cache holds (to hand out); cached for our calls."""
+        key = TokenKey.of(client_id, secret, scopes)
+        token = await call_with_retries(
+            self._retry, lambda: self._ims.request(client_id, secret, key.scopes)
+        )
+        self._store(key, token)
+        return token
+
     def invalidate(
         self, client_id: str, secret: Sensitive, scopes: Iterable[str], token: AccessToken
     ) -> None:

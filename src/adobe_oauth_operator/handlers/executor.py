@@ -36,16 +36,19 @@ from adobe_oauth_operator.kube.secrets import (
     write_known_good,
     write_pending_secret,
 )
-from adobe_oauth_operator.kube.workloads import discover_workloads
+from adobe_oauth_operator.kube.token_secrets import read_token_secret, write_token_secret
+from adobe_oauth_operator.kube.workloads import discover_workloads, template_reads_secret_from_env
 from adobe_oauth_operator.names import (
     API_VERSION,
     KIND,
     PENDING_SUFFIX,
     ROTATION_ID_ANNOTATION,
     SECRET_UUID_ANNOTATION,
+    TOKEN_REFRESH_ANNOTATION,
 )
 from adobe_oauth_operator.rotation import messages as m
 from adobe_oauth_operator.rotation.model import OnDrift, SecretMeta, Spec, Target
+from adobe_oauth_operator.rotation.tokens import expires_at_text
 from adobe_oauth_operator.rotation.validation import client_id_problem
 from adobe_oauth_operator.sensitive import Sensitive, secret_fingerprint
 
@@ -127,6 +130,8 @@ class Executor:
             m.RestartTargets: self._restart,  # type: ignore[dict-item]
             m.CheckRollouts: self._check_rollouts,  # type: ignore[dict-item]
             m.DeletePending: self._delete_pending,  # type: ignore[dict-item]
+            m.VendToken: self._vend_token,  # type: ignore[dict-item]
+            m.RestartTokenReaders: self._restart_token_readers,  # type: ignore[dict-item]
             m.SaveKnownGood: self._save_known_good,  # type: ignore[dict-item]
             m.DeleteKnownGood: self._delete_known_good,  # type: ignore[dict-item]
         }
@@ -484,6 +489,18 @@ class Executor:
             wanted.update(
                 await discover_workloads(self.kube, self.res.namespace, self.spec.secret_name)
             )
+            vended = self.spec.access_token
+            if vended is not None:
+                # Readers of the token through env keep a token of the old secret until restarted;
+                # a mounted file is updated in place, so volume readers are left alone.
+                wanted.update(
+                    await discover_workloads(
+                        self.kube,
+                        self.res.namespace,
+                        vended.secret_name,
+                        template_reads_secret_from_env,
+                    )
+                )
         return sorted(wanted)
 
     async def _restart(self, action: m.RestartTargets) -> m.Message:
@@ -505,6 +522,61 @@ class Executor:
     async def _delete_pending(self, _: m.DeletePending) -> m.Message:
         await delete_pending_secret(self.kube, self.res.namespace, self.res.name, self.res.uid)
         return m.PendingDeleted()
+
+    # -- vended access tokens ----------------------------------------------------------------
+    async def _vend_token(self, action: m.VendToken) -> m.Message:
+        vended = self.spec.access_token
+        if vended is None:
+            return m.ActionFailed(m.ErrorKind.UNEXPECTED, "spec.accessToken is not set")
+        ref, value = await self._credential(action.using)
+        token = await self.adobe.grant_token(ref, value, self.spec.token_scopes)
+        secret = Sensitive(token.reveal())
+        try:
+            await write_token_secret(
+                self.kube,
+                self.res.namespace,
+                vended.secret_name,
+                self.res.owner,
+                vended.key,
+                secret,
+                expires_at_text(token.expires_at),
+            )
+        except kube_errors.NotOwned as exc:
+            return m.ActionFailed(m.ErrorKind.TOKEN_SECRET_CONFLICT, str(exc))
+        return m.TokenVended(action.secret_uuid, token.expires_at, self.token_fingerprint(secret))
+
+    async def _restart_token_readers(self, action: m.RestartTokenReaders) -> m.Message:
+        vended = self.spec.access_token
+        readers: list[Target] = []
+        if vended is not None and self.spec.auto_discover:
+            readers = await discover_workloads(
+                self.kube, self.res.namespace, vended.secret_name, template_reads_secret_from_env
+            )
+        results = []
+        for target in readers:
+            result = await restart_workload(
+                self.kube, self.res.namespace, target, action.stamp, TOKEN_REFRESH_ANNOTATION
+            )
+            results.append((target, result))
+        return m.TokenReadersRestarted(action.stamp, tuple(results))
+
+    def token_fingerprint(self, token: Sensitive) -> str | None:
+        """The HMAC status keeps of the vended token; None without a key."""
+        if self.hmac_key is None:
+            return None
+        return secret_fingerprint(self.hmac_key, "access-token", token)
+
+    async def observe_token(self) -> m.TokenObservation | None:
+        """What the token Secret holds now; None when no token is vended."""
+        vended = self.spec.access_token
+        if vended is None:
+            return None
+        found = await read_token_secret(
+            self.kube, self.res.namespace, vended.secret_name, vended.key, self.res.uid
+        )
+        if found is None or not found.owned or found.token is None:
+            return m.TokenObservation(present=False)
+        return m.TokenObservation(True, self.token_fingerprint(found.token), found.expires_at)
 
 
 def _meta(info: SecretInfo) -> SecretMeta:

@@ -17,7 +17,11 @@ from typing import Any
 from adobe_oauth_operator.adobe.client import AdobeClient
 from adobe_oauth_operator.handlers.executor import Executor, Resource
 from adobe_oauth_operator.kube.clients import KubeClients
-from adobe_oauth_operator.kube.credentials import get_credential, patch_credential_status
+from adobe_oauth_operator.kube.credentials import (
+    get_credential,
+    patch_credential_status,
+    remove_spent_annotation,
+)
 from adobe_oauth_operator.kube.errors import Conflict
 from adobe_oauth_operator.kube.events import emit_event
 from adobe_oauth_operator.kube.secrets import read_pending_secret
@@ -83,6 +87,7 @@ async def reconcile(deps: Deps, namespace: str, name: str) -> timedelta | None:
     executor = Executor(deps.adobe, deps.kube, resource, deps.hmac_key)
     msg: m.Message = await _tick(deps, obj, status, executor)
     version = obj["metadata"]["resourceVersion"]
+    annotations = obj["metadata"].get("annotations") or {}
     for _ in range(MAX_ACTIONS_PER_PASS):
         plan = decide(spec, status, msg, deps.clock(), deps.holder)
         try:
@@ -94,6 +99,9 @@ async def reconcile(deps: Deps, namespace: str, name: str) -> timedelta | None:
             logger.info("%s/%s: changed while reconciling; starting over", namespace, name)
             raise
         status = plan.status
+        if _emergency_spent(annotations, status):
+            version = await _remove_emergency(deps, namespace, name, annotations, version)
+            annotations = {k: v for k, v in annotations.items() if k != EMERGENCY_ANNOTATION}
         for event in plan.events:
             logger.info(
                 "%s/%s: event %s: %s",
@@ -129,6 +137,37 @@ async def reconcile(deps: Deps, namespace: str, name: str) -> timedelta | None:
             msg = await _tick(deps, obj, status, executor)
     logger.warning("%s/%s: pass ended after %d actions", namespace, name, MAX_ACTIONS_PER_PASS)
     return PASS_LIMIT_RETRY
+
+
+def _emergency_spent(annotations: dict[str, str], status: Status) -> bool:
+    """The emergency annotation sits beside the request it was recorded as spent on."""
+    request = annotations.get(ROTATE_ANNOTATION)
+    return (
+        EMERGENCY_ANNOTATION in annotations
+        and request is not None
+        and request == status.last_emergency_request
+    )
+
+
+async def _remove_emergency(
+    deps: Deps, namespace: str, name: str, annotations: dict[str, str], version: str
+) -> str:
+    """Remove the spent emergency annotation unless the object changed meanwhile (then the next
+    pass, which reads it again, does); the resourceVersion to go on with."""
+    expected = {k: annotations[k] for k in (ROTATE_ANNOTATION, EMERGENCY_ANNOTATION)}
+    removed = await remove_spent_annotation(
+        deps.kube, namespace, name, EMERGENCY_ANNOTATION, expected, version
+    )
+    if removed is None:
+        return version
+    logger.info("%s/%s: emergency annotation spent and removed", namespace, name)
+    return removed
+
+
+def is_emergency(annotations: dict[str, str]) -> bool:
+    """`emergency: "true"` (the documented form) or the rotate request's own value."""
+    value = annotations.get(EMERGENCY_ANNOTATION, "")
+    return value.lower() == "true" or (value != "" and value == annotations.get(ROTATE_ANNOTATION))
 
 
 async def _release(deps: Deps, namespace: str, name: str, version: str, status: Status) -> None:
@@ -172,6 +211,8 @@ async def _run(
             f"unexpected {type(exc).__name__} in {what}; the operator log has the traceback",
         )
         return replace(msg, action=what, jitter=deps.jitter())
+    if isinstance(msg, m.ActionFailed | m.TokenVended):
+        msg = replace(msg, jitter=deps.jitter())
     if isinstance(msg, m.ActionFailed):
         deps.metrics.reconcile_error(msg.kind.value)
         logger.info(
@@ -182,7 +223,7 @@ async def _run(
             msg.message,
             extra={"reason": msg.kind.value},
         )
-        msg = replace(msg, action=what, jitter=deps.jitter())
+        msg = replace(msg, action=what)
     return msg
 
 
@@ -233,13 +274,15 @@ async def _tick(deps: Deps, obj: dict[str, Any], status: Status, executor: Execu
             is not None
         )
         fingerprint = await executor.app_fingerprint()
+    token = await executor.observe_token() if status.adopted else None
     return m.Tick(
         new_rotation_id=new_rotation_id(deps.clock()),
         rotate_request=annotations.get(ROTATE_ANNOTATION) or None,
-        emergency=annotations.get(EMERGENCY_ANNOTATION, "").lower() == "true",
+        emergency=is_emergency(annotations),
         generation=obj["metadata"].get("generation"),
         pending_secret_present=pending,
         app_fingerprint=fingerprint,
+        token=token,
     )
 
 

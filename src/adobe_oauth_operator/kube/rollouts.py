@@ -27,19 +27,26 @@ class RolloutState:
 
 
 async def restart_workload(
-    kc: KubeClients, namespace: str, ref: Target, rotation_id: str
+    kc: KubeClients,
+    namespace: str,
+    ref: Target,
+    rotation_id: str,
+    annotation: str = ROTATION_ID_ANNOTATION,
 ) -> RestartResult:
-    """Stamp `rotation_id` on the pod template unless it is there already or the rollout paused."""
+    """Stamp `rotation_id` on the pod template unless it is there already or the rollout paused.
+
+    `annotation` is the rotation id's, or another stamp's (a vended token's refresh).
+    """
     api = workload_api(kc, ref.kind)
     obj = await _read(api, namespace, ref)
     if obj is None:
         return RestartResult.NOT_FOUND
-    if _template_annotations(obj).get(ROTATION_ID_ANNOTATION) == rotation_id:
+    if _template_annotations(obj).get(annotation) == rotation_id:
         return RestartResult.ALREADY
     if obj["spec"].get("paused"):
         return RestartResult.PAUSED
     try:
-        await _stamp(api, namespace, ref, rotation_id)
+        await _stamp(api, namespace, ref, rotation_id, annotation)
     except NotFound:
         return RestartResult.NOT_FOUND
     return RestartResult.RESTARTED
@@ -130,11 +137,13 @@ async def _read(api: WorkloadApi, namespace: str, ref: Target) -> dict[str, Any]
     return obj
 
 
-async def _stamp(api: WorkloadApi, namespace: str, ref: Target, rotation_id: str) -> None:
+async def _stamp(
+    api: WorkloadApi, namespace: str, ref: Target, rotation_id: str, annotation: str
+) -> None:
     # No resourceVersion precondition: controllers update a workload's status all the time, so a
     # compare-and-swap keeps failing on a busy workload, and stamping the same id twice is a no-op.
     patch = {
-        "spec": {"template": {"metadata": {"annotations": {ROTATION_ID_ANNOTATION: rotation_id}}}},
+        "spec": {"template": {"metadata": {"annotations": {annotation: rotation_id}}}},
     }
     await call_json(
         f"patch {ref.kind} {namespace}/{ref.name}",

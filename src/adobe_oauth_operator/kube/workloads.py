@@ -50,6 +50,15 @@ def template_references_secret(pod_spec: Mapping[str, Any], secret_name: str) ->
     return secret_name in _referenced_secrets(pod_spec)
 
 
+def template_reads_secret_from_env(pod_spec: Mapping[str, Any], secret_name: str) -> bool:
+    """True when a container reads `secret_name` through env or envFrom (fixed at pod start)."""
+    return any(
+        secret_name in _container_secrets(container)
+        for key in ("containers", "initContainers", "ephemeralContainers")
+        for container in pod_spec.get(key) or ()
+    )
+
+
 def _referenced_secrets(pod_spec: Mapping[str, Any]) -> set[str]:
     names = set(_volume_secrets(pod_spec.get("volumes") or ()))
     for key in ("containers", "initContainers", "ephemeralContainers"):
@@ -80,13 +89,18 @@ def _volume_secrets(volumes: Any) -> Iterator[str]:
                 yield projected["name"]
 
 
-async def discover_workloads(kc: KubeClients, namespace: str, secret_name: str) -> list[Target]:
-    """Every workload in `namespace` whose pod template references `secret_name`, sorted."""
+async def discover_workloads(
+    kc: KubeClients,
+    namespace: str,
+    secret_name: str,
+    reads: Callable[[Mapping[str, Any], str], bool] = template_references_secret,
+) -> list[Target]:
+    """Every workload in `namespace` whose pod template `reads` `secret_name`, sorted."""
     found = []
     for kind in KINDS:
         async for item in _list_all(kind, workload_api(kc, kind).list, namespace):
             pod_spec = item["spec"]["template"].get("spec") or {}
-            if template_references_secret(pod_spec, secret_name):
+            if reads(pod_spec, secret_name):
                 found.append(Target(kind, item["metadata"]["name"]))
     return sorted(found)
 

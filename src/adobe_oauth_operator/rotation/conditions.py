@@ -14,6 +14,7 @@ class ConditionType(StrEnum):
     ROTATING = "Rotating"
     STALLED = "Stalled"
     DEGRADED = "Degraded"  # calls are failing and being retried with backoff
+    TOKEN_FRESH = "TokenFresh"  # the vended access token is before its refresh point
 
 
 @dataclass(frozen=True)

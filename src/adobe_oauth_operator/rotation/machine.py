@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from adobe_oauth_operator.names import ROTATE_ANNOTATION
 from adobe_oauth_operator.rotation import messages as m
+from adobe_oauth_operator.rotation import tokens
 from adobe_oauth_operator.rotation.conditions import ConditionType, find, set_condition
 from adobe_oauth_operator.rotation.durations import format_duration
 from adobe_oauth_operator.rotation.model import (
@@ -69,23 +70,89 @@ def decide(spec: Spec, status: Status, msg: m.Message, now: datetime, holder: st
             return waiting
     recovered = _recovered(status, msg, now)
     plan = _decide(spec, recovered.status if recovered else status, msg, now)
+    plan = _spend_emergency(status, msg, plan)
     if recovered is not None:
         plan = replace(plan, events=recovered.events + plan.events)
-    return _fence(spec, plan, holder, now)
+    plan = _fence(spec, _vend_first(spec, plan, now), holder, now)
+    return _wake_for_token(plan, now)
+
+
+def _spend_emergency(before: Status, msg: m.Message, plan: Plan) -> Plan:
+    """Record the request an emergency came with once that request is taken: one-shot.
+
+    The caller then removes the emergency annotation, so the next plain request is plain.
+    """
+    if not (isinstance(msg, m.Tick) and msg.emergency and msg.rotate_request):
+        return plan
+    taken = plan.status.last_rotate_request == msg.rotate_request != before.last_rotate_request
+    if not taken:
+        return plan
+    return replace(plan, status=replace(plan.status, last_emergency_request=msg.rotate_request))
 
 
 def _decide(spec: Spec, status: Status, msg: m.Message, now: datetime) -> Plan:
     if isinstance(msg, m.ActionFailed):
+        if msg.action == m.VendToken.__name__:
+            status, warnings, delay = tokens.failed(spec, status, msg, now)
+            return Plan(status, events=warnings, requeue_after=delay)
         return _on_failure(spec, status, msg, now)
+    events: tuple[m.Event, ...] = ()
+    if isinstance(msg, m.TokenVended):
+        status, events = tokens.vended(spec, status, msg, now)
+    elif isinstance(msg, m.TokenReadersRestarted):
+        status, events = tokens.readers_restarted(status, msg)
+    elif isinstance(msg, m.TargetsRestarted):
+        status = tokens.rotation_restarted(status)
     if isinstance(msg, m.Tick):
         status = replace(status, observed_generation=msg.generation or status.observed_generation)
-        if spec.suspend:
-            return Plan(_suspended(status, now))
+        status = tokens.forget_if_unset(spec, status)
+        # Applications depend on the vended token even while rotations are suspended.
+        vend = tokens.vend_action(status)
+        if vend is not None and tokens.why_vend(spec, status, msg.token, now) is not None:
+            return Plan(status, action=vend)
+    if isinstance(msg, m.Tick | m.TokenVended):
+        readers = tokens.readers_action(status, now)
+        if readers is not None and spec.access_token is not None:
+            return Plan(status, action=readers, events=events)
+    if isinstance(msg, m.Tick) and spec.suspend:
+        return Plan(_suspended(status, now))
     if not status.adopted:
-        return _adoption(spec, status, msg, now)
-    if status.rotation is None:
-        return _idle(spec, status, msg, now)
-    return _rotating(spec, status, status.rotation, msg, now)
+        plan = _adoption(spec, status, msg, now)
+    elif status.rotation is None:
+        plan = _idle(spec, status, msg, now)
+    else:
+        plan = _rotating(spec, status, status.rotation, msg, now)
+    return replace(plan, events=events + plan.events)
+
+
+def _vend_first(spec: Spec, plan: Plan, now: datetime) -> Plan:
+    """Before the Secret gets the new client secret, and before the old one is deleted, the
+    vended token is made with the new one: no vended token depends on a secret about to go."""
+    rot, action = plan.status.rotation, plan.action
+    if rot is None or not tokens.needs_switch(spec, plan.status):
+        return plan
+    if isinstance(action, m.WriteAppSecret):
+        before = f"Secret {spec.secret_name} gets it"
+    elif isinstance(action, m.DeleteSecret) and action.secret_uuid == rot.old_secret_uuid:
+        before = f"the old client secret {rot.old_secret_uuid} is deleted"
+    else:
+        return plan
+    retry_at = tokens.in_backoff(plan.status, now)
+    vend = tokens.vend_action(plan.status)
+    if retry_at is None and vend is not None:
+        return replace(plan, action=vend)
+    text = f"rotation {rot.id}: {tokens.waiting_text(plan.status, before)}"
+    status = _set(plan.status, ConditionType.ROTATING, True, Reason.WAITING_FOR_TOKEN, text, now)
+    return Plan(status, events=plan.events, requeue_after=(retry_at or now) - now)
+
+
+def _wake_for_token(plan: Plan, now: datetime) -> Plan:
+    """An idle resource still wakes up for its token's refresh point or next retry."""
+    wake = tokens.next_wake(plan.status, now)
+    if plan.action is not None or wake is None:
+        return plan
+    current = plan.requeue_after
+    return replace(plan, requeue_after=wake if current is None else min(current, wake))
 
 
 # -- adoption and idle --------------------------------------------------------------------------
@@ -97,10 +164,12 @@ def _adoption(spec: Spec, status: Status, msg: m.Message, now: datetime) -> Plan
             current_secret_uuid=msg.secret_uuid,
             secret_fingerprint=msg.fingerprint,
             adopted_at=now,
-            next_rotation_time=now + spec.interval if spec.interval else None,
+            next_rotation_time=_scheduled(spec, now + spec.interval, now)
+            if spec.interval
+            else None,
             last_rotate_request=status.last_rotate_request,
         )
-        text = f"adopted client secret {msg.secret_uuid}; {_schedule_text(adopted)}"
+        text = f"adopted client secret {msg.secret_uuid}; {_schedule_text(adopted, spec)}"
         return Plan(
             _ready(adopted, Reason.ADOPTED, text, now),
             events=(m.Event(False, Reason.ADOPTED, text),),
@@ -143,7 +212,7 @@ def _idle(spec: Spec, status: Status, msg: m.Message, now: datetime) -> Plan:
             status.phase in (Phase.PENDING, Phase.STALLED)
             or find(status.conditions, ConditionType.READY) is None
         ):
-            status = _ready(status, Reason.UP_TO_DATE, _schedule_text(status), now)
+            status = _ready(status, Reason.UP_TO_DATE, _schedule_text(status, spec), now)
         return Plan(status, requeue_after=_until(status.next_rotation_time, now))
     rotation = Rotation(
         id=msg.new_rotation_id,
@@ -238,10 +307,25 @@ def _reschedule(spec: Spec, status: Status, now: datetime) -> Status:
     if spec.interval is None:
         return replace(status, next_rotation_time=None)
     base = status.last_rotation_time or status.adopted_at or now
-    wanted = base + spec.interval
+    due = base + spec.interval
     if status.consecutive_failures and status.next_rotation_time:
-        return status  # a failed rotation set its own retry time
-    return replace(status, next_rotation_time=wanted)
+        due = status.next_rotation_time  # a failed rotation set its own retry time
+    return replace(status, next_rotation_time=_scheduled(spec, due, now))
+
+
+def _scheduled(spec: Spec, due: datetime, now: datetime) -> datetime:
+    """When a scheduled rotation due at `due` may start: the first instant inside the window.
+
+    Stable from pass to pass (it is written to status): an overdue rotation whose window has
+    closed waits for the next opening, and starts once that opening is reached.
+    """
+    window = spec.window
+    if window is None:
+        return due
+    at = window.first_instant_from(due)
+    if at <= now and not window.contains(now):
+        at = window.first_instant_from(now)
+    return at
 
 
 def _trigger(status: Status, tick: m.Tick, now: datetime) -> Trigger | None:
@@ -682,12 +766,12 @@ def _finish_succeeded(spec: Spec, status: Status, rot: Rotation, now: datetime) 
         rotation=None,
         current_secret_uuid=rot.new_secret_uuid,
         last_rotation_time=now,
-        next_rotation_time=now + spec.interval if spec.interval else None,
+        next_rotation_time=_scheduled(spec, now + spec.interval, now) if spec.interval else None,
         consecutive_failures=0,
         history=(entry, *status.history)[:HISTORY_LIMIT],
     )
     return Plan(
-        _ready(status, Reason.ROTATED, f"{text}; {_schedule_text(status)}", now),
+        _ready(status, Reason.ROTATED, f"{text}; {_schedule_text(status, spec)}", now),
         action=m.DeletePending(),
         events=(m.Event(False, Reason.ROTATED, text),),
     )
@@ -707,7 +791,7 @@ def _finish_failed(
         rot.new_secret_uuid,
         text,
     )
-    retry = now + min(spec.interval, FAILED_RETRY) if spec.interval else None
+    retry = _scheduled(spec, now + min(spec.interval, FAILED_RETRY), now) if spec.interval else None
     status = replace(
         status,
         rotation=None,
@@ -958,10 +1042,11 @@ def _suspended(status: Status, now: datetime) -> Status:
     return status
 
 
-def _schedule_text(status: Status) -> str:
+def _schedule_text(status: Status, spec: Spec) -> str:
     if status.next_rotation_time is None:
         return "rotation on demand only"
-    return f"next rotation at {status.next_rotation_time.isoformat(timespec='seconds')}"
+    text = f"next rotation at {status.next_rotation_time.isoformat(timespec='seconds')}"
+    return f"{text} (window {spec.window})" if spec.window else text
 
 
 def _until(when: datetime | None, now: datetime) -> timedelta | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from adobe_oauth_operator.rotation.model import SecretMeta, Target
@@ -38,6 +38,7 @@ class ErrorKind(StrEnum):
     CLIENT_ID_INVALID = Reason.CLIENT_ID_INVALID
     RECONCILE_ERROR = Reason.RECONCILE_ERROR
     SECRET_DRIFTED = Reason.SECRET_DRIFTED
+    TOKEN_SECRET_CONFLICT = Reason.TOKEN_SECRET_CONFLICT
     KNOWN_GOOD_MISSING = Reason.KNOWN_GOOD_MISSING
 
     @property
@@ -60,6 +61,15 @@ class RestartResult(StrEnum):
 
 # -- messages ---------------------------------------------------------------------------------
 @dataclass(frozen=True)
+class TokenObservation:
+    """What the access token Secret holds now (never the token itself)."""
+
+    present: bool
+    fingerprint: str | None = None  # HMAC of the token under the key; None without a key
+    expires_at: str | None = None  # its ADOBE_ACCESS_TOKEN_EXPIRES_AT value
+
+
+@dataclass(frozen=True)
 class Tick:
     """A periodic or event-driven wake-up carrying what the resource's metadata requests."""
 
@@ -70,6 +80,8 @@ class Tick:
     pending_secret_present: bool = False
     # HMAC of what the application Secret holds now; None when unknown (no key, no Secret).
     app_fingerprint: str | None = None
+    # The access token Secret; None when spec.accessToken is unset or not yet looked at.
+    token: TokenObservation | None = None
 
 
 @dataclass(frozen=True)
@@ -184,6 +196,24 @@ class AppSecretReverted:
 
 
 @dataclass(frozen=True)
+class TokenVended:
+    """A fresh token made with client secret `secret_uuid` is in the access token Secret."""
+
+    secret_uuid: str
+    expires_at: datetime
+    fingerprint: str | None = None
+    jitter: float = 0.5  # in [0, 1): spreads the refreshes of many credentials apart
+
+
+@dataclass(frozen=True)
+class TokenReadersRestarted:
+    """Workloads reading the token Secret through env, restarted for the token `stamp`."""
+
+    stamp: str
+    results: tuple[tuple[Target, RestartResult], ...]
+
+
+@dataclass(frozen=True)
 class ActionFailed:
     kind: ErrorKind
     message: str
@@ -209,6 +239,8 @@ Message = (
     | PreflightPassed
     | AppSecretReverted
     | DriftAdopted
+    | TokenVended
+    | TokenReadersRestarted
     | DriftRefused
     | KnownGoodSaved
     | KnownGoodDeleted
@@ -314,6 +346,21 @@ class DeletePending:
     pass
 
 
+@dataclass(frozen=True)
+class VendToken:
+    """Grant a fresh access token with a known client secret and write it into the token Secret."""
+
+    using: Using
+    secret_uuid: str
+
+
+@dataclass(frozen=True)
+class RestartTokenReaders:
+    """Restart the workloads that read the token Secret through env, stamped with `stamp`."""
+
+    stamp: str
+
+
 Action = (
     Adopt
     | Preflight
@@ -327,6 +374,8 @@ Action = (
     | RestartTargets
     | CheckRollouts
     | DeletePending
+    | VendToken
+    | RestartTokenReaders
     | SaveKnownGood
     | DeleteKnownGood
 )
@@ -352,6 +401,8 @@ ANSWERS: dict[type, type] = {
     TargetsRestarted: RestartTargets,
     RolloutsChecked: CheckRollouts,
     PendingDeleted: DeletePending,
+    TokenVended: VendToken,
+    TokenReadersRestarted: RestartTokenReaders,
 }
 
 # Actions with a side effect: each runs only after a status write that records it succeeded.
@@ -362,6 +413,8 @@ MUTATING: tuple[type, ...] = (
     WriteAppSecret,
     RestartTargets,
     DeletePending,
+    VendToken,
+    RestartTokenReaders,
     SaveKnownGood,
     DeleteKnownGood,
 )

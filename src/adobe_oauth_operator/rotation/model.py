@@ -12,6 +12,7 @@ from adobe_oauth_operator.rotation.conditions import Condition, ConditionType
 from adobe_oauth_operator.rotation.durations import parse_duration
 from adobe_oauth_operator.rotation.reasons import Reason
 from adobe_oauth_operator.rotation.validation import spec_problems
+from adobe_oauth_operator.rotation.window import Window
 
 HISTORY_LIMIT = 10
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -67,6 +68,30 @@ class Target:
         return f"{self.kind}/{self.name}"
 
 
+DEFAULT_TOKEN_KEY = "ADOBE_ACCESS_TOKEN"
+
+
+@dataclass(frozen=True)
+class AccessTokenSpec:
+    """spec.accessToken: vend IMS access tokens into a Secret the operator owns."""
+
+    secret_name: str
+    key: str = DEFAULT_TOKEN_KEY
+    scopes: tuple[str, ...] = ()  # empty: the credential's spec.scopes
+    refresh_before: timedelta | None = None  # None: when 20 % of the lifetime is left
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any] | None) -> AccessTokenSpec | None:
+        if not raw:
+            return None
+        return cls(
+            secret_name=_required(raw, "secretName", "spec.accessToken."),
+            key=raw.get("key") or DEFAULT_TOKEN_KEY,
+            scopes=tuple(raw.get("scopes") or ()),
+            refresh_before=_duration(raw, "refreshBefore", None),
+        )
+
+
 @dataclass(frozen=True)
 class Spec:
     """The parsed spec; defaults mirror the CRD's so a spec written before defaulting works too."""
@@ -88,6 +113,16 @@ class Spec:
     auto_discover: bool = True
     rollout_timeout: timedelta = timedelta(minutes=15)
     suspend: bool = False
+    # When scheduled rotations may start; None: at any time.
+    window: Window | None = None
+    access_token: AccessTokenSpec | None = None
+
+    @property
+    def token_scopes(self) -> tuple[str, ...]:
+        """The scopes of vended tokens: their own, else the credential's."""
+        if self.access_token is not None and self.access_token.scopes:
+            return self.access_token.scopes
+        return self.scopes
 
     @classmethod
     def from_dict(cls, spec: Mapping[str, Any], name: str | None = None) -> Spec:
@@ -124,15 +159,17 @@ class Spec:
                 auto_discover=bool(rollout.get("autoDiscover", True)),
                 rollout_timeout=_duration(rollout, "timeout", cls.rollout_timeout),
                 suspend=bool(spec.get("suspend", False)),
+                window=Window.from_dict(rotation["window"]) if rotation.get("window") else None,
+                access_token=AccessTokenSpec.from_dict(spec.get("accessToken")),
             )
         except (KeyError, TypeError) as exc:
             raise ValueError(f"malformed spec: {exc}") from exc
 
 
-def _required(spec: Mapping[str, Any], name: str) -> str:
+def _required(spec: Mapping[str, Any], name: str, prefix: str = "spec.") -> str:
     value = spec.get(name)
     if not isinstance(value, str) or not value:
-        raise ValueError(f"spec.{name} is required")
+        raise ValueError(f"{prefix}{name} is required")
     return value
 
 
@@ -235,6 +272,45 @@ class HistoryEntry:
 
 
 @dataclass(frozen=True)
+class TokenFailure:
+    """Refreshing the vended token keeps failing: why, how often, when it is tried again."""
+
+    reason: Reason
+    message: str
+    attempts: int
+    since: datetime
+    next_retry_at: datetime
+    expiry_reported: bool = False  # the Warning that the vended token expired was emitted
+
+
+@dataclass(frozen=True)
+class AccessTokenStatus:
+    """The vended token as status may show it: where, made with what, until when; never it."""
+
+    secret_name: str
+    key: str
+    scopes: tuple[str, ...] = ()
+    secret_uuid: str | None = None  # the client secret the token was made with
+    issued_at: datetime | None = None
+    expires_at: datetime | None = None
+    refresh_at: datetime | None = None
+    # HMAC (operator-held key) of the token, as status.secretHmac is of the client secret.
+    fingerprint: str | None = None
+    refreshes: int = 0
+    failure: TokenFailure | None = None
+    # The latest stretch of time in which the Secret held an expired token (refreshes failing).
+    expired_from: datetime | None = None
+    expired_until: datetime | None = None
+    # The refresh whose token the env readers of the Secret were last restarted for.
+    readers_stamp: str | None = None
+
+    @property
+    def stamp(self) -> str | None:
+        """Names this token's refresh on the pod templates of its env readers."""
+        return f"token-{self.issued_at:%Y%m%d-%H%M%S}" if self.issued_at else None
+
+
+@dataclass(frozen=True)
 class Status:
     """The resource's status as the state machine sees it."""
 
@@ -247,6 +323,8 @@ class Status:
     last_rotation_time: datetime | None = None
     next_rotation_time: datetime | None = None
     last_rotate_request: str | None = None
+    # The rotate request that came with the emergency annotation: the emergency is spent on it.
+    last_emergency_request: str | None = None
     consecutive_failures: int = 0
     rotation: Rotation | None = None
     history: tuple[HistoryEntry, ...] = field(default=())
@@ -256,6 +334,7 @@ class Status:
     # HMAC (operator-held key) of the client id and secret the Secret held when last written or
     # adopted: a different one means the Secret was changed outside the operator.
     secret_fingerprint: str | None = None
+    access_token: AccessTokenStatus | None = None
     # The HMAC of what the known-good copy holds (onDrift: Rotate); None when there is no copy.
     known_good_fingerprint: str | None = None
 
@@ -276,6 +355,7 @@ class Status:
             "lastRotationTime": _ts(self.last_rotation_time),
             "nextRotationTime": _ts(self.next_rotation_time),
             "lastRotateRequest": self.last_rotate_request,
+            "lastEmergencyRequest": self.last_emergency_request,
             "consecutiveFailures": self.consecutive_failures,
             "rotation": _rotation_to_dict(self.rotation) if self.rotation else None,
             "history": [_history_to_dict(h) for h in self.history],
@@ -283,6 +363,7 @@ class Status:
             "inFlight": _in_flight_to_dict(self.in_flight) if self.in_flight else None,
             "retry": _retry_to_dict(self.retry) if self.retry else None,
             "secretHmac": self.secret_fingerprint,
+            "accessToken": _token_to_dict(self.access_token) if self.access_token else None,
             "knownGoodHmac": self.known_good_fingerprint,
         }
 
@@ -300,6 +381,7 @@ class Status:
             last_rotation_time=_parse_ts(raw.get("lastRotationTime")),
             next_rotation_time=_parse_ts(raw.get("nextRotationTime")),
             last_rotate_request=raw.get("lastRotateRequest"),
+            last_emergency_request=raw.get("lastEmergencyRequest"),
             consecutive_failures=int(raw.get("consecutiveFailures") or 0),
             rotation=_rotation_from_dict(rotation) if rotation else None,
             history=tuple(_history_from_dict(h) for h in raw.get("history") or ()),
@@ -307,6 +389,7 @@ class Status:
             in_flight=_in_flight_from_dict(raw.get("inFlight")),
             retry=_retry_from_dict(raw.get("retry")),
             secret_fingerprint=raw.get("secretHmac") or None,
+            access_token=_token_from_dict(raw.get("accessToken")),
             known_good_fingerprint=raw.get("knownGoodHmac") or None,
         )
 
@@ -470,4 +553,62 @@ def _retry_from_dict(raw: Mapping[str, Any] | None) -> Retry | None:
         attempts=int(raw.get("attempts") or 0),
         since=_parse_ts(raw.get("since")) or EPOCH,
         next_retry_at=_parse_ts(raw.get("nextRetryAt")) or EPOCH,
+    )
+
+
+def _token_to_dict(t: AccessTokenStatus) -> dict[str, Any]:
+    failure = t.failure
+    return {
+        "secretName": t.secret_name,
+        "key": t.key,
+        "scopes": list(t.scopes),
+        "secretUuid": t.secret_uuid,
+        "issuedAt": _ts(t.issued_at),
+        "expiresAt": _ts(t.expires_at),
+        "refreshAt": _ts(t.refresh_at),
+        "tokenHmac": t.fingerprint,
+        "refreshes": t.refreshes,
+        "failure": None
+        if failure is None
+        else {
+            "reason": failure.reason.value,
+            "message": failure.message,
+            "attempts": failure.attempts,
+            "since": _ts(failure.since),
+            "nextRetryAt": _ts(failure.next_retry_at),
+            "expiryReported": failure.expiry_reported,
+        },
+        "expiredFrom": _ts(t.expired_from),
+        "expiredUntil": _ts(t.expired_until),
+        "readersStamp": t.readers_stamp,
+    }
+
+
+def _token_from_dict(raw: Mapping[str, Any] | None) -> AccessTokenStatus | None:
+    if not raw:
+        return None
+    failure = raw.get("failure")
+    return AccessTokenStatus(
+        secret_name=str(raw.get("secretName") or ""),
+        key=str(raw.get("key") or DEFAULT_TOKEN_KEY),
+        scopes=tuple(raw.get("scopes") or ()),
+        secret_uuid=raw.get("secretUuid") or None,
+        issued_at=_parse_ts(raw.get("issuedAt")),
+        expires_at=_parse_ts(raw.get("expiresAt")),
+        refresh_at=_parse_ts(raw.get("refreshAt")),
+        fingerprint=raw.get("tokenHmac") or None,
+        refreshes=int(raw.get("refreshes") or 0),
+        failure=None
+        if not failure
+        else TokenFailure(
+            reason=_reason(failure.get("reason", "")),
+            message=str(failure.get("message") or ""),
+            attempts=int(failure.get("attempts") or 0),
+            since=_parse_ts(failure.get("since")) or EPOCH,
+            next_retry_at=_parse_ts(failure.get("nextRetryAt")) or EPOCH,
+            expiry_reported=bool(failure.get("expiryReported")),
+        ),
+        expired_from=_parse_ts(raw.get("expiredFrom")),
+        expired_until=_parse_ts(raw.get("expiredUntil")),
+        readers_stamp=raw.get("readersStamp") or None,
     )

@@ -52,6 +52,15 @@ class Reason(StrEnum):
     # the Secret changed outside the operator
     SECRET_DRIFTED = "SecretDrifted"
     SECRET_CHANGED = "SecretChanged"
+    # vended access tokens (spec.accessToken; the TokenFresh condition)
+    TOKEN_ISSUED = "TokenIssued"
+    TOKEN_REFRESHED = "TokenRefreshed"
+    TOKEN_SWITCHED = "TokenSwitched"
+    TOKEN_REFRESH_FAILED = "TokenRefreshFailed"
+    TOKEN_EXPIRED = "TokenExpired"
+    TOKEN_RECOVERED = "TokenRecovered"
+    TOKEN_SECRET_CONFLICT = "TokenSecretConflict"
+    WAITING_FOR_TOKEN = "WaitingForToken"
     # onDrift: Rotate cannot proceed: the copy it rotates from is gone or was changed
     KNOWN_GOOD_MISSING = "KnownGoodMissing"
     # failing calls and their recovery (the Degraded condition)

@@ -13,12 +13,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from adobe_oauth_operator.names import KNOWN_GOOD_SUFFIX, PENDING_SUFFIX
+from adobe_oauth_operator.names import EXPIRES_AT_KEY, KNOWN_GOOD_SUFFIX, PENDING_SUFFIX
 from adobe_oauth_operator.rotation.durations import (
     MAX_DURATION_TEXT,
     InvalidDuration,
     duration_nanoseconds,
 )
+from adobe_oauth_operator.rotation.window import DAY_NAMES, TIME_OF_DAY
 
 __all__ = [
     "CLIENT_ID_MESSAGE",
@@ -28,6 +29,7 @@ __all__ = [
     "DURATION_FORMAT",
     "DURATION_MAX_LENGTH",
     "MESSAGES",
+    "TIME_OF_DAY",
     "client_id_problem",
     "spec_problems",
 ]
@@ -144,6 +146,52 @@ DRAIN_VS_MAX_WAIT_MESSAGE = (
     "spec.rotation.drainPeriod (15m when not set) must not be longer than spec.rotation.maxWait"
     " (24h when not set), e.g. drainPeriod 15m with maxWait 24h"
 )
+WINDOW_DAYS_MESSAGE = (
+    "spec.rotation.window.days must name at least one day of the week, each one of Mon, Tue, Wed,"
+    " Thu, Fri, Sat, Sun, e.g. [Mon, Tue, Wed, Thu]"
+)
+WINDOW_START_END_MESSAGE = (
+    "spec.rotation.window.start and spec.rotation.window.end must differ: the window runs from"
+    " start to end (past midnight when end is earlier), e.g. start 09:00 and end 16:00"
+)
+WINDOW_TIME_ZONE_MESSAGE = (
+    "spec.rotation.window.timeZone must be an IANA time zone name, e.g. Europe/Berlin,"
+    " America/New_York or UTC"
+)
+_WINDOW_EXAMPLES = {"start": "09:00", "end": "16:00"}
+TOKEN_SECRET_NAME_MESSAGE = (
+    "spec.accessToken.secretName must be a valid Secret name: at most 253 lowercase letters,"
+    " digits, '-' and '.', starting and ending with a letter or digit, no '..', '.-' or '-.',"
+    " e.g. adobe-token"
+)
+TOKEN_SECRET_DISTINCT_MESSAGE = (
+    "spec.accessToken.secretName must differ from spec.secretName: the vended token goes into a"
+    " Secret of its own that the operator creates and owns, e.g. adobe-token"
+)
+TOKEN_SECRET_PENDING_MESSAGE = (
+    "spec.accessToken.secretName must not be <metadata.name>-pending: the operator keeps a new"
+    " client secret in that Secret during a rotation; choose another name, e.g. adobe-token"
+)
+TOKEN_SECRET_KNOWN_GOOD_MESSAGE = (
+    "spec.accessToken.secretName must not be <metadata.name>-known-good: the operator keeps its"
+    " copy of the last verified client secret in that Secret; choose another name, e.g."
+    " adobe-token"
+)
+TOKEN_KEY_MESSAGE = (
+    "spec.accessToken.key must be a valid Secret key: letters, digits, '-', '_' and '.', at most"
+    " 253 characters, not '.' and not starting with '..', e.g. ADOBE_ACCESS_TOKEN"
+)
+TOKEN_KEY_RESERVED_MESSAGE = (
+    f"spec.accessToken.key must not be {EXPIRES_AT_KEY}: the operator writes the token's expiry"
+    " under that key, e.g. ADOBE_ACCESS_TOKEN (the default)"
+)
+REFRESH_BEFORE_FORMAT_MESSAGE = (
+    "spec.accessToken.refreshBefore must be a duration: a number with a unit h, m, s or ms, parts"
+    " may be combined, e.g. 4h or 1h30m; leave it out to refresh when 20 % of the lifetime is left"
+)
+REFRESH_BEFORE_MAX_MESSAGE = (
+    "spec.accessToken.refreshBefore must be at most 24h (Adobe's tokens live 24 hours), e.g. 4h"
+)
 _SECRET_KEY_EXAMPLES = {"clientId": "ADOBE_CLIENT_ID", "clientSecret": "ADOBE_CLIENT_SECRET"}
 
 
@@ -152,6 +200,13 @@ def secret_key_message(key: str) -> str:
         f"spec.secretKeys.{key} must be a valid Secret key: letters, digits, '-', '_' and '.',"
         f" at most 253 characters, not '.' and not starting with '..', e.g."
         f" {_SECRET_KEY_EXAMPLES[key]}"
+    )
+
+
+def window_time_message(key: str) -> str:
+    return (
+        f"spec.rotation.window.{key} must be a time of day HH:MM on a 24-hour clock, 00:00 to"
+        f" 23:59, e.g. {_WINDOW_EXAMPLES[key]}"
     )
 
 
@@ -168,6 +223,19 @@ MESSAGES: tuple[str, ...] = (
     secret_key_message("clientSecret"),
     INTERVAL_VS_DRAIN_MESSAGE,
     DRAIN_VS_MAX_WAIT_MESSAGE,
+    WINDOW_DAYS_MESSAGE,
+    WINDOW_START_END_MESSAGE,
+    WINDOW_TIME_ZONE_MESSAGE,
+    window_time_message("start"),
+    window_time_message("end"),
+    TOKEN_SECRET_NAME_MESSAGE,
+    TOKEN_SECRET_DISTINCT_MESSAGE,
+    TOKEN_SECRET_PENDING_MESSAGE,
+    TOKEN_SECRET_KNOWN_GOOD_MESSAGE,
+    TOKEN_KEY_MESSAGE,
+    TOKEN_KEY_RESERVED_MESSAGE,
+    REFRESH_BEFORE_FORMAT_MESSAGE,
+    REFRESH_BEFORE_MAX_MESSAGE,
     *(f.format_message for f in DURATION_FIELDS),
     *(f.max_message for f in DURATION_FIELDS),
     *(m for f in DURATION_FIELDS if (m := f.min_message) is not None),
@@ -218,10 +286,48 @@ def spec_problems(name: str, raw_spec: Mapping[str, Any]) -> list[str]:
 
     problems += _secret_key_problems(_section(spec, "secretKeys"))
     problems += _duration_problems(spec)
+    if "window" in _section(spec, "rotation"):
+        problems += _window_problems(_section(spec, "rotation").get("window"))
 
     targets = _section(spec, "rollout").get("targets") or ()
     if any(not isinstance(t, Mapping) or not _dns_subdomain(t.get("name")) for t in targets):
         problems.append(TARGET_NAME_MESSAGE)
+    if isinstance(spec.get("accessToken"), Mapping):
+        problems += _access_token_problems(name, spec)
+    return problems
+
+
+_MAX_REFRESH_BEFORE_NS = 24 * 3600 * 10**9
+
+
+def _access_token_problems(name: str, spec: Mapping[str, Any]) -> list[str]:
+    problems = []
+    section = _section(spec, "accessToken")
+    token_secret = section.get("secretName")
+    if token_secret is None:
+        problems.append("spec.accessToken.secretName is required")
+    elif not _dns_subdomain(token_secret):
+        problems.append(TOKEN_SECRET_NAME_MESSAGE)
+    elif token_secret == spec.get("secretName"):
+        problems.append(TOKEN_SECRET_DISTINCT_MESSAGE)
+    elif token_secret == f"{name}{PENDING_SUFFIX}":
+        problems.append(TOKEN_SECRET_PENDING_MESSAGE)
+    elif token_secret == f"{name}{KNOWN_GOOD_SUFFIX}":
+        problems.append(TOKEN_SECRET_KNOWN_GOOD_MESSAGE)
+    key = section.get("key")
+    if key is not None:
+        if not _secret_key(key):
+            problems.append(TOKEN_KEY_MESSAGE)
+        elif key == EXPIRES_AT_KEY:
+            problems.append(TOKEN_KEY_RESERVED_MESSAGE)
+    refresh = section.get("refreshBefore")
+    if refresh is not None:
+        if not (_matches(DURATION_FORMAT, refresh) and len(refresh) <= DURATION_MAX_LENGTH):
+            problems.append(REFRESH_BEFORE_FORMAT_MESSAGE)
+        else:
+            ns = _bounded_ns(refresh)
+            if ns is None or ns > _MAX_REFRESH_BEFORE_NS:
+                problems.append(REFRESH_BEFORE_MAX_MESSAGE)
     return problems
 
 
@@ -271,6 +377,28 @@ def _duration_problems(spec: Mapping[str, Any]) -> list[str]:
     return problems
 
 
+def _window_problems(window: Any) -> list[str]:
+    if not isinstance(window, Mapping):
+        return ["spec.rotation.window must be an object with days, start, end and timeZone"]
+    problems = [
+        f"spec.rotation.window.{k} is required"
+        for k in ("start", "end", "timeZone")
+        if k not in window
+    ]
+    days = window.get("days", DAY_NAMES)
+    if not isinstance(days, list | tuple) or not days or any(d not in DAY_NAMES for d in days):
+        problems.append(WINDOW_DAYS_MESSAGE)
+    for key in ("start", "end"):
+        if key in window and not _matches(TIME_OF_DAY, window[key]):
+            problems.append(window_time_message(key))
+    if "start" in window and window.get("start") == window.get("end"):
+        problems.append(WINDOW_START_END_MESSAGE)
+    zone = window.get("timeZone")
+    if "timeZone" in window and not (isinstance(zone, str) and zone):
+        problems.append(WINDOW_TIME_ZONE_MESSAGE)
+    return problems
+
+
 def _bounded_ns(value: Any) -> int | None:
     """Nanoseconds of a duration matching DURATION_BOUNDED (the rules compute with no other)."""
     if not _matches(DURATION_BOUNDED, value):
@@ -279,6 +407,15 @@ def _bounded_ns(value: Any) -> int | None:
         return duration_nanoseconds(value)
     except InvalidDuration:  # pragma: no cover - DURATION_BOUNDED admits no such digit count
         return None
+
+
+def _secret_key(value: Any) -> bool:
+    return (
+        _matches(SECRET_KEY, value)
+        and len(value) <= 253
+        and value != "."
+        and not value.startswith("..")
+    )
 
 
 def _section(spec: Mapping[str, Any], name: str) -> Mapping[str, Any]:

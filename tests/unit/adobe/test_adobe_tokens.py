@@ -71,6 +71,18 @@ async def test_another_secret_or_scope_set_is_another_key(
     assert len(fake_adobe.calls("token")) == 3
 
 
+async def test_grant_token_always_asks_ims_and_the_operator_reuses_what_it_handed_out(
+    fake_adobe: FakeAdobe, make_client: MakeClient
+) -> None:
+    client = make_client()
+    cached = await client.get_token(CRED, SECRET, SCOPES)
+    vended = await client.grant_token(CRED, SECRET, SCOPES)
+    assert vended != cached  # a fresh grant, never the cached token
+    assert len(fake_adobe.calls("token")) == 2
+    assert await client.get_token(CRED, SECRET, SCOPES) is vended
+    assert len(fake_adobe.calls("token")) == 2
+
+
 @pytest.mark.parametrize(
     ("expires_in", "reuse_until"),
     [

@@ -6,7 +6,10 @@ from typing import Any
 
 import pytest
 
-from adobe_oauth_operator.kube.workloads import template_references_secret
+from adobe_oauth_operator.kube.workloads import (
+    template_reads_secret_from_env,
+    template_references_secret,
+)
 from adobe_oauth_operator.rotation.model import Target
 
 SECRET = "creds"
@@ -101,6 +104,18 @@ def test_does_not_reference(pod_spec: dict[str, Any]) -> None:
 @pytest.mark.parametrize("pod_spec", REFERENCING.values(), ids=REFERENCING.keys())
 def test_other_secret_names_do_not_match(pod_spec: dict[str, Any]) -> None:
     assert not template_references_secret(pod_spec, "other")
+
+
+@pytest.mark.parametrize("pod_spec", REFERENCING.values(), ids=REFERENCING.keys())
+def test_env_readers_are_those_that_do_not_read_a_volume(pod_spec: dict[str, Any]) -> None:
+    """A vended token Secret's env readers are rolled on a rotation; a mounted file updates."""
+    via_volume = bool(pod_spec.get("volumes"))
+    assert template_reads_secret_from_env(pod_spec, SECRET) is not via_volume
+
+
+@pytest.mark.parametrize("pod_spec", NOT_REFERENCING.values(), ids=NOT_REFERENCING.keys())
+def test_no_env_reader_without_a_reference(pod_spec: dict[str, Any]) -> None:
+    assert not template_reads_secret_from_env(pod_spec, SECRET)
 
 
 def test_targets_sort_by_kind_then_name() -> None:

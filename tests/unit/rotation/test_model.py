@@ -1,11 +1,15 @@
 """Spec parsing and the status wire form."""
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+import yaml
 
 from adobe_oauth_operator.rotation.durations import format_duration, parse_duration
 from adobe_oauth_operator.rotation.model import (
+    AccessTokenSpec,
+    AccessTokenStatus,
     Phase,
     Rotation,
     Spec,
@@ -13,8 +17,12 @@ from adobe_oauth_operator.rotation.model import (
     Step,
     Target,
     TargetProgress,
+    TokenFailure,
     Trigger,
 )
+from adobe_oauth_operator.rotation.reasons import Reason
+
+CRD_NAME = "adobe-oauth-operator.dev_adobeoauthcredentials.yaml"
 
 
 @pytest.mark.parametrize(
@@ -103,5 +111,56 @@ def test_status_round_trips_through_its_wire_form() -> None:
     assert Status.from_dict(wire) == status
 
 
+def test_access_token_status_round_trips_and_never_holds_the_token() -> None:
+    t = datetime(2026, 11, 1, 12, 0, 0, 123000, tzinfo=UTC)
+    failure = TokenFailure(Reason.THROTTLED, "slow down", 2, t, t, expiry_reported=True)
+    token = AccessTokenStatus("tok", "K", ("openid",), "u", t, t, t, "hmac", 3, failure, t, t)
+    wire = Status(access_token=token).to_dict()
+    assert set(wire["accessToken"]) == {
+        "secretName",
+        "key",
+        "scopes",
+        "secretUuid",
+        "issuedAt",
+        "expiresAt",
+        "refreshAt",
+        "tokenHmac",
+        "refreshes",
+        "failure",
+        "expiredFrom",
+        "expiredUntil",
+        "readersStamp",
+    }
+    assert Status.from_dict(wire).access_token == token
+
+
+def test_spec_access_token_defaults() -> None:
+    raw = {"orgId": "1", "credentialId": "2", "secretName": "s", "scopes": ["openid"]}
+    assert Spec.from_dict(raw).access_token is None
+    spec = Spec.from_dict({**raw, "accessToken": {"secretName": "t"}})
+    assert spec.access_token == AccessTokenSpec("t", "ADOBE_ACCESS_TOKEN", (), None)
+    assert spec.token_scopes == ("openid",)
+    spec = Spec.from_dict(
+        {**raw, "accessToken": {"secretName": "t", "scopes": ["AdobeID"], "refreshBefore": "1h"}}
+    )
+    assert spec.token_scopes == ("AdobeID",)
+    assert spec.access_token is not None
+    assert spec.access_token.refresh_before == timedelta(hours=1)
+
+
 def test_absent_status_is_pending() -> None:
     assert Status.from_dict(None).phase is Phase.PENDING
+
+
+def test_every_access_token_status_field_is_in_the_crd_schema() -> None:
+    """The API server prunes fields its schema lacks: such a field would never persist."""
+    crd = yaml.safe_load((Path(__file__).resolve().parents[3] / "crds" / CRD_NAME).read_text())
+    schema = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["status"]
+    token_schema = schema["properties"]["accessToken"]["properties"]
+    t = datetime(2026, 11, 1, tzinfo=UTC)
+    failure = TokenFailure(Reason.THROTTLED, "m", 1, t, t)
+    token = AccessTokenStatus("tok", "K", (), "u", t, t, t, "h", 1, failure, t, t, "s")
+    wire = Status(access_token=token).to_dict()
+    assert set(wire) <= set(schema["properties"])
+    assert set(wire["accessToken"]) <= set(token_schema)
+    assert set(wire["accessToken"]["failure"]) <= set(token_schema["failure"]["properties"])

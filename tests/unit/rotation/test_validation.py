@@ -226,6 +226,7 @@ def test_crd_rules_use_the_operator_regular_expressions() -> None:
         v.SECRET_KEY,
         v.NUMERIC_ID,
         v.CLIENT_ID,
+        v.TIME_OF_DAY,
     ):
         assert f"'{pattern}'" in text, pattern
     # Every quoted regular expression in the rules is one of them.
@@ -237,6 +238,7 @@ def test_crd_rules_use_the_operator_regular_expressions() -> None:
         v.SECRET_KEY,
         v.NUMERIC_ID,
         v.CLIENT_ID,
+        v.TIME_OF_DAY,
     }
 
 

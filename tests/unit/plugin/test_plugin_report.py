@@ -1,0 +1,199 @@
+"""What `kubectl aoc status` and `history` print, from stored objects and a fixed clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from adobe_oauth_operator.plugin import report
+from adobe_oauth_operator.plugin.check import Result
+from adobe_oauth_operator.plugin.main import build_parser
+
+NOW = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
+OLD, NEW = "a" * 32, "b" * 32
+
+
+def ts(minutes_ago: float) -> str:
+    return report.stamp(NOW - timedelta(minutes=minutes_ago))
+
+
+def draining() -> dict[str, Any]:
+    return {
+        "metadata": {"name": "payments", "namespace": "team", "uid": "u1"},
+        "spec": {
+            "rotation": {
+                "interval": "720h",
+                "window": {"days": ["Mon"], "start": "09:00", "end": "16:00", "timeZone": "UTC"},
+            }
+        },
+        "status": {
+            "phase": "Rotating",
+            "currentSecretUuid": OLD,
+            "adoptedAt": ts(60 * 24 * 3),
+            "nextRotationTime": ts(-60 * 24 * 30),
+            "conditions": [
+                {
+                    "type": "Ready",
+                    "status": "True",
+                    "reason": "UpToDate",
+                    "message": "ok",
+                    "lastTransitionTime": ts(90),
+                },
+            ],
+            "rotation": {
+                "id": "20261102-115000-abcd",
+                "step": "Drain",
+                "reason": "OnDemand",
+                "startedAt": ts(10),
+                "oldSecretUuid": OLD,
+                "newSecretUuid": NEW,
+                "rolloutStartedAt": ts(8),
+                "rolloutCompletedAt": ts(7),
+                "drainDeadline": ts(-5),
+                "oldLastUsedAt": ts(9),
+                "targets": [
+                    {"kind": "Deployment", "name": "web", "restarted": True, "complete": True},
+                    {"kind": "StatefulSet", "name": "db", "restarted": True, "complete": False},
+                    {"kind": "DaemonSet", "name": "agent", "restarted": False, "complete": False},
+                ],
+            },
+            "history": [
+                {
+                    "id": "r0",
+                    "reason": "Emergency",
+                    "result": "Failed",
+                    "startedAt": ts(120),
+                    "finishedAt": ts(118),
+                    "oldSecretUuid": OLD,
+                    "newSecretUuid": "",
+                    "message": "rotation r0 failed: IMS refused the new secret",
+                },
+            ],
+        },
+    }
+
+
+def event(reason: str, minutes_ago: float) -> Any:
+    return SimpleNamespace(
+        last_timestamp=NOW - timedelta(minutes=minutes_ago),
+        event_time=None,
+        first_timestamp=None,
+        type="Normal",
+        reason=reason,
+        message=f"{reason} text",
+        count=1,
+    )
+
+
+def test_summary_of_a_draining_rotation() -> None:
+    s = report.summary(draining(), [event("RotationStarted", 10)], NOW)
+    assert s["currentSecret"] == {
+        "uuid": OLD,
+        "since": ts(60 * 24 * 3),
+        "ageSeconds": 3 * 86400,
+        "origin": "adopted",
+    }
+    rot = s["rotation"]
+    assert [t["state"] for t in rot["targets"]] == [
+        "rolled out",
+        "rolling out",
+        "waiting for restart",
+    ]
+    assert rot["drain"]["secondsLeft"] == 300
+    assert rot["drain"]["oldSecretLastUsedAt"] == ts(9)
+    assert s["events"][0]["reason"] == "RotationStarted"
+
+
+def test_status_text_is_one_readable_screen() -> None:
+    s = report.summary(draining(), [event("RotationStarted", 10)], NOW)
+    text = report.status_text(s, NOW)
+    for expected in (
+        "Phase:      Rotating",
+        "Ready     True   UpToDate",
+        f"Current secret: {OLD}",
+        "3d ago, adopted",
+        "Schedule:   every 720h",
+        "Window:         Mon 09:00-16:00 UTC",
+        "Next rotation:  ",
+        "(in 30d)",
+        "Rotation in progress: 20261102-115000-abcd (OnDemand), started 10m ago",
+        "Deployment/web                   rolled out",
+        "DaemonSet/agent                  waiting for restart",
+        "old secret last used",
+        "(9m ago)",
+        "(5m left)",
+        "r0",
+        "Emergency",
+        "RotationStarted",
+    ):
+        assert expected in text, expected
+    assert len(text.splitlines()) < 40
+
+
+def test_a_secret_made_by_a_rotation_says_so() -> None:
+    obj = draining()
+    obj["status"]["rotation"] = None
+    obj["status"]["currentSecretUuid"] = NEW
+    obj["status"]["history"].insert(
+        0,
+        {
+            "id": "r1",
+            "reason": "Scheduled",
+            "result": "Succeeded",
+            "startedAt": ts(30),
+            "finishedAt": ts(25),
+            "newSecretUuid": NEW,
+        },
+    )
+    s = report.summary(obj, [], NOW)
+    assert s["currentSecret"]["origin"] == "rotation r1"
+    assert s["currentSecret"]["ageSeconds"] == 30 * 60
+    assert "Rotation in progress: none" in report.status_text(s, NOW)
+
+
+def test_history_text_lists_rows_and_the_failures_message() -> None:
+    text = report.history_text(draining()["status"]["history"], NOW)
+    assert text.splitlines()[0].split()[:4] == ["ID", "TRIGGER", "RESULT", "STARTED"]
+    assert "r0: rotation r0 failed: IMS refused the new secret" in text
+    assert report.history_text([], NOW) == "no rotations yet"
+
+
+@pytest.mark.parametrize(
+    ("delta", "text"),
+    [
+        (timedelta(seconds=5), "5s"),
+        (timedelta(minutes=1, seconds=5), "1m5s"),
+        (timedelta(hours=2), "2h"),
+        (timedelta(days=3, hours=4), "3d4h"),
+        (timedelta(seconds=-90), "1m30s"),
+    ],
+)
+def test_human_durations(delta: timedelta, text: str) -> None:
+    assert report.human(delta) == text
+
+
+def test_check_result_lines() -> None:
+    assert Result("token", True).lines() == ["[ok]   token"]
+    assert Result("Secret", False, "missing", "create it").lines() == [
+        "[FAIL] Secret: missing",
+        "       fix: create it",
+    ]
+    assert Result("token", None, "not checked").lines() == ["[skip] token: not checked"]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["rotate"],
+        ["rotate", "x", "--all"],
+        ["status"],
+        ["status", "x", "-o", "table"],
+    ],
+)
+def test_bad_arguments_are_usage_errors(argv: list[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        build_parser().parse_args(argv)
+    assert exited.value.code == 2
