@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 IMAGE        ?= localhost/adobe-oauth-operator:dev
 PYTHON_IMAGE ?= localhost/python-base:3.11-bookworm
 
-.PHONY: test lint typecheck unit e2e tools manifests cluster-up cluster-down demo soak clean \
+.PHONY: test lint typecheck unit e2e tools manifests cluster-up cluster-down demo soak bench clean \
 	image image-sizes debs-image debs
 
 test: $(STAMP) tools debs lint typecheck image
@@ -71,6 +71,11 @@ demo: $(STAMP) tools
 # CREDENTIALS, KINDS, DOWN_S, CONVERGE_S, SOAK_DIR: see hack/soak.py. A short one runs in `make test`.
 soak: $(STAMP) tools
 	$(BIN)/python hack/soak.py
+
+# The scale benchmark on a cluster of its own (N=1000 credentials, M=100 rotations by default;
+# SHAPES, IDLE_S, OPERATOR_ARGS...: see hack/bench.py). Prints one JSON line per shape.
+bench: $(STAMP) tools
+	$(BIN)/python hack/bench.py
 
 clean:
 	-hack/local-cluster down

@@ -13,6 +13,7 @@ import kopf
 from prometheus_client import disable_created_metrics
 
 from adobe_oauth_operator.config import OperatorConfig
+from adobe_oauth_operator.memory import limit_malloc_arenas
 from adobe_oauth_operator.observability import logs
 from adobe_oauth_operator.observability.metrics import OperatorMetrics, parse_address, serve
 
@@ -79,9 +80,40 @@ def build_parser() -> argparse.ArgumentParser:
         "--resync-seconds",
         type=float,
         default=None,
-        help="look at idle resources at least this often (default 300)",
+        help="look at idle resources at least this often (default 7200: each look reads the "
+        "application and pending Secrets, so shorter means more API requests per credential)",
+    )
+    run.add_argument(
+        "--adobe-max-rps",
+        type=_positive_float,
+        default=None,
+        metavar="N",
+        help="at most N requests per second to Adobe, all credentials together (default 20; "
+        "env ADOBE_MAX_RPS); the rest wait their turn in arrival order",
+    )
+    run.add_argument(
+        "--adobe-max-concurrency",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="at most N Adobe requests in flight at once (default 16; env ADOBE_MAX_CONCURRENCY)",
+    )
+    run.add_argument(
+        "--kube-max-concurrency",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="Kubernetes API calls in flight at once: threads and pooled connections "
+        "(default 8; env KUBE_MAX_CONCURRENCY)",
     )
     return parser
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be above 0, got {text}")
+    return value
 
 
 def _positive_int(text: str) -> int:
@@ -116,6 +148,7 @@ def identity_priority(identity: str) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    limit_malloc_arenas()
     args = build_parser().parse_args(argv)
     priority: int | None = args.priority
     if args.priority_from_identity:
@@ -132,6 +165,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         peering=args.peering,
         priority=priority,
         resync_interval=timedelta(seconds=args.resync_seconds) if args.resync_seconds else None,
+        adobe_max_rps=args.adobe_max_rps,
+        adobe_max_concurrency=args.adobe_max_concurrency,
+        kube_max_concurrency=args.kube_max_concurrency,
     )
     if config.log_format not in LOG_FORMATS:
         build_parser().error(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}")

@@ -12,6 +12,14 @@ DEFAULT_IMS_URL = "https://ims-na1.adobelogin.com"
 DEFAULT_API_URL = "https://api.adobe.io"
 
 
+# Settings also taken from the environment: (field, variable, type).
+_NUMBERS: tuple[tuple[str, str, type[float] | type[int]], ...] = (
+    ("adobe_max_rps", "ADOBE_MAX_RPS", float),
+    ("adobe_max_concurrency", "ADOBE_MAX_CONCURRENCY", int),
+    ("kube_max_concurrency", "KUBE_MAX_CONCURRENCY", int),
+)
+
+
 @dataclass(frozen=True)
 class OperatorConfig:
     """Everything the operator is configured with at start-up."""
@@ -19,8 +27,12 @@ class OperatorConfig:
     ims_url: str = DEFAULT_IMS_URL
     api_url: str = DEFAULT_API_URL
     namespaces: tuple[str, ...] = field(default=())  # empty: all namespaces
-    # How long an idle resource sleeps before it is looked at again even without an event.
-    resync_interval: timedelta = timedelta(minutes=5)
+    # How long an idle resource sleeps before it is looked at again even without an event. The
+    # resource itself comes from the watch; an idle look reads the application and the pending
+    # Secret (2 requests), so 2 h keeps the idle load at 1 request per credential per hour and
+    # notices a Secret edited outside the operator within 2 h (at once when the resource or
+    # the operator changes).
+    resync_interval: timedelta = timedelta(hours=2)
     log_format: str = "plain"
     # HOST:PORT to serve Prometheus metrics on (env METRICS_ADDR); None: not served.
     metrics_address: str | None = None
@@ -33,13 +45,20 @@ class OperatorConfig:
     # Where the HMAC key lives (namespace of the operator; env POD_NAMESPACE in a pod, else the
     # first watched namespace). None: no key, drift is not detected (logged at start-up).
     hmac_namespace: str | None = None
+    # One budget for every Adobe request of this process (all credentials together): starts per
+    # second, and requests in flight (kept well below the HTTP pool, so none waits there).
+    adobe_max_rps: float = 20.0
+    adobe_max_concurrency: int = 16
+    # Kubernetes calls run in a pool of this many threads over as many connections.
+    kube_max_concurrency: int = 8
     # Fault injection for the crash-safety tests: SIGKILL ourselves right after running the named
     # action (e.g. "AddSecret"), before its outcome is recorded. Never set in production.
     crash_after_action: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ, **overrides: object) -> OperatorConfig:
-        """Defaults, then ADOBE_IMS_URL / ADOBE_API_URL / WATCH_NAMESPACES, then explicit values."""
+        """Defaults, then ADOBE_IMS_URL / ADOBE_API_URL / WATCH_NAMESPACES / ADOBE_MAX_RPS /
+        ADOBE_MAX_CONCURRENCY / KUBE_MAX_CONCURRENCY, then explicit values."""
         values: dict[str, object] = {
             "ims_url": env.get("ADOBE_IMS_URL") or DEFAULT_IMS_URL,
             "api_url": env.get("ADOBE_API_URL") or DEFAULT_API_URL,
@@ -49,6 +68,9 @@ class OperatorConfig:
             "log_format": env.get("LOG_FORMAT") or "plain",
             "identity": env.get("POD_ID") or socket.gethostname(),
         }
+        for key, name, kind in _NUMBERS:
+            if env.get(name):
+                values[key] = kind(env[name])
         values.update({k: v for k, v in overrides.items() if v is not None})
         watched = values["namespaces"]
         fallback = watched[0] if isinstance(watched, tuple) and watched else None

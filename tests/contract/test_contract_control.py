@@ -30,7 +30,7 @@ async def grant(api: httpx.AsyncClient) -> httpx.Response:
 async def test_state_lists_hashes_and_counters(api: httpx.AsyncClient) -> None:
     await grant(api)
     state = (await api.get("/__sim/state")).json()
-    assert list(state) == ["credentials", "requests"]
+    assert list(state) == ["credentials", "requests", "rate"]
     one = state["credentials"][0]
     assert list(one) == ["org_id", "credential_id", "client_id", "secrets"]
     (secret,) = one["secrets"]
@@ -38,6 +38,7 @@ async def test_state_lists_hashes_and_counters(api: httpx.AsyncClient) -> None:
     assert secret["value_sha256"] == hashlib.sha256(ONE_SECRET.reveal().encode()).hexdigest()
     assert isinstance(secret["created_at"], int) and isinstance(secret["last_used_at"], int)
     assert state["requests"] == {"token": {"200": 1}, "list": {}, "add": {}, "delete": {}}
+    assert state["rate"] == {"peak_1s": 1, "peak_10s": 1}
     assert ONE_SECRET.reveal() not in str(state)
 
 

@@ -19,6 +19,7 @@ from adobe_oauth_operator.adobe.errors import (
     ThrottledError,
     TokenRejectedError,
 )
+from adobe_oauth_operator.adobe.limiter import AdobeLimiter
 from adobe_oauth_operator.adobe.models import AccessToken, AddedSecret, CredentialRef, SecretInfo
 from adobe_oauth_operator.adobe.retry import RETRYABLE, RetryPolicy
 from adobe_oauth_operator.adobe.secrets import SecretsApi
@@ -32,6 +33,7 @@ logger = logging.getLogger("adobe_oauth_operator.adobe")
 T = TypeVar("T")
 MAX_SECRETS = 2
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+DEFAULT_POOL = 20
 
 
 def utc_now() -> datetime:
@@ -50,16 +52,22 @@ class AdobeClient:
         retry: RetryPolicy | None = None,
         clock: Callable[[], datetime] = utc_now,
         token_margin: timedelta = DEFAULT_MARGIN,
+        limiter: AdobeLimiter | None = None,
         observe: RequestObserver = ignore_request,
     ) -> None:
         self._owns_http = http_client is None
+        # The pool is several times the limiter's concurrency: requests never queue in it.
+        pool = 4 * limiter.concurrency if limiter else DEFAULT_POOL
         self._http = http_client or httpx.AsyncClient(
-            timeout=DEFAULT_TIMEOUT, headers={"User-Agent": f"adobe-oauth-operator/{__version__}"}
+            timeout=DEFAULT_TIMEOUT,
+            headers={"User-Agent": f"adobe-oauth-operator/{__version__}"},
+            limits=httpx.Limits(max_connections=pool, max_keepalive_connections=pool),
         )
+        self.limiter = limiter
         self._retry = retry or RetryPolicy()
-        ims = ImsTokenClient(self._http, ims_url, clock, observe)
+        ims = ImsTokenClient(self._http, ims_url, clock, limiter, observe)
         self._tokens = TokenCache(ims, retry=self._retry, clock=clock, margin=token_margin)
-        self._api = SecretsApi(self._http, api_url, clock, observe)
+        self._api = SecretsApi(self._http, api_url, clock, limiter, observe)
 
     async def get_token(
         self, cred: CredentialRef, secret: Sensitive, scopes: Sequence[str]

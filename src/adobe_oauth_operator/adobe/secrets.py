@@ -17,6 +17,7 @@ from adobe_oauth_operator.adobe.errors import (
     TokenRejectedError,
     UnexpectedResponseError,
 )
+from adobe_oauth_operator.adobe.limiter import AdobeLimiter
 from adobe_oauth_operator.adobe.models import (
     AccessToken,
     AddedSecret,
@@ -48,11 +49,13 @@ class SecretsApi:
         http: httpx.AsyncClient,
         api_url: str,
         clock: Callable[[], datetime],
+        limiter: AdobeLimiter | None = None,
         observe: RequestObserver = ignore_request,
     ):
         self._http = http
         self._base = api_url.rstrip("/")
         self._clock = clock
+        self._limiter = limiter
         self._observe = observe
 
     async def list(self, cred: CredentialRef, token: AccessToken) -> list[SecretInfo]:
@@ -112,6 +115,7 @@ class SecretsApi:
             request,
             operation=operation,
             idempotent=operation != "add",
+            limiter=self._limiter,
             observe=self._observe,
         )
 

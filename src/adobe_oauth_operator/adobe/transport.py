@@ -18,6 +18,7 @@ from adobe_oauth_operator.adobe.errors import (
     TransientError,
     UnexpectedResponseError,
 )
+from adobe_oauth_operator.adobe.limiter import AdobeLimiter
 
 # Failures before a single byte of the request left: the server cannot have acted on it.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -38,9 +39,35 @@ async def send(
     *,
     operation: str,
     idempotent: bool,
+    limiter: AdobeLimiter | None = None,
     observe: RequestObserver = ignore_request,
 ) -> httpx.Response:
-    """Send `request`; a failure after it may have reached the server is fatal unless idempotent."""
+    """Send `request`; a failure after it may have reached the server is fatal unless idempotent.
+
+    With a limiter, the request waits for its turn there first, and a 429 pauses every caller.
+    `observe` is told of the request itself, not of the wait for its turn.
+    """
+    if limiter is None:
+        return await _send(
+            http, request, operation=operation, idempotent=idempotent, observe=observe
+        )
+    async with limiter.turn():
+        response = await _send(
+            http, request, operation=operation, idempotent=idempotent, observe=observe
+        )
+    if response.status_code == 429:
+        limiter.pause(retry_after_seconds(response.headers.get("retry-after"), datetime.now(UTC)))
+    return response
+
+
+async def _send(
+    http: httpx.AsyncClient,
+    request: httpx.Request,
+    *,
+    operation: str,
+    idempotent: bool,
+    observe: RequestObserver,
+) -> httpx.Response:
     started = time.monotonic()
     code = NO_ERROR_CODE
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
@@ -12,14 +13,17 @@ import kopf
 from kubernetes import client as k8s
 from kubernetes import config as k8s_config
 
+from adobe_oauth_operator import __version__
 from adobe_oauth_operator.adobe.client import AdobeClient
+from adobe_oauth_operator.adobe.limiter import AdobeLimiter
 from adobe_oauth_operator.config import OperatorConfig
 from adobe_oauth_operator.handlers.deletion import finalize
-from adobe_oauth_operator.handlers.reconcile import Deps, reconcile
+from adobe_oauth_operator.handlers.reconcile import Deps, Watched, reconcile
 from adobe_oauth_operator.kube.clients import KubeClients
 from adobe_oauth_operator.kube.credentials import get_credential
 from adobe_oauth_operator.kube.errors import Conflict, KubeError
 from adobe_oauth_operator.kube.hmac_key import ensure_hmac_key
+from adobe_oauth_operator.memory import trim_periodically
 from adobe_oauth_operator.names import (
     ANNOTATION_PREFIX,
     EMERGENCY_ANNOTATION,
@@ -61,9 +65,19 @@ async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) ->
     except k8s_config.ConfigException:
         k8s_config.load_kube_config()  # type: ignore[no-untyped-call]
     metrics: OperatorMetrics = memo.setdefault("metrics", OperatorMetrics())
-    memo.api_client = k8s.ApiClient()
+    memo.api_client = kube_api_client(config.kube_max_concurrency)
+    # Kubernetes calls run in threads (kube/calls.py): as many threads as pooled connections, so
+    # a call waits in the executor's FIFO queue, never for a connection inside urllib3.
+    asyncio.get_running_loop().set_default_executor(
+        ThreadPoolExecutor(config.kube_max_concurrency, thread_name_prefix="kube")
+    )
+    memo.trimmer = asyncio.create_task(trim_periodically())
+    limiter = AdobeLimiter(config.adobe_max_rps, config.adobe_max_concurrency)
     memo.adobe = AdobeClient(
-        ims_url=config.ims_url, api_url=config.api_url, observe=metrics.observe_request
+        ims_url=config.ims_url,
+        api_url=config.api_url,
+        limiter=limiter,
+        observe=metrics.observe_request,
     )
     kube = KubeClients.from_api_client(memo.api_client)
     memo.deps = Deps(
@@ -75,6 +89,14 @@ async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) ->
         metrics=metrics,
         learn_secret_age=config.metrics_address is not None,
     )
+
+
+def kube_api_client(connections: int) -> k8s.ApiClient:
+    configuration = k8s.Configuration.get_default_copy()
+    configuration.connection_pool_maxsize = connections
+    api_client = k8s.ApiClient(configuration)
+    api_client.user_agent = f"adobe-oauth-operator/{__version__}"
+    return api_client
 
 
 async def _hmac_key(kube: KubeClients, namespace: str | None) -> Sensitive | None:
@@ -94,6 +116,7 @@ async def _hmac_key(kube: KubeClients, namespace: str | None) -> Sensitive | Non
 
 @kopf.on.cleanup()
 async def cleanup(memo: kopf.Memo, **_: Any) -> None:
+    memo.trimmer.cancel()
     await memo.adobe.aclose()
     memo.api_client.close()
 
@@ -118,7 +141,12 @@ async def wake_on_change(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
 
 @kopf.daemon(GROUP, VERSION, PLURAL, cancellation_timeout=10.0)
 async def credential_daemon(
-    name: str, namespace: str | None, memo: Any, stopped: kopf.DaemonStopped, **_: Any
+    name: str,
+    namespace: str | None,
+    body: kopf.Body,
+    memo: Any,
+    stopped: kopf.DaemonStopped,
+    **_: Any,
 ) -> None:
     """Reconcile until the resource goes away, sleeping until the next due time or a wake-up."""
     wake: asyncio.Event = memo.setdefault("wake", asyncio.Event())
@@ -130,9 +158,11 @@ async def credential_daemon(
     # daemon on deletion and when peering pauses this replica, so neither leaves stale series.
     ns = namespace or ""
     deps.metrics.index.track(ns, name)
+    watched = Watched(body)  # kopf keeps `body` current with every watch event
     try:
         with logs.resource_fields(ns, name):
-            await _reconcile_until_stopped(deps, config, ns, name, wake, stopped)
+            await _kopf_bookkeeping_done(body, stopped)
+            await _reconcile_until_stopped(deps, config, ns, name, watched, wake, stopped)
     finally:
         deps.metrics.index.forget(ns, name)
         done.set()
@@ -143,6 +173,7 @@ async def _reconcile_until_stopped(
     config: OperatorConfig,
     namespace: str,
     name: str,
+    watched: Watched,
     wake: asyncio.Event,
     stopped: kopf.DaemonStopped,
 ) -> None:
@@ -150,7 +181,7 @@ async def _reconcile_until_stopped(
     while not stopped:
         wake.clear()
         try:
-            delay = await reconcile(deps, namespace, name)
+            delay = await reconcile(deps, namespace, name, watched)
             failures = conflicts = 0
         except Conflict:
             # Changed while we worked: start over soon, but a storm of conflicts backs off.
@@ -181,6 +212,29 @@ async def _reconcile_until_stopped(
         sleep = max(sleep, MIN_SLEEP)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(wake.wait(), timeout=sleep.total_seconds())
+
+
+async def _kopf_bookkeeping_done(body: kopf.Body, stopped: kopf.DaemonStopped) -> None:
+    """Let kopf add its finalizer and its record of the handled spec to a new resource first.
+
+    Both are writes to the resource right after it appears; a first pass started before them
+    would lose its status write to a Conflict (and, after an Adopt, repeat Adobe requests).
+    Bounded: a resource kopf leaves alone (e.g. being deleted) is reconciled anyway.
+    """
+    deadline = asyncio.get_running_loop().time() + BOOKKEEPING_WAIT.total_seconds()
+    while not stopped and asyncio.get_running_loop().time() < deadline:
+        meta = body.metadata
+        if meta.deletion_timestamp or (
+            FINALIZER in meta.get("finalizers", []) and DIFFBASE_ANNOTATION in meta.annotations
+        ):
+            return
+        await asyncio.sleep(BOOKKEEPING_POLL.total_seconds())
+
+
+# kopf takes longer with thousands of new resources at once (5,000: more than 5 s).
+BOOKKEEPING_WAIT = timedelta(seconds=30)
+BOOKKEEPING_POLL = timedelta(milliseconds=100)
+DIFFBASE_ANNOTATION = f"{ANNOTATION_PREFIX}/{KOPF_DIFFBASE_KEY}"
 
 
 # No pass runs again at once: even "look again now" waits this long.

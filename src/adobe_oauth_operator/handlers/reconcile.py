@@ -9,7 +9,7 @@ import os
 import random
 import secrets
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -29,6 +29,7 @@ from adobe_oauth_operator.names import EMERGENCY_ANNOTATION, ROTATE_ANNOTATION
 from adobe_oauth_operator.observability import logs
 from adobe_oauth_operator.observability.metrics import OperatorMetrics
 from adobe_oauth_operator.rotation import messages as m
+from adobe_oauth_operator.rotation.budget import waiting_for_budget
 from adobe_oauth_operator.rotation.machine import decide, invalid_spec
 from adobe_oauth_operator.rotation.model import Spec, Status
 from adobe_oauth_operator.rotation.reasons import Reason
@@ -44,6 +45,19 @@ INVALID_SPEC_RETRY = timedelta(minutes=1)
 # a recorded action never takes over one that still runs.
 ACTION_TIMEOUT = timedelta(seconds=75)
 RELEASE_TIMEOUT_S = 5.0
+# A step expected to wait this long for the shared Adobe budget says so in status first.
+WAIT_WORTH_SAYING = timedelta(seconds=2)
+# The actions that call Adobe (the others talk to Kubernetes only).
+ADOBE_ACTIONS = (
+    m.Adopt,
+    m.InspectDrift,
+    m.ListSecrets,
+    m.InspectPending,
+    m.AddSecret,
+    m.DeleteSecret,
+    m.VerifyNewSecret,
+    m.VendToken,
+)
 
 
 @dataclass(frozen=True)
@@ -62,15 +76,53 @@ class Deps:
     learn_secret_age: bool = False
 
 
+@dataclass
+class Watched:
+    """The resource as the watch last delivered it (kopf's live body), and the newest version
+    this process read or wrote.
+
+    A pass starts from the watched body instead of reading the resource again, unless the body
+    is not that version (the watch lags behind our write, or delivered someone else's change
+    since): then it reads. A stale body could only cost a Conflict, never an action: every step
+    is fenced by its status write on the version the decision was made on.
+    """
+
+    body: Mapping[str, Any]
+    last_known: str | None = None
+
+    def current(self) -> dict[str, Any] | None:
+        version = (self.body.get("metadata") or {}).get("resourceVersion")
+        if version is None or (self.last_known is not None and version != self.last_known):
+            return None
+        return {key: self.body[key] for key in self.body}
+
+
+def _waiting_for_budget(deps: Deps, status: Status) -> Status:
+    """`status`, saying it waits when the next Adobe request would wait long in the limiter."""
+    limiter = deps.adobe.limiter
+    if limiter is None or limiter.admits_now():
+        return status
+    wait = limiter.expected_action_wait()
+    if wait < WAIT_WORTH_SAYING.total_seconds():
+        return status
+    return waiting_for_budget(status, wait, limiter.actions_waiting, deps.clock())
+
+
 def new_rotation_id(now: datetime) -> str:
     return f"{now:%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
 
 
-async def reconcile(deps: Deps, namespace: str, name: str) -> timedelta | None:
+async def reconcile(
+    deps: Deps, namespace: str, name: str, watched: Watched | None = None
+) -> timedelta | None:
     """Run one pass for one resource; return when to look again (None: on events only)."""
-    obj = await get_credential(deps.kube, namespace, name)
+    obj = watched.current() if watched is not None else None
+    if obj is None:
+        obj = await get_credential(deps.kube, namespace, name)
     if obj is None or obj["metadata"].get("deletionTimestamp"):
         return None
+    if watched is not None:
+        watched.last_known = obj["metadata"]["resourceVersion"]
     status = Status.from_dict(obj.get("status"))
     deps.metrics.index.set_status(namespace, name, status)
     _bind_rotation(status)
@@ -88,20 +140,25 @@ async def reconcile(deps: Deps, namespace: str, name: str) -> timedelta | None:
     msg: m.Message = await _tick(deps, obj, status, executor)
     version = obj["metadata"]["resourceVersion"]
     annotations = obj["metadata"].get("annotations") or {}
+    stored = status  # what the API server holds: the machine's status, or it waiting for budget
     for _ in range(MAX_ACTIONS_PER_PASS):
         plan = decide(spec, status, msg, deps.clock(), deps.holder)
         try:
-            version = await _persist(deps, namespace, name, version, status, plan.status)
+            version = await _persist(deps, namespace, name, version, stored, plan.status)
+            if watched is not None:
+                watched.last_known = version
         except Conflict:
             # Someone else changed the resource since we read it (a new request, or another
             # operator): nothing was done on the stale state; the caller starts over from what
             # is stored, backing off if this keeps happening.
             logger.info("%s/%s: changed while reconciling; starting over", namespace, name)
             raise
-        status = plan.status
+        status = stored = plan.status
         if _emergency_spent(annotations, status):
             version = await _remove_emergency(deps, namespace, name, annotations, version)
             annotations = {k: v for k, v in annotations.items() if k != EMERGENCY_ANNOTATION}
+            if watched is not None:
+                watched.last_known = version
         for event in plan.events:
             logger.info(
                 "%s/%s: event %s: %s",
@@ -123,10 +180,22 @@ async def reconcile(deps: Deps, namespace: str, name: str) -> timedelta | None:
             return plan.requeue_after
         logger.info("%s/%s: %s", namespace, name, type(plan.action).__name__)
         executor.from_known_good = status.rotation is not None and status.rotation.from_known_good
+        limiter = deps.adobe.limiter if isinstance(plan.action, ADOBE_ACTIONS) else None
+        if limiter is not None:
+            waiting = _waiting_for_budget(deps, status)
+            # Conflict: changed meanwhile, raised like any other (the action has not run).
+            version = await _persist(deps, namespace, name, version, stored, waiting)
+            stored = waiting
+            if watched is not None:
+                watched.last_known = version
         try:
-            msg = await _run(deps, executor, plan.action, namespace, name)
+            if limiter is None:
+                msg = await _run(deps, executor, plan.action, namespace, name)
+            else:
+                async with limiter.action():  # admitted before the action's time bound starts
+                    msg = await _run(deps, executor, plan.action, namespace, name)
         except asyncio.CancelledError:
-            await _release(deps, namespace, name, version, status)
+            await _release(deps, namespace, name, version, stored)
             raise
         _observe(deps, namespace, executor, msg)
         if deps.crash_after_action == type(plan.action).__name__:

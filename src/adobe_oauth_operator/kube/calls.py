@@ -23,14 +23,15 @@ async def call_json(what: str, fn: Callable[..., Any], /, *args: Any, **kwargs: 
     `what` names the operation in errors, e.g. "read Secret ns/name".
     """
     kwargs.setdefault("_request_timeout", REQUEST_TIMEOUT)
-    response = await asyncio.to_thread(_call, what, fn, *args, _preload_content=False, **kwargs)
-    data = response.data
+    data = await asyncio.to_thread(_call, what, fn, *args, _preload_content=False, **kwargs)
     return json.loads(data) if data else None
 
 
-def _call(what: str, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+def _call(what: str, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> bytes:
+    """The raw body, read in the calling thread: the event loop never waits on a socket, and
+    the connection is back in the pool (sized like the thread pool) before the thread is."""
     try:
-        return fn(*args, **kwargs)
+        return bytes(fn(*args, **kwargs).data)
     except ApiException as exc:
         # from None: the ApiException's text includes the whole response body and headers.
         raise from_api_exception(what, exc) from None

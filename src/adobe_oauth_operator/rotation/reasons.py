@@ -81,3 +81,5 @@ class Reason(StrEnum):
     TRANSIENT_ERROR = "TransientError"
     UNEXPECTED_RESPONSE = "UnexpectedResponse"
     KUBERNETES_ERROR = "KubernetesError"
+    # the operator's own budget of Adobe requests (all credentials share it)
+    WAITING_FOR_ADOBE_BUDGET = "WaitingForAdobeBudget"

@@ -19,6 +19,7 @@ from adobe_oauth_operator.sim.model import (
     SimToken,
     sha256_hex,
 )
+from adobe_oauth_operator.sim.rate import PeakRate
 from adobe_oauth_operator.sim.seed import CredentialSeed
 from adobe_oauth_operator.sim.wire import secret_json
 
@@ -75,6 +76,7 @@ class SimState:
         self.credentials: list[SimCredential] = []
         self.tokens: dict[str, SimToken] = {}
         self.requests: dict[str, dict[str, int]] = {e: {} for e in ENDPOINTS}
+        self.rate = PeakRate()
         self._grants: dict[str, deque[int]] = {}
         self._initial: dict[str, Any] = self.dump()
 
@@ -100,6 +102,7 @@ class SimState:
         """Back to the initial state; counters and throttling windows start over."""
         self.load(self._initial)
         self.requests = {e: {} for e in ENDPOINTS}
+        self.rate.reset()
         self._grants.clear()
         self._changed()
 
@@ -250,6 +253,7 @@ class SimState:
     def count(self, endpoint: str, status: str) -> None:
         by_status = self.requests[endpoint]
         by_status[status] = by_status.get(status, 0) + 1
+        self.rate.record()
 
     def snapshot(self) -> dict[str, Any]:
         """The GET /__sim/state document: hashes of values, never values."""
@@ -264,6 +268,7 @@ class SimState:
                 for c in self.credentials
             ],
             "requests": {e: dict(counts) for e, counts in self.requests.items()},
+            "rate": self.rate.snapshot(),
         }
 
     # -- persistence -----------------------------------------------------------------------

@@ -214,6 +214,7 @@ def test_snapshot_has_the_documented_shape(state: SimState) -> None:
             }
         ],
         "requests": {"token": {"200": 1}, "list": {}, "add": {}, "delete": {}},
+        "rate": {"peak_1s": 1, "peak_10s": 1},
     }
 
 
