@@ -10,9 +10,9 @@ IMAGE        ?= localhost/adobe-oauth-operator:dev
 PYTHON_IMAGE ?= localhost/python-base:3.11-bookworm
 
 .PHONY: test lint typecheck unit e2e tools manifests cluster-up cluster-down demo soak bench clean \
-	image image-sizes debs-image
+	image image-sizes debs-image debs
 
-test: $(STAMP) tools lint typecheck image
+test: $(STAMP) tools debs lint typecheck image
 	$(BIN)/pytest tests
 
 $(STAMP): pyproject.toml constraints.txt
@@ -23,6 +23,10 @@ $(STAMP): pyproject.toml constraints.txt
 
 tools:
 	hack/build-tools
+
+# Debian packages the tests use: promtool and the Prometheus server (alert rules, the scrape test).
+debs:
+	hack/ensure-debs prometheus
 
 # Rebuilt only when its inputs change; the base is kept in buildah's storage between runs.
 image: debs-image
@@ -42,10 +46,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP) tools
+unit: $(STAMP) tools debs
 	$(BIN)/pytest tests/unit
 
-e2e: $(STAMP) tools image
+e2e: $(STAMP) tools debs image
 	$(BIN)/pytest tests/e2e
 
 # Regenerates the plain manifests from the chart (a test checks they are up to date).

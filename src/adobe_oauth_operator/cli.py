@@ -10,9 +10,14 @@ import socket
 from collections.abc import Mapping, Sequence
 
 import kopf
+from prometheus_client import disable_created_metrics
 
 from adobe_oauth_operator.config import OperatorConfig
 from adobe_oauth_operator.memory import limit_malloc_arenas
+from adobe_oauth_operator.observability import logs
+from adobe_oauth_operator.observability.metrics import OperatorMetrics, parse_address, serve
+
+LOG_FORMATS = ("plain", "full", "json")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,7 +35,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--ims-url", help="Adobe IMS base URL (env ADOBE_IMS_URL)")
     run.add_argument("--api-url", help="Adobe I/O Management API base URL (env ADOBE_API_URL)")
-    run.add_argument("--log-format", choices=["plain", "full", "json"], default="plain")
+    run.add_argument(
+        "--log-format",
+        choices=LOG_FORMATS,
+        default=None,
+        help="plain (default), full, or json: one JSON object per line with the resource's "
+        "namespace, name, rotation id, step and reason (env LOG_FORMAT)",
+    )
+    run.add_argument(
+        "--metrics",
+        metavar="HOST:PORT",
+        type=_address,
+        dest="metrics_address",
+        help="serve Prometheus metrics on http://HOST:PORT/metrics, e.g. 0.0.0.0:9090 "
+        "(env METRICS_ADDR); off when unset",
+    )
     run.add_argument("--verbose", action="store_true", help="log at debug level")
     run.add_argument(
         "--liveness",
@@ -104,6 +123,14 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _address(text: str) -> str:
+    try:
+        parse_address(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
 def peer_identity(env: Mapping[str, str] = os.environ) -> str:
     """kopf's peer identity source in a pod: POD_ID (the chart sets the pod name), else the host."""
     return env.get("POD_ID") or socket.gethostname()
@@ -133,6 +160,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         api_url=args.api_url,
         namespaces=tuple(args.namespaces) if args.namespaces else None,
         log_format=args.log_format,
+        metrics_address=args.metrics_address,
         liveness_endpoint=args.liveness_endpoint,
         peering=args.peering,
         priority=priority,
@@ -141,14 +169,19 @@ def main(argv: Sequence[str] | None = None) -> None:
         adobe_max_concurrency=args.adobe_max_concurrency,
         kube_max_concurrency=args.kube_max_concurrency,
     )
+    if config.log_format not in LOG_FORMATS:
+        build_parser().error(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}")
+    # Counters start at zero with the process; their _created series would only add noise.
+    disable_created_metrics()  # type: ignore[no-untyped-call]
     kopf.configure(
         verbose=args.verbose,
         log_format={
             "plain": kopf.LogFormat.PLAIN,
             "full": kopf.LogFormat.FULL,
             "json": kopf.LogFormat.JSON,
-        }[args.log_format],
+        }.get(config.log_format, kopf.LogFormat.PLAIN),
     )
+    logs.install(json_format=config.log_format == "json")
     # Request lines carry no value but are noise at debug level.
     for name in ("httpx", "httpcore", "urllib3"):
         logging.getLogger(name).setLevel(logging.WARNING)
@@ -166,6 +199,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         logging.getLogger(__name__).info(
             "peering %r with priority %d", config.peering, config.priority
         )
+    metrics = OperatorMetrics()
+    if config.metrics_address is not None:
+        host, port = serve(metrics, config.metrics_address)
+        logging.getLogger(__name__).info("serving metrics on http://%s:%d/metrics", host, port)
     kopf.run(
         settings=settings,
         clusterwide=not config.namespaces,
@@ -174,5 +211,5 @@ def main(argv: Sequence[str] | None = None) -> None:
         peering_name=config.peering,
         priority=config.priority,
         liveness_endpoint=config.liveness_endpoint,
-        memo=kopf.Memo(config=config),
+        memo=kopf.Memo(config=config, metrics=metrics),
     )

@@ -34,6 +34,8 @@ class OperatorConfig:
     # the operator changes).
     resync_interval: timedelta = timedelta(hours=2)
     log_format: str = "plain"
+    # HOST:PORT to serve Prometheus metrics on (env METRICS_ADDR); None: not served.
+    metrics_address: str | None = None
     liveness_endpoint: str | None = None
     peering: str | None = None  # None: standalone (a single replica)
     priority: int = 0
@@ -62,6 +64,8 @@ class OperatorConfig:
             "api_url": env.get("ADOBE_API_URL") or DEFAULT_API_URL,
             "namespaces": tuple(n for n in env.get("WATCH_NAMESPACES", "").split(",") if n),
             "crash_after_action": env.get("AOO_CRASH_AFTER_ACTION") or None,
+            "metrics_address": env.get("METRICS_ADDR") or None,
+            "log_format": env.get("LOG_FORMAT") or "plain",
             "identity": env.get("POD_ID") or socket.gethostname(),
         }
         for key, name, kind in _NUMBERS:

@@ -45,7 +45,8 @@ def dialect(request: pytest.FixtureRequest) -> str:
     return name
 
 
-StartOperator = Callable[[Path, Path, str, str], OperatorProcess]
+# (workdir, kubeconfig, namespace, simulator URL, *extra operator arguments)
+StartOperator = Callable[..., OperatorProcess]
 
 
 @pytest.fixture
@@ -97,7 +98,9 @@ def env(
             },
         },
     )
-    operator = start_operator(tmp_path, cluster.kubeconfig, namespace, sim.url)
+    operator_args = request.node.get_closest_marker("operator_args")
+    extra = operator_args.args if operator_args else ()
+    operator = start_operator(tmp_path, cluster.kubeconfig, namespace, sim.url, *extra)
     statuses: list[str] = []
     try:
         env = Env(cluster, namespace, sim, operator, client_id, initial, tmp_path)

@@ -33,6 +33,7 @@ from support.cluster import REPO, LocalCluster, fresh_namespace
 from support.waiting import wait_until
 
 CRD_NAME = "adobeoauthcredentials.adobe-oauth-operator.dev"
+MONITORING_KINDS = ("ServiceMonitor", "PrometheusRule")
 DEPLOY_FILE = REPO / "deploy" / "adobe-oauth-operator.yaml"
 # How deploy/ is generated (docs/install.md shows the same command).
 DEPLOY_RELEASE, DEPLOY_NAMESPACE = "adobe-oauth-operator", "adobe-oauth-operator"
@@ -47,8 +48,11 @@ VARIANTS: dict[str, dict[str, Any]] = {
         "peering": {"name": "aoo-peers", "lifetime": 15},
     },
     "metrics": {
-        "metrics": {"enabled": True, "serviceMonitor": {"enabled": True, "labels": {"p": "x"}}}
+        "metrics": {"enabled": True, "serviceMonitor": {"enabled": True, "labels": {"p": "x"}}},
+        "prometheusRule": {"enabled": True, "labels": {"release": "kps"}},
+        "grafanaDashboard": {"enabled": True, "annotations": {"grafana_folder": "Platform"}},
     },
+    "no-metrics": {"metrics": {"enabled": False}},
     "crds-not-kept": {"crds": {"keep": False}},
     "no-crds-no-rbac": {"crds": {"enabled": False}, "rbac": {"create": False}},
     "everything-set": {
@@ -61,6 +65,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
         "resyncSeconds": 60,
         "extraEnv": [{"name": "HTTPS_PROXY", "value": "http://proxy.example:3128"}],
         "httpPort": 9090,
+        "metrics": {"port": 9091},
         "serviceAccount": {"create": True, "name": "aoo-sa", "annotations": {"a": "b"}},
         "podAnnotations": {"x": "y"},
         "podLabels": {"team": "platform"},
@@ -170,14 +175,15 @@ def test_helm_lint_is_clean(helm: Helm, variant: str) -> None:
 def test_rendered_manifests_pass_kubeconform(helm: Helm, schemas: Path, variant: str) -> None:
     # --include-crds adds the chart's crds/ (kopf peering), as Argo CD and kubectl users get it.
     text = helm.template(VARIANTS[variant], "--include-crds")
-    # prometheus-operator's ServiceMonitor schema is not available offline; its shape is checked
-    # in test_metrics_service_and_service_monitor_match instead.
-    result, report = kubeconform(schemas, text, skip=("ServiceMonitor",))
+    # prometheus-operator's ServiceMonitor and PrometheusRule schemas are not available offline;
+    # their shapes are checked in test_metrics_service_and_service_monitor_match and (promtool)
+    # tests/unit/chart/test_alert_rules.py instead.
+    result, report = kubeconform(schemas, text, skip=MONITORING_KINDS)
     assert result.returncode == 0, result.stdout + result.stderr
     kinds = [d["kind"] for d in documents(text)]
     summary = report["summary"]
     assert summary["invalid"] == summary["errors"] == 0, report
-    assert summary["valid"] == len(kinds) - kinds.count("ServiceMonitor"), report
+    assert summary["valid"] == len(kinds) - sum(map(kinds.count, MONITORING_KINDS)), report
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
@@ -226,6 +232,8 @@ def test_kubeconform_rejects_what_the_api_server_would(helm: Helm, schemas: Path
         ({"adobe": {"imsUrl": "ims.example", "apiUrl": "https://api.example"}}, "imsUrl"),
         ({"crds": {"enabld": True}}, "enabld"),
         ({"replicas": 2}, "replicas"),
+        ({"prometheusRule": {"secretMaxAgeDays": 0}}, "secretMaxAgeDays"),
+        ({"prometheusRule": {"stalledFor": "half an hour"}}, "stalledFor"),
     ],
 )
 def test_values_schema_rejects_mistakes(helm: Helm, values: dict[str, Any], complaint: str) -> None:
@@ -300,7 +308,10 @@ def test_default_is_one_cluster_role_and_a_hardened_standalone_deployment(helm: 
     assert operator["resources"]["requests"] == {"cpu": "50m", "memory": "128Mi"}
     for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
         assert operator[probe]["httpGet"] == {"path": "/healthz", "port": "http"}
-    assert operator["ports"] == [{"name": "http", "containerPort": 8080, "protocol": "TCP"}]
+    assert operator["ports"] == [
+        {"name": "http", "containerPort": 8080, "protocol": "TCP"},
+        {"name": "metrics", "containerPort": 9090, "protocol": "TCP"},
+    ]
     assert not any(a.startswith("--peering") for a in operator["args"])
     env = env_of(docs)
     assert env["ADOBE_IMS_URL"] == "https://ims-na1.adobelogin.com"
@@ -314,6 +325,7 @@ def test_default_is_one_cluster_role_and_a_hardened_standalone_deployment(helm: 
         "Role",  # the HMAC key's, in the release namespace only
         "RoleBinding",
         "Deployment",
+        "Service",  # metrics
     }
 
 
@@ -365,13 +377,23 @@ def test_namespaced_peering_has_a_peering_object_per_namespace(helm: Helm) -> No
 
 
 def test_metrics_service_and_service_monitor_match(helm: Helm) -> None:
-    assert by_kind(helm.render(), "Service") == []
+    default = helm.render()
+    assert "--metrics=0.0.0.0:9090" in container(default)["args"]
+    assert by_kind(default, "ServiceMonitor") == by_kind(default, "PrometheusRule") == []
+    assert by_kind(default, "ConfigMap") == []
+    off = helm.render(VARIANTS["no-metrics"])
+    assert by_kind(off, "Service") == []
+    assert not any(a.startswith("--metrics") for a in container(off)["args"])
+    assert [p["name"] for p in container(off)["ports"]] == ["http"]
     docs = helm.render(VARIANTS["metrics"])
     service = only(docs, "Service")
     pod_labels = only(docs, "Deployment")["spec"]["template"]["metadata"]["labels"]
     assert service["spec"]["selector"].items() <= pod_labels.items()
     [port] = service["spec"]["ports"]
-    assert port["targetPort"] in {p["name"] for p in container(docs)["ports"]}
+    # The Service reaches the port the operator serves /metrics on, not kopf's /healthz.
+    [served] = [p for p in container(docs)["ports"] if p["name"] == port["targetPort"]]
+    assert f"--metrics=0.0.0.0:{served['containerPort']}" in container(docs)["args"]
+    assert served["name"] != "http"
     monitor = only(docs, "ServiceMonitor")
     assert monitor["apiVersion"] == "monitoring.coreos.com/v1"
     assert (
@@ -379,6 +401,27 @@ def test_metrics_service_and_service_monitor_match(helm: Helm) -> None:
     )
     assert monitor["spec"]["endpoints"][0]["port"] == port["name"]
     assert monitor["metadata"]["labels"]["p"] == "x"
+    assert monitor["spec"]["endpoints"][0]["path"] == "/metrics"
+    rule = only(docs, "PrometheusRule")
+    assert rule["metadata"]["labels"]["release"] == "kps"
+    # The absent() alert watches the job the ServiceMonitor gives the Service's targets.
+    exprs = [r["expr"] for g in rule["spec"]["groups"] for r in g["rules"]]
+    assert any(f'job="{service["metadata"]["name"]}"' in e for e in exprs)
+    dashboard = only(docs, "ConfigMap")
+    assert dashboard["metadata"]["labels"]["grafana_dashboard"] == "1"
+    assert dashboard["metadata"]["annotations"] == {"grafana_folder": "Platform"}
+    [text] = dashboard["data"].values()
+    panels = json.loads(text)["panels"]
+    queried = " ".join(t["expr"] for p in panels for t in p["targets"])
+    for metric in (
+        "adobe_oauth_credential_phase",
+        "adobe_oauth_credential_secret_created_timestamp_seconds",
+        "adobe_oauth_rotations_total",
+        "adobe_oauth_adobe_requests_total",
+        "adobe_oauth_adobe_request_duration_seconds_bucket",
+        "adobe_oauth_workload_restarts_total",
+    ):
+        assert metric in queried, metric
 
 
 def test_crd_toggles(helm: Helm) -> None:
@@ -388,7 +431,7 @@ def test_crd_toggles(helm: Helm) -> None:
     assert "annotations" not in not_kept["metadata"]
     docs = helm.render(VARIANTS["no-crds-no-rbac"])
     assert by_kind(docs, "CustomResourceDefinition") == []
-    assert [d["kind"] for d in docs] == ["ServiceAccount", "Deployment"]
+    assert [d["kind"] for d in docs] == ["ServiceAccount", "Service", "Deployment"]
     # The chart's crds/ directory holds only kopf's peering CRDs, the same as the top-level file.
     with_crds = helm.render(VARIANTS["no-crds-no-rbac"], "--include-crds")
     peering_crds = documents(PEERING_CRD_FILE.read_text())
@@ -561,8 +604,8 @@ def test_api_server_accepts_every_rendering(
         if "watchNamespaces" in values:
             values["watchNamespaces"] = [namespace, second_namespace]
         docs = cluster_helm.render(values, release=f"v-{namespace}", namespace=namespace)
-        # No prometheus-operator here: ServiceMonitor is not a kind this API server serves.
-        docs = [d for d in docs if d["kind"] != "ServiceMonitor"]
+        # No prometheus-operator here: its kinds are not served by this API server.
+        docs = [d for d in docs if d["kind"] not in MONITORING_KINDS]
         out = kubectl(
             cluster,
             tmp_path,

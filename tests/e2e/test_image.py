@@ -91,8 +91,9 @@ def test_image_config_is_what_the_charts_deployment_expects(
     assert config["Entrypoint"] == ["/opt/venv/bin/adobe-oauth-operator"]
     assert container["args"][0] == config["Cmd"][0] == "run"
     # One HTTP port: EXPOSEd, served by the default CMD's liveness endpoint, probed by the chart.
+    # (The chart adds the metrics port and --metrics; the image's default CMD serves no metrics.)
     values = yaml.safe_load((CHART / "values.yaml").read_text())
-    [port] = container["ports"]
+    [port] = [p for p in container["ports"] if p["name"] == "http"]
     assert list(config["ExposedPorts"]) == [f"{values['httpPort']}/tcp"]
     assert port["containerPort"] == values["httpPort"]
     assert f"http://0.0.0.0:{values['httpPort']}/healthz" in config["Cmd"]
@@ -228,10 +229,15 @@ def test_image_runs_as_the_charts_deployment_runs_it(
             status = env.wait_rotations(1, timeout=120)
             env.assert_clean_end_state(1)
             assert status["currentSecretUuid"] != old_uuid
-            [port] = chart.container["ports"]
+            ports = {p["name"]: p["containerPort"] for p in chart.container["ports"]}
             assert wait_until(
-                lambda: _healthz_ok(port["containerPort"]), timeout=30, what="liveness endpoint"
+                lambda: _healthz_ok(ports["http"]), timeout=30, what="liveness endpoint"
             )
+            # The image serves the metrics the chart's Service points at.
+            url = f"http://127.0.0.1:{ports['metrics']}/metrics"
+            with urllib.request.urlopen(url, timeout=5) as response:
+                scraped = response.read().decode()
+            assert 'adobe_oauth_rotations_total{name="creds"' in scraped
             delete_credentials(cluster, namespace)  # while the operator runs: its finalizer
             logs = operator.logs()
             assert not [r for r in REFUSALS if r in logs.lower()], logs[-3000:]

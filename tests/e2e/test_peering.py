@@ -107,6 +107,10 @@ def test_one_replica_acts_and_a_standby_takes_over_after_sigkill(
         marker = f"{app_namespace}/creds:"
         assert marker in leader.logs()
         assert marker not in standby.logs(), "the paused replica acted"
+        # Only the acting replica reports per-credential series.
+        series = f'adobe_oauth_credential_phase{{name="creds",namespace="{app_namespace}"'
+        wait_until(lambda: series in leader.metrics(), timeout=30, what="the leader's series")
+        assert "adobe_oauth_credential_phase{" not in standby.metrics()
 
         # The leader dies without a goodbye: the standby resumes once its keep-alive expires.
         killed = time.monotonic()
@@ -127,6 +131,7 @@ def test_one_replica_acts_and_a_standby_takes_over_after_sigkill(
         env.wait_rotations(1)
         env.assert_clean_end_state(1)
         assert marker in standby.logs()
+        assert series in standby.metrics(), "the replica that took over reports the credential"
         delete_credentials(cluster, app_namespace)  # while the standby runs: finalizer
     finally:
         for process in started:

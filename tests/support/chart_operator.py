@@ -9,6 +9,7 @@ to a free loopback port, and POD_ID (a fieldRef in the pod) is given.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import socket
 import urllib.request
@@ -80,8 +81,20 @@ class ChartOperatorProcess(OperatorProcess):
         for arg in args:
             if arg.startswith("--liveness="):
                 arg = f"--liveness=http://127.0.0.1:{self.port}/healthz"
+            elif arg.startswith("--metrics="):
+                # Several replicas share this host: each binds a free loopback port.
+                arg = "--metrics=127.0.0.1:0"
             out.append(arg)
         return out
+
+    def metrics(self) -> str:
+        """A scrape of the replica's /metrics (it bound a free port and logged it)."""
+        pattern = re.compile(r"serving metrics on (http://127\.0\.0\.1:\d+/metrics)")
+        found = wait_until(
+            lambda: pattern.search(self.logs()), timeout=30, what="metrics address in the log"
+        )
+        with urllib.request.urlopen(found.group(1), timeout=5) as resp:  # noqa: S310
+            return str(resp.read().decode())
 
     def healthz(self) -> int:
         """The status of kopf's liveness endpoint, as the chart's probes see it (0: no answer)."""

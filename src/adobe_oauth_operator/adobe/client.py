@@ -24,6 +24,7 @@ from adobe_oauth_operator.adobe.models import AccessToken, AddedSecret, Credenti
 from adobe_oauth_operator.adobe.retry import RETRYABLE, RetryPolicy
 from adobe_oauth_operator.adobe.secrets import SecretsApi
 from adobe_oauth_operator.adobe.tokens import DEFAULT_MARGIN, ImsTokenClient, TokenCache
+from adobe_oauth_operator.adobe.transport import RequestObserver, ignore_request
 from adobe_oauth_operator.config import DEFAULT_API_URL, DEFAULT_IMS_URL
 from adobe_oauth_operator.sensitive import Sensitive
 
@@ -52,6 +53,7 @@ class AdobeClient:
         clock: Callable[[], datetime] = utc_now,
         token_margin: timedelta = DEFAULT_MARGIN,
         limiter: AdobeLimiter | None = None,
+        observe: RequestObserver = ignore_request,
     ) -> None:
         self._owns_http = http_client is None
         # The pool is several times the limiter's concurrency: requests never queue in it.
@@ -63,9 +65,9 @@ class AdobeClient:
         )
         self.limiter = limiter
         self._retry = retry or RetryPolicy()
-        ims = ImsTokenClient(self._http, ims_url, clock, limiter)
+        ims = ImsTokenClient(self._http, ims_url, clock, limiter, observe)
         self._tokens = TokenCache(ims, retry=self._retry, clock=clock, margin=token_margin)
-        self._api = SecretsApi(self._http, api_url, clock, limiter)
+        self._api = SecretsApi(self._http, api_url, clock, limiter, observe)
 
     async def get_token(
         self, cred: CredentialRef, secret: Sensitive, scopes: Sequence[str]

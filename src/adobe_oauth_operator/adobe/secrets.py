@@ -26,7 +26,9 @@ from adobe_oauth_operator.adobe.models import (
     SecretInfo,
 )
 from adobe_oauth_operator.adobe.transport import (
+    RequestObserver,
     generic_error,
+    ignore_request,
     json_object,
     send,
     unexpected_status,
@@ -48,11 +50,13 @@ class SecretsApi:
         api_url: str,
         clock: Callable[[], datetime],
         limiter: AdobeLimiter | None = None,
+        observe: RequestObserver = ignore_request,
     ):
         self._http = http
         self._base = api_url.rstrip("/")
         self._clock = clock
         self._limiter = limiter
+        self._observe = observe
 
     async def list(self, cred: CredentialRef, token: AccessToken) -> list[SecretInfo]:
         """GET .../secrets: the credential's secrets, without values."""
@@ -112,6 +116,7 @@ class SecretsApi:
             operation=operation,
             idempotent=operation != "add",
             limiter=self._limiter,
+            observe=self._observe,
         )
 
     def _error(self, operation: str, response: httpx.Response) -> AdobeError:

@@ -21,7 +21,9 @@ from adobe_oauth_operator.adobe.limiter import AdobeLimiter
 from adobe_oauth_operator.adobe.models import AccessToken
 from adobe_oauth_operator.adobe.retry import RetryPolicy, call_with_retries
 from adobe_oauth_operator.adobe.transport import (
+    RequestObserver,
     generic_error,
+    ignore_request,
     json_object,
     send,
     unexpected_status,
@@ -81,11 +83,13 @@ class ImsTokenClient:
         ims_url: str,
         clock: Callable[[], datetime],
         limiter: AdobeLimiter | None = None,
+        observe: RequestObserver = ignore_request,
     ):
         self._http = http
         self._url = ims_url.rstrip("/") + TOKEN_PATH
         self._clock = clock
         self._limiter = limiter
+        self._observe = observe
 
     async def request(
         self, client_id: str, secret: Sensitive, scopes: tuple[str, ...]
@@ -100,7 +104,12 @@ class ImsTokenClient:
         request = self._http.build_request("POST", self._url, data=form)
         logger.debug("adobe token: requesting for client %s, %d scopes", client_id, len(scopes))
         response = await send(
-            self._http, request, operation="token", idempotent=True, limiter=self._limiter
+            self._http,
+            request,
+            operation="token",
+            idempotent=True,
+            limiter=self._limiter,
+            observe=self._observe,
         )
         now = self._clock()
         if response.status_code != 200:

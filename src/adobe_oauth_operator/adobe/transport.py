@@ -5,6 +5,8 @@ from __future__ import annotations
 import email.utils
 import json
 import math
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import httpx
@@ -21,6 +23,15 @@ from adobe_oauth_operator.adobe.limiter import AdobeLimiter
 # Failures before a single byte of the request left: the server cannot have acted on it.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
+# Told of every request: its operation (token, list, add, delete), the HTTP status as text or
+# "error" when no answer came, and how long it took in seconds.
+RequestObserver = Callable[[str, str, float], None]
+NO_ERROR_CODE = "error"
+
+
+def ignore_request(operation: str, code: str, seconds: float) -> None:
+    """The observer when nobody watches."""
+
 
 async def send(
     http: httpx.AsyncClient,
@@ -29,25 +40,40 @@ async def send(
     operation: str,
     idempotent: bool,
     limiter: AdobeLimiter | None = None,
+    observe: RequestObserver = ignore_request,
 ) -> httpx.Response:
     """Send `request`; a failure after it may have reached the server is fatal unless idempotent.
 
     With a limiter, the request waits for its turn there first, and a 429 pauses every caller.
+    `observe` is told of the request itself, not of the wait for its turn.
     """
     if limiter is None:
-        return await _send(http, request, operation=operation, idempotent=idempotent)
+        return await _send(
+            http, request, operation=operation, idempotent=idempotent, observe=observe
+        )
     async with limiter.turn():
-        response = await _send(http, request, operation=operation, idempotent=idempotent)
+        response = await _send(
+            http, request, operation=operation, idempotent=idempotent, observe=observe
+        )
     if response.status_code == 429:
         limiter.pause(retry_after_seconds(response.headers.get("retry-after"), datetime.now(UTC)))
     return response
 
 
 async def _send(
-    http: httpx.AsyncClient, request: httpx.Request, *, operation: str, idempotent: bool
+    http: httpx.AsyncClient,
+    request: httpx.Request,
+    *,
+    operation: str,
+    idempotent: bool,
+    observe: RequestObserver,
 ) -> httpx.Response:
+    started = time.monotonic()
+    code = NO_ERROR_CODE
     try:
-        return await http.send(request)
+        response = await http.send(request)
+        code = str(response.status_code)
+        return response
     except httpx.UnsupportedProtocol:
         raise AdobeError(f"{operation}: unsupported URL scheme", operation=operation) from None
     except _NOT_SENT as exc:
@@ -64,6 +90,8 @@ async def _send(
             f"({type(exc).__name__}); list the secrets to learn whether it took effect",
             operation=operation,
         ) from None
+    finally:
+        observe(operation, code, time.monotonic() - started)
 
 
 def generic_error(operation: str, response: httpx.Response, now: datetime) -> AdobeError | None:

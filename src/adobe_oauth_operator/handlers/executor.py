@@ -10,6 +10,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from adobe_oauth_operator.adobe import errors as adobe_errors
 from adobe_oauth_operator.adobe.client import AdobeClient
@@ -101,6 +102,8 @@ class Executor:
         self.kube = kube
         self.res = resource
         self.hmac_key = hmac_key
+        # When Adobe created each secret it listed during this pass (uuid -> time), for metrics.
+        self.secret_created: dict[str, datetime] = {}
         # Set for a rotation restoring a drifted Secret: Adobe is called with the known-good copy.
         self.from_known_good = False
         # A resource stored before CRD defaulting may lack scopes: use the documented set.
@@ -223,11 +226,18 @@ class Executor:
             org_id=self.spec.org_id, credential_id=self.spec.credential_id, client_id=client_id
         )
 
+    async def _list_secrets(
+        self, ref: CredentialRef, value: Sensitive, scopes: tuple[str, ...]
+    ) -> list[SecretInfo]:
+        secrets = await self.adobe.list_secrets(ref, value, scopes)
+        self.secret_created.update((s.uuid, s.created_at) for s in secrets)
+        return secrets
+
     # -- actions -----------------------------------------------------------------------------
     async def _adopt(self, _: m.Adopt) -> m.Message:
         ref, value = await self._app_credential()
         scopes = self.spec.scopes
-        before = await self.adobe.list_secrets(ref, value, scopes)
+        before = await self._list_secrets(ref, value, scopes)
         fingerprint = self.fingerprint(ref.client_id, value)
         if len(before) == 1:
             return m.Adopted(before[0].uuid, ref.client_id, fingerprint)
@@ -249,7 +259,7 @@ class Executor:
         scopes = self.spec.scopes
         self.adobe.forget_secret(value)
         await self.adobe.get_token(ref, value, scopes)
-        after = {s.uuid: s.last_used_at for s in await self.adobe.list_secrets(ref, value, scopes)}
+        after = {s.uuid: s.last_used_at for s in await self._list_secrets(ref, value, scopes)}
         moved = [s.uuid for s in before if after.get(s.uuid) != s.last_used_at]
         return moved[0] if len(moved) == 1 else None
 
@@ -290,12 +300,12 @@ class Executor:
 
     async def _list(self, action: m.ListSecrets) -> m.Message:
         ref, value = await self._credential(action.using)
-        secrets = await self.adobe.list_secrets(ref, value, self.spec.scopes)
+        secrets = await self._list_secrets(ref, value, self.spec.scopes)
         return m.SecretsListed(tuple(_meta(s) for s in secrets))
 
     async def _inspect_pending(self, action: m.InspectPending) -> m.Message:
         ref, value = await self._app_credential()
-        secrets = await self.adobe.list_secrets(ref, value, self.spec.scopes)
+        secrets = await self._list_secrets(ref, value, self.spec.scopes)
         pending = await read_pending_secret(
             self.kube, self.res.namespace, self.res.name, self.res.uid
         )
@@ -359,7 +369,7 @@ class Executor:
         if pending is not None:
             same = app.client_secret == pending.value
         else:  # the copy is gone: ask Adobe which secret the Secret's value is
-            listed = await self.adobe.list_secrets(ref, app.client_secret, self.spec.scopes)
+            listed = await self._list_secrets(ref, app.client_secret, self.spec.scopes)
             same = await self._identify(ref, app.client_secret, listed) not in (
                 None,
                 action.secret_uuid,
@@ -423,7 +433,7 @@ class Executor:
         ref, value = await self._app_credential()
         self.adobe.forget_secret(value)
         try:
-            before = await self.adobe.list_secrets(ref, value, self.spec.scopes)
+            before = await self._list_secrets(ref, value, self.spec.scopes)
         except adobe_errors.InvalidClientError:
             return await self._drift_refused(action)
         uuid = await self._identify(ref, value, before) if len(before) > 1 else before[0].uuid

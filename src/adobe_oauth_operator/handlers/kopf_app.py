@@ -34,6 +34,9 @@ from adobe_oauth_operator.names import (
     ROTATE_ANNOTATION,
     VERSION,
 )
+from adobe_oauth_operator.observability import logs
+from adobe_oauth_operator.observability.metrics import OperatorMetrics
+from adobe_oauth_operator.rotation.reasons import Reason
 from adobe_oauth_operator.sensitive import Sensitive
 
 logger = logging.getLogger(__name__)
@@ -61,6 +64,7 @@ async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) ->
         k8s_config.load_incluster_config()  # type: ignore[no-untyped-call]
     except k8s_config.ConfigException:
         k8s_config.load_kube_config()  # type: ignore[no-untyped-call]
+    metrics: OperatorMetrics = memo.setdefault("metrics", OperatorMetrics())
     memo.api_client = kube_api_client(config.kube_max_concurrency)
     # Kubernetes calls run in threads (kube/calls.py): as many threads as pooled connections, so
     # a call waits in the executor's FIFO queue, never for a connection inside urllib3.
@@ -69,7 +73,12 @@ async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) ->
     )
     memo.trimmer = asyncio.create_task(trim_periodically())
     limiter = AdobeLimiter(config.adobe_max_rps, config.adobe_max_concurrency)
-    memo.adobe = AdobeClient(ims_url=config.ims_url, api_url=config.api_url, limiter=limiter)
+    memo.adobe = AdobeClient(
+        ims_url=config.ims_url,
+        api_url=config.api_url,
+        limiter=limiter,
+        observe=metrics.observe_request,
+    )
     kube = KubeClients.from_api_client(memo.api_client)
     memo.deps = Deps(
         adobe=memo.adobe,
@@ -77,6 +86,8 @@ async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) ->
         crash_after_action=config.crash_after_action,
         holder=config.identity,
         hmac_key=await _hmac_key(kube, config.hmac_namespace),
+        metrics=metrics,
+        learn_secret_age=config.metrics_address is not None,
     )
 
 
@@ -143,41 +154,64 @@ async def credential_daemon(
     done.clear()
     deps: Deps = memo.deps
     config: OperatorConfig = memo.config
-    failures = conflicts = 0
+    # Per-credential series exist while this replica handles the resource: kopf stops the
+    # daemon on deletion and when peering pauses this replica, so neither leaves stale series.
+    ns = namespace or ""
+    deps.metrics.index.track(ns, name)
     watched = Watched(body)  # kopf keeps `body` current with every watch event
     try:
-        await _kopf_bookkeeping_done(body, stopped)
-        while not stopped:
-            wake.clear()
-            try:
-                delay = await reconcile(deps, namespace or "", name, watched)
-                failures = conflicts = 0
-            except Conflict:
-                # Changed while we worked: start over soon, but a storm of conflicts backs off.
-                conflicts += 1
-                delay = conflict_backoff(conflicts, deps.jitter())
-            except Exception as exc:
-                # The API server is unreachable or something unexpected broke outside an action:
-                # back off exponentially; the traceback once, then one line per failure.
-                failures += 1
-                if failures == 1:
-                    logger.exception("%s/%s: reconcile failed", namespace, name)
-                else:
-                    logger.error(
-                        "%s/%s: reconcile failed %d times: %s: %s",
-                        namespace,
-                        name,
-                        failures,
-                        type(exc).__name__,
-                        exc,
-                    )
-                delay = min(ERROR_BACKOFF * 2 ** min(failures - 1, 10), ERROR_BACKOFF_CAP)
-            sleep = config.resync_interval if delay is None else min(delay, config.resync_interval)
-            sleep = max(sleep, MIN_SLEEP)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), timeout=sleep.total_seconds())
+        with logs.resource_fields(ns, name):
+            await _kopf_bookkeeping_done(body, stopped)
+            await _reconcile_until_stopped(deps, config, ns, name, watched, wake, stopped)
     finally:
+        deps.metrics.index.forget(ns, name)
         done.set()
+
+
+async def _reconcile_until_stopped(
+    deps: Deps,
+    config: OperatorConfig,
+    namespace: str,
+    name: str,
+    watched: Watched,
+    wake: asyncio.Event,
+    stopped: kopf.DaemonStopped,
+) -> None:
+    failures = conflicts = 0
+    while not stopped:
+        wake.clear()
+        try:
+            delay = await reconcile(deps, namespace, name, watched)
+            failures = conflicts = 0
+        except Conflict:
+            # Changed while we worked: start over soon, but a storm of conflicts backs off.
+            conflicts += 1
+            delay = conflict_backoff(conflicts, deps.jitter())
+        except Exception as exc:
+            # The API server is unreachable or something unexpected broke outside an action:
+            # back off exponentially; the traceback once, then one line per failure.
+            failures += 1
+            reason = Reason.KUBERNETES_ERROR if isinstance(exc, KubeError) else Reason.UNEXPECTED
+            deps.metrics.reconcile_error(reason)
+            if failures == 1:
+                logger.exception(
+                    "%s/%s: reconcile failed", namespace, name, extra={"reason": reason.value}
+                )
+            else:
+                logger.error(
+                    "%s/%s: reconcile failed %d times: %s: %s",
+                    namespace,
+                    name,
+                    failures,
+                    type(exc).__name__,
+                    exc,
+                    extra={"reason": reason.value},
+                )
+            delay = min(ERROR_BACKOFF * 2 ** min(failures - 1, 10), ERROR_BACKOFF_CAP)
+        sleep = config.resync_interval if delay is None else min(delay, config.resync_interval)
+        sleep = max(sleep, MIN_SLEEP)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(wake.wait(), timeout=sleep.total_seconds())
 
 
 async def _kopf_bookkeeping_done(body: kopf.Body, stopped: kopf.DaemonStopped) -> None:
@@ -201,6 +235,8 @@ async def _kopf_bookkeeping_done(body: kopf.Body, stopped: kopf.DaemonStopped) -
 BOOKKEEPING_WAIT = timedelta(seconds=30)
 BOOKKEEPING_POLL = timedelta(milliseconds=100)
 DIFFBASE_ANNOTATION = f"{ANNOTATION_PREFIX}/{KOPF_DIFFBASE_KEY}"
+
+
 # No pass runs again at once: even "look again now" waits this long.
 MIN_SLEEP = timedelta(milliseconds=200)
 CONFLICT_BACKOFF_CAP = timedelta(seconds=30)
@@ -220,10 +256,11 @@ async def release(body: kopf.Body, memo: Any, **_: Any) -> None:
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(done.wait(), timeout=DAEMON_STOP_WAIT.total_seconds())
     deps: Deps = memo.deps
-    # Re-read: the daemon may have recorded a last step after this event was delivered.
-    fresh = None
-    with contextlib.suppress(KubeError):
-        fresh = await get_credential(
-            deps.kube, body.metadata.namespace or "", body.metadata.name or ""
-        )
-    await finalize(deps, fresh or dict(body))
+    namespace, name = body.metadata.namespace or "", body.metadata.name or ""
+    with logs.resource_fields(namespace, name):
+        # Re-read: the daemon may have recorded a last step after this event was delivered.
+        fresh = None
+        with contextlib.suppress(KubeError):
+            fresh = await get_credential(deps.kube, namespace, name)
+        await finalize(deps, fresh or dict(body))
+    deps.metrics.forget(namespace, name)

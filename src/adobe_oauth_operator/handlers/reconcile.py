@@ -10,7 +10,7 @@ import random
 import secrets
 import signal
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -26,10 +26,13 @@ from adobe_oauth_operator.kube.errors import Conflict
 from adobe_oauth_operator.kube.events import emit_event
 from adobe_oauth_operator.kube.secrets import read_pending_secret
 from adobe_oauth_operator.names import EMERGENCY_ANNOTATION, ROTATE_ANNOTATION
+from adobe_oauth_operator.observability import logs
+from adobe_oauth_operator.observability.metrics import OperatorMetrics
 from adobe_oauth_operator.rotation import messages as m
 from adobe_oauth_operator.rotation.budget import waiting_for_budget
 from adobe_oauth_operator.rotation.machine import decide, invalid_spec
 from adobe_oauth_operator.rotation.model import Spec, Status
+from adobe_oauth_operator.rotation.reasons import Reason
 from adobe_oauth_operator.sensitive import Sensitive
 
 logger = logging.getLogger(__name__)
@@ -68,6 +71,9 @@ class Deps:
     holder: str = ""  # this operator's identity, recorded with every action it runs
     hmac_key: Sensitive | None = None  # None: drift of the Secret is not detected
     jitter: Callable[[], float] = random.random
+    metrics: OperatorMetrics = field(default_factory=OperatorMetrics)
+    # Served metrics include each secret's age: list the secrets once when it is not yet known.
+    learn_secret_age: bool = False
 
 
 @dataclass
@@ -118,6 +124,8 @@ async def reconcile(
     if watched is not None:
         watched.last_known = obj["metadata"]["resourceVersion"]
     status = Status.from_dict(obj.get("status"))
+    deps.metrics.index.set_status(namespace, name, status)
+    _bind_rotation(status)
     try:
         spec = Spec.from_dict(obj.get("spec") or {}, name=name)
     except ValueError as exc:
@@ -152,6 +160,14 @@ async def reconcile(
             if watched is not None:
                 watched.last_known = version
         for event in plan.events:
+            logger.info(
+                "%s/%s: event %s: %s",
+                namespace,
+                name,
+                event.reason.value,
+                event.message,
+                extra={"reason": event.reason.value},
+            )
             await emit_event(
                 deps.kube,
                 resource.owner,
@@ -160,6 +176,7 @@ async def reconcile(
                 event.message,
             )
         if plan.action is None:
+            await _learn_secret_age(deps, executor, status)
             return plan.requeue_after
         logger.info("%s/%s: %s", namespace, name, type(plan.action).__name__)
         executor.from_known_good = status.rotation is not None and status.rotation.from_known_good
@@ -180,6 +197,7 @@ async def reconcile(
         except asyncio.CancelledError:
             await _release(deps, namespace, name, version, stored)
             raise
+        _observe(deps, namespace, executor, msg)
         if deps.crash_after_action == type(plan.action).__name__:
             logger.warning("crash injected after %s", deps.crash_after_action)
             os.kill(os.getpid(), signal.SIGKILL)
@@ -248,16 +266,71 @@ async def _run(
         )
     except Exception as exc:
         # Logged with its traceback once per pass; status shows the type and the operation only.
-        logger.exception("%s/%s: %s raised %s", namespace, name, what, type(exc).__name__)
+        logger.exception(
+            "%s/%s: %s raised %s",
+            namespace,
+            name,
+            what,
+            type(exc).__name__,
+            extra={"reason": Reason.UNEXPECTED.value},
+        )
+        deps.metrics.reconcile_error(Reason.UNEXPECTED)
         msg = m.ActionFailed(
             m.ErrorKind.RECONCILE_ERROR,
             f"unexpected {type(exc).__name__} in {what}; the operator log has the traceback",
         )
+        return replace(msg, action=what, jitter=deps.jitter())
     if isinstance(msg, m.ActionFailed | m.TokenVended):
         msg = replace(msg, jitter=deps.jitter())
     if isinstance(msg, m.ActionFailed):
+        deps.metrics.reconcile_error(msg.kind.value)
+        logger.info(
+            "%s/%s: %s failed: %s",
+            namespace,
+            name,
+            what,
+            msg.message,
+            extra={"reason": msg.kind.value},
+        )
         msg = replace(msg, action=what)
     return msg
+
+
+def _observe(deps: Deps, namespace: str, executor: Executor, msg: m.Message) -> None:
+    """Feed the metrics what an action learned: secrets' creation times, restarted workloads."""
+    deps.metrics.index.add_secret_times(namespace, executor.res.name, executor.secret_created)
+    if isinstance(msg, m.TargetsRestarted):
+        deps.metrics.workloads_restarted(
+            namespace,
+            (target.kind for target, result in msg.results if result is m.RestartResult.RESTARTED),
+        )
+
+
+async def _learn_secret_age(deps: Deps, executor: Executor, status: Status) -> None:
+    """When the current secret's creation time is unknown (a restarted operator), list once.
+
+    Read-only and best effort: a failure only leaves the age out of the metrics until the next
+    list of the secrets.
+    """
+    res = executor.res
+    view = deps.metrics.index.view(res.namespace, res.name)
+    uuid = status.current_secret_uuid
+    if not deps.learn_secret_age or view is None or uuid is None or status.rotation is not None:
+        return
+    if uuid in view.secret_created or view.age_asked == uuid:
+        return
+    view.age_asked = uuid
+    msg = await _run(deps, executor, m.ListSecrets(m.Using.APP_SECRET), res.namespace, res.name)
+    _observe(deps, res.namespace, executor, msg)
+
+
+def _bind_rotation(status: Status) -> None:
+    """The log fields of the rotation in flight; cleared when none is."""
+    rotation = status.rotation
+    logs.bind(
+        rotation_id=rotation.id if rotation else None,
+        step=rotation.step.value if rotation else None,
+    )
 
 
 async def _tick(deps: Deps, obj: dict[str, Any], status: Status, executor: Executor) -> m.Tick:
@@ -294,4 +367,6 @@ async def _persist(
         return version
     patch = {"metadata": {"resourceVersion": version}, "status": new.to_dict()}
     updated = await patch_credential_status(deps.kube, namespace, name, patch)
+    deps.metrics.status_written(namespace, name, old, new)
+    _bind_rotation(new)
     return str(updated["metadata"]["resourceVersion"])

@@ -69,6 +69,8 @@ class Reason(StrEnum):
     NO_FAILURES = "NoFailures"
     RECOVERED = "Recovered"
     RECONCILE_ERROR = "ReconcileError"
+    # metrics only (reconcile_errors_total): an exception nobody expected, i.e. a bug
+    UNEXPECTED = "Unexpected"
     # deletion of the resource
     CLEANED_UP = "CleanedUp"
     OLD_SECRET_LEFT = "OldSecretLeftInAdobe"

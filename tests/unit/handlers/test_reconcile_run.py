@@ -68,3 +68,31 @@ def test_conflicts_in_a_row_back_off_to_a_cap() -> None:
     delays = [conflict_backoff(n, 1.0).total_seconds() for n in range(1, 8)]
     assert delays == [1, 2, 4, 8, 16, 30, 30]
     assert conflict_backoff(1, 0.0).total_seconds() == 0.5
+
+
+class _Failing:
+    async def run(self, action: m.Action) -> m.Message:
+        return m.ActionFailed(m.ErrorKind.THROTTLED, "throttled (429)")
+
+
+def _errors(deps: reconcile.Deps) -> dict[str, float]:
+    return {
+        s.labels["reason"]: s.value
+        for family in deps.metrics.reconcile_errors.collect()
+        for s in family.samples
+        if s.name.endswith("_total")
+    }
+
+
+async def test_a_bug_is_counted_once_as_unexpected_and_a_failure_by_its_reason(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    deps = _deps()
+    with caplog.at_level(logging.ERROR):
+        await reconcile._run(
+            deps, cast(Executor, _Raising()), m.ListSecrets(m.Using.APP_SECRET), "ns", "creds"
+        )
+    assert _errors(deps) == {"Unexpected": 1}
+    assert len([r for r in caplog.records if r.exc_info]) == 1, "one traceback, logged once"
+    await reconcile._run(deps, cast(Executor, _Failing()), m.AddSecret("r1"), "ns", "creds")
+    assert _errors(deps) == {"Unexpected": 1, "Throttled": 1}
