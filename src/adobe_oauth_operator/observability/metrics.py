@@ -23,6 +23,7 @@ from adobe_oauth_operator import __version__
 from adobe_oauth_operator.rotation.conditions import ConditionType
 from adobe_oauth_operator.rotation.model import Phase, Status, Step, Trigger
 from adobe_oauth_operator.rotation.reasons import Reason
+from adobe_oauth_operator.rotation.tokens import expiry_timestamp_seconds
 
 PREFIX = "adobe_oauth"
 # Rotations take minutes (no drain) to a day (maxWait); steps from a second to hours.
@@ -119,6 +120,11 @@ class CredentialCollector(Collector):
         old_used = _timestamp_family(
             "old_secret_last_used", "When Adobe last saw the old client secret used, while draining"
         )
+        token_expiry = GaugeMetricFamily(
+            f"{PREFIX}_access_token_expiry_timestamp_seconds",
+            "When the access token vended into spec.accessToken.secretName expires (Unix seconds)",
+            labels=labels,
+        )
         for namespace, name, status, secret_created in rows:
             ids = [namespace, name]
             for candidate in Phase:
@@ -134,7 +140,10 @@ class CredentialCollector(Collector):
             rotation = status.rotation
             if rotation is not None and rotation.step in DRAIN_STEPS:
                 _add_time(old_used, ids, rotation.old_last_used_at)
-        yield from (phase, ready, condition, created, last, upcoming, old_used)
+            expiry = expiry_timestamp_seconds(status)
+            if expiry is not None:
+                token_expiry.add_metric(ids, expiry)
+        yield from (phase, ready, condition, created, last, upcoming, old_used, token_expiry)
 
 
 def _timestamp_family(what: str, documentation: str) -> GaugeMetricFamily:

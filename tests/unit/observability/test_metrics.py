@@ -14,6 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from adobe_oauth_operator.observability.metrics import OperatorMetrics, parse_address, serve
 from adobe_oauth_operator.rotation.conditions import Condition, ConditionType
 from adobe_oauth_operator.rotation.model import (
+    AccessTokenStatus,
     HistoryEntry,
     Phase,
     Rotation,
@@ -130,6 +131,17 @@ def test_the_old_secrets_last_use_is_shown_while_draining(step: Step, shown: boo
         name=NAME,
     )
     assert got == (T0.timestamp() if shown else None)
+
+
+def test_the_vended_tokens_expiry_is_shown_when_a_token_was_vended() -> None:
+    metrics = OperatorMetrics()
+    metrics.index.track(NS, NAME)
+    name = "adobe_oauth_access_token_expiry_timestamp_seconds"
+    metrics.index.set_status(NS, NAME, Status(phase=Phase.READY))
+    assert value(metrics, name, namespace=NS, name=NAME) is None
+    token = AccessTokenStatus("adobe-token", "ADOBE_ACCESS_TOKEN", expires_at=T0)
+    metrics.index.set_status(NS, NAME, Status(phase=Phase.READY, access_token=token))
+    assert value(metrics, name, namespace=NS, name=NAME) == T0.timestamp()
 
 
 def test_untracked_and_forgotten_credentials_leave_no_series() -> None:
