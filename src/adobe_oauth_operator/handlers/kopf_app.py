@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
@@ -130,9 +131,21 @@ def _wake_key(body: kopf.Body) -> tuple[object, ...]:
     )
 
 
+def forget_managed_fields(event: Mapping[str, object]) -> None:
+    """Drop managedFields from the watched object that kopf keeps as the daemon's live body.
+
+    Nothing here reads them, and they are half of what each of 1,000 bodies costs in memory.
+    """
+    obj = event.get("object")
+    metadata = obj.get("metadata") if isinstance(obj, dict) else None
+    if isinstance(metadata, dict):
+        metadata.pop("managedFields", None)
+
+
 @kopf.on.event(GROUP, VERSION, PLURAL)
-async def wake_on_change(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
+async def wake_on_change(body: kopf.Body, event: kopf.RawEvent, memo: kopf.Memo, **_: Any) -> None:
     """Wake the resource's daemon when the user changed something (not on our status writes)."""
+    forget_managed_fields(event)
     key = _wake_key(body)
     if memo.get("wake_key") != key:
         memo["wake_key"] = key

@@ -171,10 +171,13 @@ def _adoption(spec: Spec, status: Status, msg: m.Message, now: datetime) -> Plan
             last_rotate_request=status.last_rotate_request,
         )
         text = f"adopted client secret {msg.secret_uuid}; {_schedule_text(adopted, spec)}"
+        # The adopted value is verified: copy it now, not at the next pass hours later.
+        copy = _known_good_action(spec, adopted, msg.fingerprint)
         return Plan(
             _ready(adopted, Reason.ADOPTED, text, now),
+            action=copy,
             events=(m.Event(False, Reason.ADOPTED, text),),
-            requeue_after=_until(adopted.next_rotation_time, now),
+            requeue_after=None if copy else _until(adopted.next_rotation_time, now),
         )
     if isinstance(msg, m.Tick):
         # A rotate request made before adoption is satisfied by adoption, not replayed after it.
@@ -203,7 +206,7 @@ def _idle(spec: Spec, status: Status, msg: m.Message, now: datetime) -> Plan:
         elif msg.app_fingerprint != status.secret_fingerprint:
             known_good = status.known_good_fingerprint
             return Plan(status, action=m.InspectDrift(msg.new_rotation_id, known_good))
-    copy_action = _known_good_action(spec, status, msg)
+    copy_action = _known_good_action(spec, status, msg.app_fingerprint)
     if copy_action is not None:
         return Plan(status, action=copy_action)
     status = _reschedule(spec, status, now)
@@ -240,14 +243,16 @@ def _drift_adopted(spec: Spec, status: Status, msg: m.DriftAdopted, now: datetim
     status = replace(
         status, current_secret_uuid=msg.secret_uuid, secret_fingerprint=msg.fingerprint
     )
+    copy = _known_good_action(spec, status, msg.fingerprint)
     return Plan(
         _ready(status, Reason.SECRET_CHANGED, text, now),
+        action=copy,
         events=(m.Event(False, Reason.SECRET_CHANGED, text),),
-        requeue_after=_until(status.next_rotation_time, now),
+        requeue_after=None if copy else _until(status.next_rotation_time, now),
     )
 
 
-def _known_good_action(spec: Spec, status: Status, tick: m.Tick) -> m.Action | None:
+def _known_good_action(spec: Spec, status: Status, app_fingerprint: str | None) -> m.Action | None:
     """Keep the known-good copy equal to the verified value the Secret holds (onDrift: Rotate),
     and keep none at all with onDrift: Report."""
     if spec.on_drift is OnDrift.REPORT:
@@ -255,7 +260,7 @@ def _known_good_action(spec: Spec, status: Status, tick: m.Tick) -> m.Action | N
     verified = status.secret_fingerprint
     if (
         verified is None
-        or tick.app_fingerprint != verified
+        or app_fingerprint != verified
         or status.known_good_fingerprint == verified
         or status.current_secret_uuid is None
     ):

@@ -344,6 +344,30 @@ def test_the_known_good_copy_follows_the_verified_value(
         assert plan.status.in_flight is not None, "the copy is written only after a fenced write"
 
 
+@pytest.mark.parametrize(
+    ("spec", "msg", "action"),
+    [
+        (SPEC, m.Adopted(OLD, "client", "f-old"), m.SaveKnownGood("f-old", OLD)),
+        (SPEC, m.DriftAdopted(NEW, "f-new"), m.SaveKnownGood("f-new", NEW)),
+        (SPEC, m.Adopted(OLD, "client", None), None),  # no HMAC key: nothing verified to copy
+        (REPORT, m.Adopted(OLD, "client", "f-old"), None),
+        (REPORT, m.DriftAdopted(NEW, "f-new"), None),
+    ],
+    ids=["adopted", "drift-adopted", "adopted-unverified", "report-adopted", "report-drift"],
+)
+def test_a_value_verified_by_adoption_is_copied_in_the_same_pass(
+    spec: Spec, msg: m.Message, action: m.Action | None
+) -> None:
+    status = Status() if isinstance(msg, m.Adopted) else idle()
+    plan = decide(spec, status, msg, T0, ME)
+    assert plan.status.phase is Phase.READY
+    assert plan.action == action, "not hours later at the next resync"
+    if action is not None:
+        assert plan.status.in_flight is not None and plan.requeue_after is None
+    else:
+        assert plan.requeue_after is None, "no interval in SPEC: next pass on events only"
+
+
 def test_a_saved_or_deleted_copy_is_recorded_and_a_failed_save_is_retried() -> None:
     saved = decide(SPEC, idle(), m.KnownGoodSaved("f-old"), T0, ME)
     assert saved.status.known_good_fingerprint == "f-old" and saved.action is None
