@@ -74,8 +74,18 @@ soak: $(STAMP) tools
 
 # The scale benchmark on a cluster of its own (N=1000 credentials, M=100 rotations by default;
 # SHAPES, IDLE_S, OPERATOR_ARGS...: see hack/bench.py). Prints one JSON line per shape.
-bench: $(STAMP) tools
-	$(BIN)/python hack/bench.py
+# The operator runs from a virtualenv with its runtime dependencies only, as in the image: the
+# test tools of .venv change what the kubernetes client imports (and the memory measured).
+RUNTIME_VENV := .tools/runtime-venv
+RUNTIME_STAMP := $(RUNTIME_VENV)/.installed
+
+bench: $(STAMP) $(RUNTIME_STAMP) tools
+	OPERATOR_BIN=$(RUNTIME_VENV)/bin/adobe-oauth-operator $(BIN)/python hack/bench.py
+
+$(RUNTIME_STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(RUNTIME_VENV)
+	$(RUNTIME_VENV)/bin/pip install --quiet -c constraints.txt -e .
+	touch $(RUNTIME_STAMP)
 
 clean:
 	-hack/local-cluster down

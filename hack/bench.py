@@ -6,8 +6,9 @@ Environment: N (credentials, default 1000), M (rotations in the burst, default 1
 ADOPT_TIMEOUT_S (default 600), RESTART_S (default 60), RESYNC_S (the operator's
 --resync-seconds; default: its own default), OPERATOR_ARGS (extra arguments of
 `adobe-oauth-operator run`), OPERATOR_SRC (run the operator from another source tree, e.g. an
-older checkout's src/, to compare), BENCH_DIR (logs; default a fresh temporary directory),
-KEEP_CLUSTER=1 (leave the bench cluster up).
+older checkout's src/, to compare), OPERATOR_BIN (the operator's executable; `make bench`
+sets the runtime-only virtualenv's, as in the image), BENCH_DIR (logs; default a fresh
+temporary directory), KEEP_CLUSTER=1 (leave the bench cluster up).
 
 Runs its own control plane (state in .tools/bench-cluster, with the API server's audit log, so
 the operator's Kubernetes requests are counted by user agent), prints progress on stderr and one
@@ -61,6 +62,7 @@ def config_for(shape: str, env: os._Environ[str]) -> BenchConfig:
         resync_s=resync_s,
         operator_env=operator_env,
         clean_up=False,
+        **({"operator_bin": Path(env["OPERATOR_BIN"])} if env.get("OPERATOR_BIN") else {}),
     )
 
 

@@ -59,7 +59,13 @@ VARIANTS: dict[str, dict[str, Any]] = {
         "fullnameOverride": "aoo",
         "image": {"repository": "registry.example/aoo", "tag": "1.2.3", "pullPolicy": "Always"},
         "imagePullSecrets": [{"name": "regcred"}],
-        "adobe": {"imsUrl": "https://ims.example", "apiUrl": "https://api.example"},
+        "adobe": {
+            "imsUrl": "https://ims.example",
+            "apiUrl": "https://api.example",
+            "maxRequestsPerSecond": 2.5,
+            "maxConcurrency": 4,
+        },
+        "kubeMaxConcurrency": 3,
         "logFormat": "json",
         "verbose": True,
         "resyncSeconds": 60,
@@ -233,6 +239,9 @@ def test_kubeconform_rejects_what_the_api_server_would(helm: Helm, schemas: Path
         ({"crds": {"enabld": True}}, "enabld"),
         ({"replicas": 2}, "replicas"),
         ({"prometheusRule": {"secretMaxAgeDays": 0}}, "secretMaxAgeDays"),
+        ({"adobe": {"maxRequestsPerSecond": 0}}, "maxRequestsPerSecond"),
+        ({"adobe": {"maxConcurrency": "many"}}, "maxConcurrency"),
+        ({"kubeMaxConcurrency": 0}, "kubeMaxConcurrency"),
         ({"prometheusRule": {"stalledFor": "half an hour"}}, "stalledFor"),
     ],
 )
@@ -455,7 +464,14 @@ def test_everything_set_reaches_the_pod(helm: Helm) -> None:
     operator = container(docs)
     assert operator["image"] == "registry.example/aoo:1.2.3"
     assert operator["imagePullPolicy"] == "Always"
-    assert {"--log-format=json", "--verbose", "--resync-seconds=60"} <= set(operator["args"])
+    assert {
+        "--log-format=json",
+        "--verbose",
+        "--resync-seconds=60",
+        "--adobe-max-rps=2.5",
+        "--adobe-max-concurrency=4",
+        "--kube-max-concurrency=3",
+    } <= set(operator["args"])
     assert operator["ports"][0]["containerPort"] == 9090
     env = env_of(docs)
     assert (env["ADOBE_IMS_URL"], env["ADOBE_API_URL"]) == (

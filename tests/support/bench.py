@@ -53,6 +53,7 @@ class BenchConfig:
     rotation_timeout_s: float = 600.0
     restart_s: float = 60.0  # after a restart, before the idle window
     operator_args: tuple[str, ...] = ()
+    operator_bin: Path = BIN / "adobe-oauth-operator"
     operator_env: dict[str, str] = field(default_factory=dict)
     poll_s: float = 3.0
     # The operator's resync interval: each idle look costs what one pass after a restart costs.
@@ -76,7 +77,7 @@ class Operator:
         self, workdir: Path, kubeconfig: Path, namespace: str, sim_url: str, config: BenchConfig
     ) -> None:
         self.args = [
-            str(BIN / "adobe-oauth-operator"),
+            str(config.operator_bin),
             "run",
             "--namespace",
             namespace,
