@@ -102,8 +102,6 @@ class Executor:
         self.kube = kube
         self.res = resource
         self.hmac_key = hmac_key
-        # When Adobe created each secret it listed during this pass (uuid -> time), for metrics.
-        self.secret_created: dict[str, datetime] = {}
         # Set for a rotation restoring a drifted Secret: Adobe is called with the known-good copy.
         self.from_known_good = False
         # A resource stored before CRD defaulting may lack scopes: use the documented set.
@@ -229,9 +227,7 @@ class Executor:
     async def _list_secrets(
         self, ref: CredentialRef, value: Sensitive, scopes: tuple[str, ...]
     ) -> list[SecretInfo]:
-        secrets = await self.adobe.list_secrets(ref, value, scopes)
-        self.secret_created.update((s.uuid, s.created_at) for s in secrets)
-        return secrets
+        return await self.adobe.list_secrets(ref, value, scopes)
 
     # -- actions -----------------------------------------------------------------------------
     async def _adopt(self, _: m.Adopt) -> m.Message:
@@ -240,12 +236,12 @@ class Executor:
         before = await self._list_secrets(ref, value, scopes)
         fingerprint = self.fingerprint(ref.client_id, value)
         if len(before) == 1:
-            return m.Adopted(before[0].uuid, ref.client_id, fingerprint)
+            return m.Adopted(before[0].uuid, ref.client_id, fingerprint, before[0].created_at)
         if not before:
             return m.ActionFailed(m.ErrorKind.UNEXPECTED, "Adobe lists no client secret at all")
         uuid = await self._identify(ref, value, before)
         if uuid is not None:
-            return m.Adopted(uuid, ref.client_id, fingerprint)
+            return m.Adopted(uuid, ref.client_id, fingerprint, _created(before, uuid))
         return m.ActionFailed(
             m.ErrorKind.ADOPTION_AMBIGUOUS,
             "the credential holds 2 client secrets and it is not yet clear which one the Secret "
@@ -329,7 +325,7 @@ class Executor:
             added.info.uuid,
             added.value,
         )
-        return m.SecretAdded(added.info.uuid)
+        return m.SecretAdded(added.info.uuid, added.info.created_at)
 
     async def _delete(self, action: m.DeleteSecret) -> m.Message:
         ref, value = await self._credential(action.using)
@@ -442,7 +438,7 @@ class Executor:
                 m.ErrorKind.ADOPTION_AMBIGUOUS,
                 "the Secret changed and it is not yet clear which client secret it holds; retrying",
             )
-        return m.DriftAdopted(uuid, self.fingerprint(ref.client_id, value))
+        return m.DriftAdopted(uuid, self.fingerprint(ref.client_id, value), _created(before, uuid))
 
     async def _drift_refused(self, action: m.InspectDrift) -> m.Message:
         """Rotate from the known-good copy if there is one status trusts; else report."""
@@ -588,3 +584,8 @@ class Executor:
 
 def _meta(info: SecretInfo) -> SecretMeta:
     return SecretMeta(info.uuid, info.created_at, info.last_used_at)
+
+
+def _created(secrets: list[SecretInfo], uuid: str) -> datetime | None:
+    """When Adobe created the listed secret `uuid`."""
+    return next((s.created_at for s in secrets if s.uuid == uuid), None)

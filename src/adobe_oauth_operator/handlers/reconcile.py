@@ -72,7 +72,7 @@ class Deps:
     hmac_key: Sensitive | None = None  # None: drift of the Secret is not detected
     jitter: Callable[[], float] = random.random
     metrics: OperatorMetrics = field(default_factory=OperatorMetrics)
-    # Served metrics include each secret's age: list the secrets once when it is not yet known.
+    # Served metrics include each secret's age: list the secrets once when status lacks it.
     learn_secret_age: bool = False
 
 
@@ -141,6 +141,7 @@ async def reconcile(
     version = obj["metadata"]["resourceVersion"]
     annotations = obj["metadata"].get("annotations") or {}
     stored = status  # what the API server holds: the machine's status, or it waiting for budget
+    requeue: timedelta | None = None  # of a plan that ended the pass before the age was learned
     for _ in range(MAX_ACTIONS_PER_PASS):
         plan = decide(spec, status, msg, deps.clock(), deps.holder)
         try:
@@ -176,8 +177,12 @@ async def reconcile(
                 event.message,
             )
         if plan.action is None:
-            await _learn_secret_age(deps, executor, status)
-            return plan.requeue_after
+            learned = await _learn_secret_age(deps, executor, status)
+            if learned is None:
+                return _sooner(requeue, plan.requeue_after)
+            # The machine records the creation time in status: later restarts need no list.
+            requeue, msg = _sooner(requeue, plan.requeue_after), learned
+            continue
         logger.info("%s/%s: %s", namespace, name, type(plan.action).__name__)
         executor.from_known_good = status.rotation is not None and status.rotation.from_known_good
         limiter = deps.adobe.limiter if isinstance(plan.action, ADOBE_ACTIONS) else None
@@ -197,7 +202,7 @@ async def reconcile(
         except asyncio.CancelledError:
             await _release(deps, namespace, name, version, stored)
             raise
-        _observe(deps, namespace, executor, msg)
+        _observe(deps, namespace, msg)
         if deps.crash_after_action == type(plan.action).__name__:
             logger.warning("crash injected after %s", deps.crash_after_action)
             os.kill(os.getpid(), signal.SIGKILL)
@@ -296,9 +301,8 @@ async def _run(
     return msg
 
 
-def _observe(deps: Deps, namespace: str, executor: Executor, msg: m.Message) -> None:
-    """Feed the metrics what an action learned: secrets' creation times, restarted workloads."""
-    deps.metrics.index.add_secret_times(namespace, executor.res.name, executor.secret_created)
+def _observe(deps: Deps, namespace: str, msg: m.Message) -> None:
+    """Feed the metrics what an action did: restarted workloads."""
     if isinstance(msg, m.TargetsRestarted):
         deps.metrics.workloads_restarted(
             namespace,
@@ -306,22 +310,40 @@ def _observe(deps: Deps, namespace: str, executor: Executor, msg: m.Message) -> 
         )
 
 
-async def _learn_secret_age(deps: Deps, executor: Executor, status: Status) -> None:
-    """When the current secret's creation time is unknown (a restarted operator), list once.
+async def _learn_secret_age(deps: Deps, executor: Executor, status: Status) -> m.Message | None:
+    """List the secrets once when status lacks the current secret's creation time (adopted by an
+    operator that did not record it); the list, for the machine to record, or None.
 
-    Read-only and best effort: a failure only leaves the age out of the metrics until the next
-    list of the secrets.
+    Read-only and best effort: a failure only leaves the age out of the metrics. Never while an
+    action of anyone is recorded in flight: the machine would clear that record.
     """
     res = executor.res
     view = deps.metrics.index.view(res.namespace, res.name)
     uuid = status.current_secret_uuid
-    if not deps.learn_secret_age or view is None or uuid is None or status.rotation is not None:
-        return
-    if uuid in view.secret_created or view.age_asked == uuid:
-        return
+    if (
+        not deps.learn_secret_age
+        or view is None
+        or uuid is None
+        or status.current_secret_created_at is not None
+        or status.rotation is not None
+        or status.in_flight is not None
+        or view.age_asked == uuid
+    ):
+        return None
     view.age_asked = uuid
     msg = await _run(deps, executor, m.ListSecrets(m.Using.APP_SECRET), res.namespace, res.name)
-    _observe(deps, res.namespace, executor, msg)
+    if not isinstance(msg, m.SecretsListed):
+        return None
+    # Shown even if the status write recording it loses a race (the next pass does not list).
+    deps.metrics.index.add_secret_times(
+        res.namespace, res.name, {s.uuid: s.created_at for s in msg.secrets}
+    )
+    return msg
+
+
+def _sooner(a: timedelta | None, b: timedelta | None) -> timedelta | None:
+    """The earlier of two requeue delays (None: on events only)."""
+    return b if a is None else a if b is None else min(a, b)
 
 
 def _bind_rotation(status: Status) -> None:

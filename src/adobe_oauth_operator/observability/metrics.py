@@ -40,6 +40,7 @@ class CredentialView:
     """What this process knows of one credential: its status and its secrets' creation times."""
 
     status: Status = field(default_factory=Status)
+    # Listed for a status that lacks currentSecretCreatedAt (adopted by an older operator).
     secret_created: dict[str, datetime] = field(default_factory=dict)
     # (rotation id, step, wall-clock start) of a step this process saw begin.
     step_started: tuple[str, Step, float] | None = None
@@ -82,9 +83,17 @@ class CredentialIndex:
         """(namespace, name, status, creation time of the current secret) per credential."""
         with self._lock:
             return [
-                (ns, name, v.status, v.secret_created.get(v.status.current_secret_uuid or ""))
+                (ns, name, v.status, _secret_created(v))
                 for (ns, name), v in sorted(self._views.items())
             ]
+
+
+def _secret_created(view: CredentialView) -> datetime | None:
+    """From status; else from a list this process made (a status written by an older operator)."""
+    status = view.status
+    if status.current_secret_created_at is not None:
+        return status.current_secret_created_at
+    return view.secret_created.get(status.current_secret_uuid or "")
 
 
 class CredentialCollector(Collector):

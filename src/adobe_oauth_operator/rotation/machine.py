@@ -97,6 +97,8 @@ def _decide(spec: Spec, status: Status, msg: m.Message, now: datetime) -> Plan:
             status, warnings, delay = tokens.failed(spec, status, msg, now)
             return Plan(status, events=warnings, requeue_after=delay)
         return _on_failure(spec, status, msg, now)
+    if isinstance(msg, m.SecretsListed | m.PendingInspected):
+        status = _note_created(status, msg.secrets)
     events: tuple[m.Event, ...] = ()
     if isinstance(msg, m.TokenVended):
         status, events = tokens.vended(spec, status, msg, now)
@@ -156,6 +158,18 @@ def _wake_for_token(plan: Plan, now: datetime) -> Plan:
     return replace(plan, requeue_after=wake if current is None else min(current, wake))
 
 
+def _note_created(status: Status, secrets: tuple[SecretMeta, ...]) -> Status:
+    """Fill in the creation times status lacks from a secrets list (an older operator kept none)."""
+    created = {s.uuid: s.created_at for s in secrets}
+    if status.current_secret_created_at is None and status.current_secret_uuid in created:
+        status = replace(status, current_secret_created_at=created[status.current_secret_uuid])
+    rot = status.rotation
+    if rot is not None and rot.new_secret_created_at is None and rot.new_secret_uuid in created:
+        rot = replace(rot, new_secret_created_at=created[rot.new_secret_uuid])
+        status = replace(status, rotation=rot)
+    return status
+
+
 # -- adoption and idle --------------------------------------------------------------------------
 def _adoption(spec: Spec, status: Status, msg: m.Message, now: datetime) -> Plan:
     if isinstance(msg, m.Adopted):
@@ -163,6 +177,7 @@ def _adoption(spec: Spec, status: Status, msg: m.Message, now: datetime) -> Plan
             status,
             client_id=msg.client_id,
             current_secret_uuid=msg.secret_uuid,
+            current_secret_created_at=msg.created_at,
             secret_fingerprint=msg.fingerprint,
             adopted_at=now,
             next_rotation_time=_scheduled(spec, now + spec.interval, now)
@@ -241,7 +256,10 @@ def _drift_adopted(spec: Spec, status: Status, msg: m.DriftAdopted, now: datetim
         f"secret {msg.secret_uuid}, which is now the current one (was {status.current_secret_uuid})"
     )
     status = replace(
-        status, current_secret_uuid=msg.secret_uuid, secret_fingerprint=msg.fingerprint
+        status,
+        current_secret_uuid=msg.secret_uuid,
+        current_secret_created_at=msg.created_at,
+        secret_fingerprint=msg.fingerprint,
     )
     copy = _known_good_action(spec, status, msg.fingerprint)
     return Plan(
@@ -456,7 +474,7 @@ def proven_ours(rot: Rotation, secret: SecretMeta) -> bool:
 
 def _add(spec: Spec, status: Status, rot: Rotation, msg: m.Message, now: datetime) -> Plan:
     if isinstance(msg, m.SecretAdded):
-        return _added(status, rot, msg.secret_uuid, now)
+        return _added(status, rot, msg.secret_uuid, msg.created_at, now)
     if isinstance(msg, m.AddOutcomeUnknown):
         text = (
             f"rotation {rot.id}: the response to adding a secret was lost; listing secrets "
@@ -476,14 +494,17 @@ def _add(spec: Spec, status: Status, rot: Rotation, msg: m.Message, now: datetim
         )
     if not isinstance(msg, m.PendingInspected):
         return Plan(status, action=m.InspectPending(rot.id))
-    if msg.pending_uuid is not None and any(s.uuid == msg.pending_uuid for s in msg.secrets):
-        return _added(status, rot, msg.pending_uuid, now)
+    listed = next((s for s in msg.secrets if s.uuid == msg.pending_uuid), None)
+    if listed is not None:
+        return _added(status, rot, listed.uuid, listed.created_at, now)
     plan = _settle_strays(spec, status, rot, msg.secrets, now)
     return plan if plan is not None else _add_now(status, rot, msg.secrets, now)
 
 
-def _added(status: Status, rot: Rotation, uuid: str, now: datetime) -> Plan:
-    rot = replace(rot, step=Step.VERIFY, new_secret_uuid=uuid)
+def _added(
+    status: Status, rot: Rotation, uuid: str, created_at: datetime | None, now: datetime
+) -> Plan:
+    rot = replace(rot, step=Step.VERIFY, new_secret_uuid=uuid, new_secret_created_at=created_at)
     text = f"rotation {rot.id}: added client secret {uuid}; verifying it"
     return Plan(
         _progress(replace(status, rotation=rot), Reason.SECRET_ADDED, text, now),
@@ -816,6 +837,8 @@ def _finish_succeeded(spec: Spec, status: Status, rot: Rotation, now: datetime) 
         status,
         rotation=None,
         current_secret_uuid=rot.new_secret_uuid,
+        # None when unknown: never the age of the secret just replaced.
+        current_secret_created_at=rot.new_secret_created_at,
         last_rotation_time=now,
         next_rotation_time=_scheduled(spec, now + spec.interval, now) if spec.interval else None,
         consecutive_failures=0,

@@ -89,6 +89,7 @@ class Adopted:
     secret_uuid: str
     client_id: str
     fingerprint: str | None = None
+    created_at: datetime | None = None  # when Adobe created the adopted secret
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,7 @@ class DriftAdopted:
 
     secret_uuid: str
     fingerprint: str | None
+    created_at: datetime | None = None  # when Adobe created that secret
 
 
 @dataclass(frozen=True)
@@ -134,6 +136,7 @@ class PendingInspected:
 @dataclass(frozen=True)
 class SecretAdded:
     secret_uuid: str
+    created_at: datetime | None = None  # as Adobe's add answered
 
 
 @dataclass(frozen=True)

@@ -241,6 +241,8 @@ class Rotation:
     started_at: datetime
     old_secret_uuid: str
     new_secret_uuid: str | None = None
+    # When Adobe created the new secret: the current secret's creation time once the rotation ends.
+    new_secret_created_at: datetime | None = None
     rollout_started_at: datetime | None = None
     rollout_completed_at: datetime | None = None
     drain_deadline: datetime | None = None
@@ -355,6 +357,8 @@ class Status:
     observed_generation: int | None = None
     client_id: str | None = None
     current_secret_uuid: str | None = None
+    # When Adobe created the current secret (its age, without asking Adobe); None when unknown.
+    current_secret_created_at: datetime | None = None
     adopted_at: datetime | None = None
     last_rotation_time: datetime | None = None
     next_rotation_time: datetime | None = None
@@ -387,6 +391,7 @@ class Status:
             "observedGeneration": self.observed_generation,
             "clientId": self.client_id,
             "currentSecretUuid": self.current_secret_uuid,
+            "currentSecretCreatedAt": _ts(self.current_secret_created_at),
             "adoptedAt": _ts(self.adopted_at),
             "lastRotationTime": _ts(self.last_rotation_time),
             "nextRotationTime": _ts(self.next_rotation_time),
@@ -413,6 +418,7 @@ class Status:
             observed_generation=raw.get("observedGeneration"),
             client_id=raw.get("clientId"),
             current_secret_uuid=raw.get("currentSecretUuid"),
+            current_secret_created_at=_parse_ts(raw.get("currentSecretCreatedAt")),
             adopted_at=_parse_ts(raw.get("adoptedAt")),
             last_rotation_time=_parse_ts(raw.get("lastRotationTime")),
             next_rotation_time=_parse_ts(raw.get("nextRotationTime")),
@@ -474,6 +480,7 @@ def _rotation_to_dict(r: Rotation) -> dict[str, Any]:
         "startedAt": _ts(r.started_at),
         "oldSecretUuid": r.old_secret_uuid,
         "newSecretUuid": r.new_secret_uuid,
+        "newSecretCreatedAt": _ts(r.new_secret_created_at),
         "rolloutStartedAt": _ts(r.rollout_started_at),
         "rolloutCompletedAt": _ts(r.rollout_completed_at),
         "drainDeadline": _ts(r.drain_deadline),
@@ -522,6 +529,7 @@ def _rotation_from_dict(raw: Mapping[str, Any]) -> Rotation:
         started_at=_parse_ts(raw["startedAt"]) or EPOCH,
         old_secret_uuid=raw["oldSecretUuid"],
         new_secret_uuid=raw.get("newSecretUuid"),
+        new_secret_created_at=_parse_ts(raw.get("newSecretCreatedAt")),
         rollout_started_at=_parse_ts(raw.get("rolloutStartedAt")),
         rollout_completed_at=_parse_ts(raw.get("rolloutCompletedAt")),
         drain_deadline=_parse_ts(raw.get("drainDeadline")),
