@@ -39,14 +39,18 @@ def summary(obj: dict[str, Any], events: Sequence[Any], now: datetime) -> dict[s
 
 
 def _current_secret(status: dict[str, Any], uuid: str, now: datetime) -> dict[str, Any]:
-    """The current secret and since when it is in use: made by a rotation, or adopted."""
+    """The current secret, when Adobe created it, and since when it is in use: made by a
+    rotation, or adopted. Its age counts from its creation; from `since` when status lacks it
+    (written by an older operator: for an adopted secret a lower bound)."""
     made_by = next((h for h in status.get("history") or [] if h.get("newSecretUuid") == uuid), None)
     since = (made_by or {}).get("startedAt") or status.get("adoptedAt")
-    since_at = parse(since)
+    created = status.get("currentSecretCreatedAt") or None
+    born = parse(created or since)
     return {
         "uuid": uuid,
+        "createdAt": created,
         "since": since,
-        "ageSeconds": int((now - since_at).total_seconds()) if since_at else None,
+        "ageSeconds": int((now - born).total_seconds()) if born else None,
         "origin": f"rotation {made_by['id']}" if made_by else "adopted",
     }
 
@@ -117,7 +121,13 @@ def status_text(s: dict[str, Any], now: datetime) -> str:
     if not s["conditions"]:
         lines.append("  none yet: the operator has not reconciled this resource")
     current = s["currentSecret"]
-    if current:
+    if current and current["createdAt"]:
+        lines.append(
+            f"Current secret: {current['uuid']}, created {current['createdAt']}"
+            f" ({ago(current['createdAt'], now)}), in use since {current['since']}"
+            f" ({current['origin']})"
+        )
+    elif current:
         lines.append(
             f"Current secret: {current['uuid']}, in use since {current['since']}"
             f" ({ago(current['since'], now)}, {current['origin']})"

@@ -94,19 +94,18 @@ def test_a_credential_without_conditions_is_ready_unknown_and_has_no_timestamps(
         assert f"adobe_oauth_credential_{what}_timestamp_seconds" not in names(metrics)
 
 
-def test_timestamps_come_from_status_and_the_secrets_list() -> None:
+def test_timestamps_come_from_status() -> None:
     metrics = OperatorMetrics()
     metrics.index.track(NS, NAME)
+    created = T0 - timedelta(days=40)
     status = Status(
         phase=Phase.READY,
         current_secret_uuid="cur",
+        current_secret_created_at=created,
         last_rotation_time=T0,
         next_rotation_time=T0 + timedelta(days=30),
     )
     metrics.index.set_status(NS, NAME, status)
-    assert "adobe_oauth_credential_secret_created_timestamp_seconds" not in names(metrics)
-    created = T0 - timedelta(minutes=5)
-    metrics.index.add_secret_times(NS, NAME, {"cur": created, "other": T0})
     labels = {"namespace": NS, "name": NAME}
     assert value(metrics, "adobe_oauth_credential_secret_created_timestamp_seconds", **labels) == (
         created.timestamp()
@@ -117,6 +116,35 @@ def test_timestamps_come_from_status_and_the_secrets_list() -> None:
     assert value(metrics, "adobe_oauth_credential_next_rotation_timestamp_seconds", **labels) == (
         (T0 + timedelta(days=30)).timestamp()
     )
+
+
+@pytest.mark.parametrize(
+    ("in_status", "listed", "shown"),
+    [
+        (None, {}, None),
+        (None, {"other": T0}, None),
+        (None, {"cur": T0 - timedelta(minutes=5), "other": T0}, T0 - timedelta(minutes=5)),
+        (T0 - timedelta(days=1), {}, T0 - timedelta(days=1)),
+        (T0 - timedelta(days=1), {"cur": T0 - timedelta(minutes=5)}, T0 - timedelta(days=1)),
+    ],
+    ids=["unknown", "only-another-listed", "listed-legacy", "in-status", "status-wins"],
+)
+def test_the_secrets_creation_time_from_status_else_from_a_list(
+    in_status: datetime | None, listed: dict[str, datetime], shown: datetime | None
+) -> None:
+    """A status written by an older operator lacks the time: the one list after a restart."""
+    metrics = OperatorMetrics()
+    metrics.index.track(NS, NAME)
+    status = Status(current_secret_uuid="cur", current_secret_created_at=in_status)
+    metrics.index.set_status(NS, NAME, status)
+    metrics.index.add_secret_times(NS, NAME, listed)
+    got = value(
+        metrics,
+        "adobe_oauth_credential_secret_created_timestamp_seconds",
+        namespace=NS,
+        name=NAME,
+    )
+    assert got == (shown.timestamp() if shown else None)
 
 
 @pytest.mark.parametrize(("step", "shown"), [(Step.ROLLOUT, False), (Step.DRAIN, True)])

@@ -90,8 +90,10 @@ def event(reason: str, minutes_ago: float) -> Any:
 
 def test_summary_of_a_draining_rotation() -> None:
     s = report.summary(draining(), [event("RotationStarted", 10)], NOW)
+    # Written by an operator that recorded no creation time: the age counts from the adoption.
     assert s["currentSecret"] == {
         "uuid": OLD,
+        "createdAt": None,
         "since": ts(60 * 24 * 3),
         "ageSeconds": 3 * 86400,
         "origin": "adopted",
@@ -152,6 +154,22 @@ def test_a_secret_made_by_a_rotation_says_so() -> None:
     assert s["currentSecret"]["origin"] == "rotation r1"
     assert s["currentSecret"]["ageSeconds"] == 30 * 60
     assert "Rotation in progress: none" in report.status_text(s, NOW)
+
+
+def test_the_age_counts_from_when_adobe_created_the_secret() -> None:
+    obj = draining()
+    obj["status"]["currentSecretCreatedAt"] = ts(60 * 24 * 40)  # created 40 days before adoption
+    s = report.summary(obj, [], NOW)
+    assert s["currentSecret"] == {
+        "uuid": OLD,
+        "createdAt": ts(60 * 24 * 40),
+        "since": ts(60 * 24 * 3),
+        "ageSeconds": 40 * 86400,
+        "origin": "adopted",
+    }
+    text = report.status_text(s, NOW)
+    assert f"Current secret: {OLD}, created {ts(60 * 24 * 40)} (40d ago), in use since" in text
+    assert "(adopted)" in text
 
 
 def test_history_text_lists_rows_and_the_failures_message() -> None:

@@ -1,5 +1,6 @@
 """Spec parsing and the status wire form."""
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -111,6 +112,38 @@ def test_status_round_trips_through_its_wire_form() -> None:
     wire = status.to_dict()
     assert wire["rotation"]["startedAt"] == "2026-11-01T12:00:00.123Z"
     assert Status.from_dict(wire) == status
+
+
+def test_the_current_secrets_creation_time_round_trips_and_may_be_absent() -> None:
+    t = datetime(2026, 11, 1, 12, 0, 0, 123000, tzinfo=UTC)
+    rotation = Rotation("r", Step.VERIFY, Trigger.SCHEDULED, t, "a", "b", new_secret_created_at=t)
+    status = Status(current_secret_uuid="a", current_secret_created_at=t, rotation=rotation)
+    wire = status.to_dict()
+    assert wire["currentSecretCreatedAt"] == "2026-11-01T12:00:00.123Z"
+    assert wire["rotation"]["newSecretCreatedAt"] == "2026-11-01T12:00:00.123Z"
+    assert Status.from_dict(wire) == status
+    # A status written by an older operator has neither: both unknown, nothing else changes.
+    del wire["currentSecretCreatedAt"], wire["rotation"]["newSecretCreatedAt"]
+    old = Status.from_dict(wire)
+    assert old.current_secret_created_at is None
+    assert old.rotation is not None and old.rotation.new_secret_created_at is None
+    assert old == Status(
+        current_secret_uuid="a", rotation=replace(rotation, new_secret_created_at=None)
+    )
+    # Unknown is written as null: a merge patch removes a time that no longer applies.
+    assert Status(current_secret_uuid="a").to_dict()["currentSecretCreatedAt"] is None
+
+
+def test_every_status_and_rotation_field_is_in_the_crd_schema() -> None:
+    """The API server prunes fields its schema lacks: such a field would never persist."""
+    crd = yaml.safe_load((Path(__file__).resolve().parents[3] / "crds" / CRD_NAME).read_text())
+    schema = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["status"]
+    t = datetime(2026, 11, 1, tzinfo=UTC)
+    wire = Status(rotation=Rotation("r", Step.ADD, Trigger.SCHEDULED, t, "a")).to_dict()
+    assert set(wire) <= set(schema["properties"])
+    assert set(wire["rotation"]) <= set(schema["properties"]["rotation"]["properties"])
+    created = schema["properties"]["currentSecretCreatedAt"]
+    assert (created["type"], created["format"]) == ("string", "date-time")
 
 
 def test_access_token_status_round_trips_and_never_holds_the_token() -> None:
