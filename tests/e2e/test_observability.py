@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from adobe_oauth_operator.names import GROUP, PLURAL, VERSION
 from support.operator_env import Env
 from support.prometheus import SCRAPE_JOB, PrometheusServer
 from support.waiting import wait_until
@@ -89,6 +90,7 @@ def test_prometheus_scrapes_a_rotation(env: Env, prometheus: PrometheusServer) -
     assert current["uuid"] == status["currentSecretUuid"]
     created = prometheus.value(f"adobe_oauth_credential_secret_created_timestamp_seconds{{{cred}}}")
     assert created == pytest.approx(current["created_at"] / 1000, abs=0.001)  # epoch ms
+    assert _timestamp(status["currentSecretCreatedAt"]) == pytest.approx(created, abs=0.001)
     assert prometheus.value(
         f"adobe_oauth_credential_last_rotation_timestamp_seconds{{{cred}}}"
     ) == pytest.approx(_timestamp(status["lastRotationTime"]), abs=0.01)
@@ -200,23 +202,91 @@ def test_json_log_of_a_rotation(env: Env) -> None:
     assert TOKEN_SHAPED.findall(log) == []
 
 
+def adobe_requests(env: Env) -> dict[str, int]:
+    """What the simulator answered so far, per endpoint (all status codes)."""
+    return {e: sum(codes.values()) for e, codes in env.sim.state()["requests"].items()}
+
+
+def wait_for_a_later_pass(env: Env) -> None:
+    """Change the spec harmlessly and wait for the status write recording its generation: the
+    pass running now (the first after a start) has ended, with whatever it asked Adobe."""
+    generation = env.credential()["metadata"]["generation"]
+    env.cluster.custom.patch_namespaced_custom_object(
+        GROUP,
+        VERSION,
+        env.namespace,
+        PLURAL,
+        NAME,
+        {"spec": {"rotation": {"checkInterval": "90s"}}},
+    )
+    wait_until(
+        lambda: (env.status().get("observedGeneration") or 0) > generation,
+        timeout=30,
+        what="the next pass recording the new generation",
+    )
+
+
 @OBSERVED
-def test_a_restarted_operator_learns_the_secret_age_again(env: Env) -> None:
+def test_a_restarted_operator_shows_the_secret_age_without_calling_adobe(env: Env) -> None:
     env.apply_credential()
-    env.wait_adopted()
+    status = env.wait_adopted()
     [current] = env.adobe_secrets()
     created = current["created_at"] / 1000  # epoch ms
+    # Adoption records when Adobe created the secret: status carries the age across restarts.
+    assert _timestamp(status["currentSecretCreatedAt"]) == pytest.approx(created, abs=0.001)
 
     def age_shown(start: int) -> bool:
         return secret_created(scrape(metrics_url(env, start)), env.namespace) == created
 
     wait_until(lambda: age_shown(1), timeout=30, what="the secret's creation time")
-    lists = env.sim.state()["requests"]["list"].get("200", 0)
+    before = adobe_requests(env)
     env.operator.stop()
     env.operator.start()
-    # Status holds no creation time: the new process lists the secrets once to learn it.
     wait_until(lambda: age_shown(2), timeout=30, what="the creation time after a restart")
-    assert env.sim.state()["requests"]["list"].get("200", 0) == lists + 1
+    wait_for_a_later_pass(env)
+    assert adobe_requests(env) == before, "a restart costs no Adobe request"
+
+
+@OBSERVED
+def test_a_status_without_the_creation_time_is_listed_once_and_then_records_it(
+    env: Env,
+) -> None:
+    """Credentials adopted by an operator that did not record the creation time."""
+    env.apply_credential()
+    env.wait_adopted()
+    [current] = env.adobe_secrets()
+    created = current["created_at"] / 1000  # epoch ms
+    env.operator.stop()
+    env.cluster.custom.patch_namespaced_custom_object_status(
+        GROUP,
+        VERSION,
+        env.namespace,
+        PLURAL,
+        NAME,
+        {"status": {"currentSecretCreatedAt": None}},
+        _content_type="application/merge-patch+json",
+    )
+    assert "currentSecretCreatedAt" not in env.status()
+    before = adobe_requests(env)
+    env.operator.start()
+
+    def recorded() -> float | None:
+        text = env.status().get("currentSecretCreatedAt")
+        return _timestamp(text) if text else None
+
+    wait_until(lambda: recorded() is not None, timeout=30, what="the creation time in status")
+    assert recorded() == pytest.approx(created, abs=0.001)
+    wait_until(
+        lambda: secret_created(scrape(metrics_url(env, 2)), env.namespace) == created,
+        timeout=30,
+        what="the creation time in the metrics",
+    )
+    wait_for_a_later_pass(env)
+    spent = {e: n - before.get(e, 0) for e, n in adobe_requests(env).items()}
+    # One list (and the token it needs: a new process has none cached), then never again.
+    assert spent["list"] == 1
+    assert spent["token"] <= 1
+    assert all(n == 0 for e, n in spent.items() if e not in ("list", "token")), spent
 
 
 def secret_created(text: str, namespace: str) -> float | None:
