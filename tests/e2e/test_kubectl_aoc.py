@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,10 @@ def test_status_shows_the_rotation_in_progress_its_targets_and_drain(env: Env) -
     assert idle["phase"] == "Ready"
     assert idle["currentSecret"]["uuid"] == adopted["currentSecretUuid"]
     assert idle["currentSecret"]["origin"] == "adopted"
+    # The age counts from when Adobe created the secret, as status records it.
+    [listed] = env.adobe_secrets()
+    assert idle["currentSecret"]["createdAt"] == adopted["currentSecretCreatedAt"]
+    assert _epoch_ms(adopted["currentSecretCreatedAt"]) == listed["created_at"]
     assert idle["rotation"] is None
     assert idle["schedule"]["nextRotationTime"] == adopted["nextRotationTime"]
     assert any(e["reason"] == "Adopted" for e in idle["events"])
@@ -104,6 +109,16 @@ def test_status_shows_the_rotation_in_progress_its_targets_and_drain(env: Env) -
     after = yaml.safe_load(aoc(env, "status", "creds", "-o", "yaml").stdout)
     assert after["currentSecret"]["uuid"] == status["currentSecretUuid"]
     assert after["currentSecret"]["origin"] == f"rotation {rotation['id']}"
+    [new] = env.adobe_secrets()
+    assert new["uuid"] == status["currentSecretUuid"]
+    assert after["currentSecret"]["createdAt"] == status["currentSecretCreatedAt"]
+    assert _epoch_ms(status["currentSecretCreatedAt"]) == new["created_at"]
+    text = aoc(env, "status", "creds").stdout
+    assert f"created {status['currentSecretCreatedAt']}" in text, text
+
+
+def _epoch_ms(text: str) -> int:
+    return round(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000)
 
 
 def test_status_of_a_missing_resource_fails_with_one_line(env: Env) -> None:
