@@ -6,21 +6,34 @@ from dataclasses import dataclass
 
 from kubernetes import client
 
+from adobe_oauth_operator.kube.rest import NamespacedResource
+
 
 @dataclass(frozen=True)
 class KubeClients:
-    """Typed-API facades over one shared ApiClient (one connection pool)."""
+    """The calls of each kind the operator touches, over one shared ApiClient (one pool)."""
 
-    core: client.CoreV1Api
-    apps: client.AppsV1Api
-    custom: client.CustomObjectsApi
-    batch: client.BatchV1Api
+    secrets: NamespacedResource
+    events: NamespacedResource
+    deployments: NamespacedResource
+    stateful_sets: NamespacedResource
+    daemon_sets: NamespacedResource
+    jobs: NamespacedResource
+    cron_jobs: NamespacedResource
+    custom: client.CustomObjectsApi  # no models to import: it is as light as the calls above
 
     @classmethod
     def from_api_client(cls, api_client: client.ApiClient) -> KubeClients:
+        def kind(api_path: str, plural: str) -> NamespacedResource:
+            return NamespacedResource(api_client, api_path, plural)
+
         return cls(
-            core=client.CoreV1Api(api_client),
-            apps=client.AppsV1Api(api_client),
+            secrets=kind("/api/v1", "secrets"),
+            events=kind("/api/v1", "events"),
+            deployments=kind("/apis/apps/v1", "deployments"),
+            stateful_sets=kind("/apis/apps/v1", "statefulsets"),
+            daemon_sets=kind("/apis/apps/v1", "daemonsets"),
+            jobs=kind("/apis/batch/v1", "jobs"),
+            cron_jobs=kind("/apis/batch/v1", "cronjobs"),
             custom=client.CustomObjectsApi(api_client),
-            batch=client.BatchV1Api(api_client),
         )

@@ -30,7 +30,7 @@ async def emit_event(
     try:
         await call_json(
             f"create Event for {involved.kind} {involved.namespace}/{involved.name}",
-            kc.core.create_namespaced_event,
+            kc.events.create,
             involved.namespace,
             body,
             field_manager=FIELD_MANAGER,

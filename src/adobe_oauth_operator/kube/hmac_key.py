@@ -34,7 +34,7 @@ async def ensure_hmac_key(kc: KubeClients, namespace: str) -> Sensitive:
     with contextlib.suppress(Conflict):  # another replica created it first: use theirs
         await call_json(
             f"create Secret {namespace}/{HMAC_SECRET_NAME}",
-            kc.core.create_namespaced_secret,
+            kc.secrets.create,
             namespace,
             body,
             field_manager=FIELD_MANAGER,
@@ -49,7 +49,7 @@ async def _read(kc: KubeClients, namespace: str) -> Sensitive | None:
     try:
         obj = await call_json(
             f"read Secret {namespace}/{HMAC_SECRET_NAME}",
-            kc.core.read_namespaced_secret,
+            kc.secrets.read,
             HMAC_SECRET_NAME,
             namespace,
         )

@@ -115,7 +115,7 @@ async def check_app_secret_writable(kc: KubeClients, namespace: str, name: str) 
     patch = {"metadata": {"annotations": {PREFLIGHT_ANNOTATION: "dry-run"}}}
     await call_json(
         f"patch Secret {namespace}/{name} (dry run)",
-        kc.core.patch_namespaced_secret,
+        kc.secrets.patch,
         name,
         namespace,
         patch,
@@ -149,7 +149,7 @@ async def write_app_secret(
     # A merge patch touches only the keys it names, and re-sending equal values changes nothing.
     await call_json(
         f"patch Secret {namespace}/{name}",
-        kc.core.patch_namespaced_secret,
+        kc.secrets.patch,
         name,
         namespace,
         patch,
@@ -182,7 +182,7 @@ async def write_pending_secret(
     if existing is None:
         await call_json(
             f"create Secret {namespace}/{name}",
-            kc.core.create_namespaced_secret,
+            kc.secrets.create,
             namespace,
             body,
             field_manager=FIELD_MANAGER,
@@ -199,7 +199,7 @@ async def write_pending_secret(
     body["metadata"]["resourceVersion"] = existing["metadata"]["resourceVersion"]
     await call_json(
         f"replace Secret {namespace}/{name}",
-        kc.core.replace_namespaced_secret,
+        kc.secrets.replace,
         name,
         namespace,
         body,
@@ -269,7 +269,7 @@ async def write_known_good(
     if existing is None:
         await call_json(
             f"create Secret {namespace}/{name}",
-            kc.core.create_namespaced_secret,
+            kc.secrets.create,
             namespace,
             body,
             field_manager=FIELD_MANAGER,
@@ -285,7 +285,7 @@ async def write_known_good(
     body["metadata"]["resourceVersion"] = existing["metadata"]["resourceVersion"]
     await call_json(
         f"replace Secret {namespace}/{name}",
-        kc.core.replace_namespaced_secret,
+        kc.secrets.replace,
         name,
         namespace,
         body,
@@ -325,7 +325,7 @@ async def _delete_if_ours(kc: KubeClients, namespace: str, name: str, owner_uid:
     with contextlib.suppress(NotFound):
         await call_json(
             f"delete Secret {namespace}/{name}",
-            kc.core.delete_namespaced_secret,
+            kc.secrets.delete,
             name,
             namespace,
             body=options,
@@ -389,7 +389,7 @@ def _require_ours(obj: dict[str, Any], owner_uid: str, namespace: str, name: str
 async def _read_secret(kc: KubeClients, namespace: str, name: str) -> dict[str, Any] | None:
     try:
         obj: dict[str, Any] = await call_json(
-            f"read Secret {namespace}/{name}", kc.core.read_namespaced_secret, name, namespace
+            f"read Secret {namespace}/{name}", kc.secrets.read, name, namespace
         )
     except NotFound:
         return None

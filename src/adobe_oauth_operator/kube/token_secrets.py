@@ -70,7 +70,7 @@ async def write_token_secret(
     if existing is None:
         await call_json(
             f"create Secret {namespace}/{name}",
-            kc.core.create_namespaced_secret,
+            kc.secrets.create,
             namespace,
             body,
             field_manager=FIELD_MANAGER,
@@ -91,7 +91,7 @@ async def write_token_secret(
     body["metadata"]["annotations"] = dict(metadata.get("annotations") or {})
     await call_json(
         f"replace Secret {namespace}/{name}",
-        kc.core.replace_namespaced_secret,
+        kc.secrets.replace,
         name,
         namespace,
         body,
@@ -127,7 +127,7 @@ def _is_ours(obj: dict[str, Any], owner_uid: str) -> bool:
 async def _read(kc: KubeClients, namespace: str, name: str) -> dict[str, Any] | None:
     try:
         obj: dict[str, Any] = await call_json(
-            f"read Secret {namespace}/{name}", kc.core.read_namespaced_secret, name, namespace
+            f"read Secret {namespace}/{name}", kc.secrets.read, name, namespace
         )
     except NotFound:
         return None

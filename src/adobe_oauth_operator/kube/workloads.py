@@ -12,6 +12,7 @@ from typing import Any
 from adobe_oauth_operator.kube.calls import call_json
 from adobe_oauth_operator.kube.clients import KubeClients
 from adobe_oauth_operator.kube.errors import NotFound
+from adobe_oauth_operator.kube.rest import NamespacedResource
 from adobe_oauth_operator.rotation.model import JobConsumer, JobKind, Target
 
 KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Rollout")
@@ -33,28 +34,19 @@ def workload_api(kc: KubeClients, kind: str) -> WorkloadApi:
     """The list, read and patch calls for `kind`; KeyError for any other kind."""
     if kind == "Rollout":
         return _rollout_api(kc)
-    apps = kc.apps
     return {
-        "Deployment": WorkloadApi(
-            apps.list_namespaced_deployment,
-            apps.read_namespaced_deployment,
-            apps.patch_namespaced_deployment,
-        ),
-        "StatefulSet": WorkloadApi(
-            apps.list_namespaced_stateful_set,
-            apps.read_namespaced_stateful_set,
-            apps.patch_namespaced_stateful_set,
-        ),
-        "DaemonSet": WorkloadApi(
-            apps.list_namespaced_daemon_set,
-            apps.read_namespaced_daemon_set,
-            apps.patch_namespaced_daemon_set,
-        ),
+        "Deployment": _calls(kc.deployments),
+        "StatefulSet": _calls(kc.stateful_sets),
+        "DaemonSet": _calls(kc.daemon_sets),
     }[kind]
 
 
+def _calls(kind: NamespacedResource) -> WorkloadApi:
+    return WorkloadApi(kind.list, kind.read, kind.patch)
+
+
 def _rollout_api(kc: KubeClients) -> WorkloadApi:
-    """CustomObjectsApi calls for Rollouts, with the (name, namespace, body) order of AppsV1Api."""
+    """CustomObjectsApi calls for Rollouts, in the (name, namespace, body) order of the others."""
     custom, where = kc.custom, (ROLLOUT_GROUP, ROLLOUT_VERSION)
 
     def list_(namespace: str, **kw: Any) -> Any:
@@ -146,10 +138,10 @@ async def discover_jobs(
 ) -> tuple[JobConsumer, ...]:
     """CronJobs, and Jobs still running, whose pod template references `secret_name`, sorted."""
     found: list[JobConsumer] = []
-    async for item in _list_all("CronJob", kc.batch.list_namespaced_cron_job, namespace):
+    async for item in _list_all("CronJob", kc.cron_jobs.list, namespace):
         if template_references_secret(pod_template("CronJob", item).get("spec") or {}, secret_name):
             found.append(JobConsumer(JobKind.CRON_JOB, item["metadata"]["name"]))
-    async for item in _list_all("Job", kc.batch.list_namespaced_job, namespace):
+    async for item in _list_all("Job", kc.jobs.list, namespace):
         started = running_since(item)
         spec = pod_template("Job", item).get("spec") or {}
         if started is not None and template_references_secret(spec, secret_name):

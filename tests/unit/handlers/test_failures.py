@@ -248,7 +248,7 @@ class _Api:
 
 def _executor(core: _Api, adobe: _Api | None = None) -> Executor:
     spec = Spec(org_id="1", credential_id="2", secret_name="creds")
-    kube = SimpleNamespace(core=core, apps=None, custom=None)
+    kube = SimpleNamespace(secrets=core, events=core, custom=None)
     resource = Resource("ns", "aoc", "uid-1", spec, client_id="0123456789abcdef0123456789abcdef")
     return Executor(adobe, kube, resource)  # type: ignore[arg-type]
 
