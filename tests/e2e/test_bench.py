@@ -1,8 +1,9 @@
 """A small run of `make bench`: behaviour at scale, never timing (the figures are the bench's).
 
 20 credentials applied at once under a budget of 5 Adobe requests per second: all adopted, the
-simulator never sees more than the budget, nothing calls Adobe while idle or after a restart,
-and a rotation costs at most one token grant while the cached token is valid.
+simulator never sees more than the budget, nothing calls Adobe while idle or after a restart, a
+restart rolls no consumer, and a rotation costs at most one token grant while the cached token
+is valid.
 """
 
 from __future__ import annotations
@@ -46,4 +47,6 @@ def test_twenty_credentials_applied_at_once_stay_within_the_adobe_budget(
     assert result["rotations"]["rotated"] == 5
     assert result["rotations"]["token_grants_per_rotation"] <= 1
     assert result["restart"]["adobe_requests"] == 0
+    assert result["restart"]["workloads_watched"] == 10
+    assert result["restart"]["workloads_restarted"] == 0
     assert result["restart"]["idle"]["adobe_requests"] == 0

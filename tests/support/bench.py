@@ -27,6 +27,8 @@ from adobe_oauth_operator.names import GROUP, HMAC_SECRET_NAME, PLURAL, ROTATE_A
 from support.cluster import LocalCluster, fresh_namespace
 from support.processes import SimProcess
 from support.waiting import wait_until
+from support.workloads import create as create_workload
+from support.workloads import workload
 
 REPO = Path(__file__).resolve().parents[2]
 KUBECTL = REPO / ".tools" / "bin" / "kubectl"
@@ -53,6 +55,9 @@ class BenchConfig:
     rotation_timeout_s: float = 600.0
     restart_s: float = 60.0  # after a restart, before the idle window
     operator_args: tuple[str, ...] = ()
+    # Deployments (no replicas) reading the last credentials' Secrets, outside the rotation
+    # burst: an operator restart must restart none of them.
+    consumers: int = 10
     operator_bin: Path = BIN / "adobe-oauth-operator"
     operator_env: dict[str, str] = field(default_factory=dict)
     poll_s: float = 3.0
@@ -197,6 +202,9 @@ class Bench:
             sim = SimProcess(self.workdir, seeds)
             stack.callback(sim.stop)
             self.kubectl("create", "-n", namespace, "-f", "-", stdin=self.secrets_yaml())
+            for c in self.consumer_creds:
+                manifest = workload("Deployment", c.name, c.name, replicas=0)
+                create_workload(self.cluster, namespace, manifest)
             operator = Operator(
                 self.workdir, self.cluster.kubeconfig, namespace, sim.url, self.config
             )
@@ -234,7 +242,7 @@ class Bench:
             result["idle"] = self.idle(sim, operator)
             result["rotations"] = self.rotate(namespace, sim, operator)
             result["rss_after_mib"] = operator.rss_mib()
-            result["restart"] = self.restart(sim, operator)
+            result["restart"] = self.restart(namespace, sim, operator)
             result["peak_adobe"] = sim.state()["rate"]
         result["load_at_end"] = _load()
         return result
@@ -331,7 +339,8 @@ class Bench:
             "cpu_s": round(operator.cpu_s() - cpu, 1),
         }
 
-    def restart(self, sim: SimProcess, operator: Operator) -> dict[str, Any]:
+    def restart(self, namespace: str, sim: SimProcess, operator: Operator) -> dict[str, Any]:
+        generations = self.consumer_generations(namespace)
         operator.stop()
         before = _total(sim.state())
         mark = self.audit.mark() if self.audit else None
@@ -341,6 +350,13 @@ class Bench:
             "after_s": self.config.restart_s,
             "adobe_requests": _total(sim.state()) - before,
             "rss_mib": operator.rss_mib(),
+            # A restart patches a Deployment's pod template (a new generation) only by mistake.
+            "workloads_restarted": sum(
+                1
+                for name, generation in self.consumer_generations(namespace).items()
+                if generation != generations.get(name)
+            ),
+            "workloads_watched": len(generations),
         }
         if self.audit is not None and mark is not None:
             requests = sum(self.audit.count_since(mark).values())
@@ -353,6 +369,21 @@ class Bench:
         return figures
 
     # -- helpers -----------------------------------------------------------------------------
+    @property
+    def consumer_creds(self) -> list[Cred]:
+        if self.config.consumers <= 0:
+            return []
+        first = max(self.config.m, len(self.creds) - self.config.consumers)
+        return self.creds[first:]
+
+    def consumer_generations(self, namespace: str) -> dict[str, int]:
+        return {
+            c.name: self.cluster.apps.read_namespaced_deployment(
+                c.name, namespace
+            ).metadata.generation
+            for c in self.consumer_creds
+        }
+
     def credential(self, c: Cred) -> dict[str, Any]:
         return {
             "apiVersion": f"{GROUP}/{VERSION}",
