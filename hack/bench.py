@@ -7,7 +7,8 @@ ADOPT_TIMEOUT_S (default 600), RESTART_S (default 60), RESYNC_S (the operator's
 --resync-seconds; default: its own default), OPERATOR_ARGS (extra arguments of
 `adobe-oauth-operator run`), OPERATOR_SRC (run the operator from another source tree, e.g. an
 older checkout's src/, to compare), OPERATOR_BIN (the operator's executable; `make bench`
-sets the runtime-only virtualenv's, as in the image), BENCH_DIR (logs; default a fresh
+sets the runtime-only virtualenv's, as in the image), METRICS=0 (no --metrics; the default
+serves them, as the chart does), BENCH_DIR (logs; default a fresh
 temporary directory), KEEP_CLUSTER=1 (leave the bench cluster up).
 
 Runs its own control plane (state in .tools/bench-cluster, with the API server's audit log, so
@@ -43,6 +44,8 @@ LOCAL_CLUSTER = REPO / "hack" / "local-cluster"
 
 def config_for(shape: str, env: os._Environ[str]) -> BenchConfig:
     operator_args = shlex.split(env.get("OPERATOR_ARGS", ""))
+    if env.get("METRICS", "1") == "1":  # as the chart runs it; its figures include the metrics
+        operator_args += ["--metrics", "127.0.0.1:0"]
     resync_s = OperatorConfig().resync_interval.total_seconds()
     if env.get("RESYNC_S"):
         resync_s = float(env["RESYNC_S"])
