@@ -1,0 +1,51 @@
+"""A credential waiting its turn under the operator's shared Adobe budget says so in status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from support.operator_env import Env, condition
+from support.waiting import wait_until
+
+# One Adobe step at a time, a request every 2 s: four new credentials queue behind each other,
+# and a step with another queued ahead of it would wait longer than the 2 s worth saying.
+BUDGETED = pytest.mark.operator_args("--adobe-max-rps", "0.5", "--adobe-max-concurrency", "1")
+NAMES = ("c0", "c1", "c2", "c3")
+
+
+def _first_waiting(env: Env) -> dict[str, Any] | None:
+    for name in NAMES:
+        status = env.status(name)
+        if condition(status, "Ready").get("reason") == "WaitingForAdobeBudget":
+            return status
+    return None
+
+
+def _all_adopted(env: Env) -> list[dict[str, Any]] | None:
+    statuses = [env.status(name) for name in NAMES]
+    return statuses if all(s.get("phase") == "Ready" for s in statuses) else None
+
+
+@BUDGETED
+def test_a_credential_waiting_for_the_adobe_budget_says_so_then_is_adopted(env: Env) -> None:
+    for name in NAMES:
+        env.apply_credential(name)
+    waiting = wait_until(
+        lambda: _first_waiting(env),
+        timeout=60,
+        what="a credential saying it waits for the Adobe budget",
+        interval=0.2,
+    )
+    ready = condition(waiting, "Ready")
+    assert ready["status"] == "False" and waiting["phase"] == "Pending"
+    assert "shared by all credentials" in ready["message"]
+    assert "step(s) queued ahead" in ready["message"]
+
+    statuses = wait_until(lambda: _all_adopted(env), timeout=90, what="all four adopted")
+    assert [condition(s, "Ready")["reason"] for s in statuses] == ["Adopted"] * 4
+    requests = env.sim.state()["requests"]
+    # One list each; the four share one client id, so one token serves them all.
+    assert sum(requests["list"].values()) == 4
+    assert sum(requests["token"].values()) == 1
