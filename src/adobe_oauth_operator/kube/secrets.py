@@ -9,24 +9,29 @@ refused value can still be rotated back to a working one (spec.rotation.onDrift:
 
 from __future__ import annotations
 
-import base64
 import contextlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from adobe_oauth_operator.kube.calls import MERGE_PATCH, call_json
 from adobe_oauth_operator.kube.clients import KubeClients
-from adobe_oauth_operator.kube.errors import NotFound, NotOwned
-from adobe_oauth_operator.kube.refs import OwnerRef, bounded_name, label_value
+from adobe_oauth_operator.kube.errors import NotFound
+from adobe_oauth_operator.kube.owned import (
+    create_or_replace,
+    decode,
+    encode,
+    is_ours,
+    owned_body,
+    read_secret,
+)
+from adobe_oauth_operator.kube.refs import OwnerRef, bounded_name
 from adobe_oauth_operator.names import (
-    CREDENTIAL_LABEL,
     FIELD_MANAGER,
     KNOWN_GOOD_CLIENT_ID_KEY,
     KNOWN_GOOD_LABEL,
     KNOWN_GOOD_SUFFIX,
     KNOWN_GOOD_VALUE_KEY,
-    MANAGED_BY_LABEL,
-    MANAGED_BY_VALUE,
     PENDING_LABEL,
     PENDING_LABEL_VALUE,
     PENDING_SUFFIX,
@@ -95,14 +100,14 @@ async def read_app_secret(
     client_secret_key: str,
 ) -> AppSecret | None:
     """Read the app Secret; None when it does not exist."""
-    obj = await _read_secret(kc, namespace, name)
+    obj = await read_secret(kc, namespace, name)
     if obj is None:
         return None
     data = obj.get("data") or {}
-    secret_value = _decode(data.get(client_secret_key))
+    secret_value = decode(data.get(client_secret_key))
     metadata = obj["metadata"]
     return AppSecret(
-        client_id=_decode(data.get(client_id_key)),
+        client_id=decode(data.get(client_id_key)),
         client_secret=Sensitive(secret_value) if secret_value is not None else None,
         annotations=dict(metadata.get("annotations") or {}),
         resource_version=metadata["resourceVersion"],
@@ -142,8 +147,8 @@ async def write_app_secret(
     patch = {
         "metadata": {"annotations": annotations},
         "data": {
-            client_id_key: _encode(client_id),
-            client_secret_key: _encode(client_secret.reveal()),
+            client_id_key: encode(client_id),
+            client_secret_key: encode(client_secret.reveal()),
         },
     }
     # A merge patch touches only the keys it names, and re-sending equal values changes nothing.
@@ -178,43 +183,29 @@ async def write_pending_secret(
     """
     name = pending_secret_name(owner.name)
     body = _pending_body(name, owner, rotation_id, secret_uuid, value)
-    existing = await _read_secret(kc, namespace, name)
-    if existing is None:
-        await call_json(
-            f"create Secret {namespace}/{name}",
-            kc.secrets.create,
-            namespace,
-            body,
-            field_manager=FIELD_MANAGER,
+
+    def stored(existing: Mapping[str, Any]) -> bool:
+        annotations = existing["metadata"].get("annotations") or {}
+        return (
+            annotations.get(ROTATION_ID_ANNOTATION) == rotation_id
+            and annotations.get(SECRET_UUID_ANNOTATION) == secret_uuid
         )
-        return
-    _require_ours(existing, owner.uid, namespace, name)
-    annotations = existing["metadata"].get("annotations") or {}
-    if (
-        annotations.get(ROTATION_ID_ANNOTATION) == rotation_id
-        and annotations.get(SECRET_UUID_ANNOTATION) == secret_uuid
-    ):
-        return
-    # resourceVersion makes the replace fail with Conflict if the Secret changed since the read.
-    body["metadata"]["resourceVersion"] = existing["metadata"]["resourceVersion"]
-    await call_json(
-        f"replace Secret {namespace}/{name}",
-        kc.secrets.replace,
-        name,
-        namespace,
-        body,
-        field_manager=FIELD_MANAGER,
+
+    taken = (
+        f"Secret {namespace}/{name} exists and is not this resource's pending Secret; "
+        "rename or delete it"
     )
+    await create_or_replace(kc, namespace, body, owner.uid, taken=taken, unchanged=stored)
 
 
 async def read_pending_secret(
     kc: KubeClients, namespace: str, credential_name: str, owner_uid: str
 ) -> PendingSecret | None:
     """The pending Secret of a credential; None when absent, not ours, or without a value."""
-    obj = await _read_secret(kc, namespace, pending_secret_name(credential_name))
-    if obj is None or not _is_ours(obj, owner_uid):
+    obj = await read_secret(kc, namespace, pending_secret_name(credential_name))
+    if obj is None or not is_ours(obj, owner_uid):
         return None
-    value = _decode((obj.get("data") or {}).get(PENDING_VALUE_KEY))
+    value = decode((obj.get("data") or {}).get(PENDING_VALUE_KEY))
     if value is None:
         return None
     annotations = obj["metadata"].get("annotations") or {}
@@ -230,8 +221,8 @@ async def pending_secret_conflict(
 ) -> str | None:
     """Why the pending Secret's place is taken by a Secret that is not ours; None when free/ours."""
     name = pending_secret_name(credential_name)
-    obj = await _read_secret(kc, namespace, name)
-    if obj is None or _is_ours(obj, owner_uid):
+    obj = await read_secret(kc, namespace, name)
+    if obj is None or is_ours(obj, owner_uid):
         return None
     return (
         f"Secret {namespace}/{name} exists and is not this resource's pending Secret (no "
@@ -258,51 +249,30 @@ async def write_known_good(
 ) -> None:
     """Create or replace the copy; raises NotOwned when a Secret of that name is not ours."""
     name = known_good_name(owner.name)
-    body = _owned_body(
+    body = owned_body(
         name,
         owner,
         {KNOWN_GOOD_LABEL: "true"},
         {SECRET_UUID_ANNOTATION: copy.secret_uuid},
         {KNOWN_GOOD_CLIENT_ID_KEY: copy.client_id, KNOWN_GOOD_VALUE_KEY: copy.value.reveal()},
     )
-    existing = await _read_secret(kc, namespace, name)
-    if existing is None:
-        await call_json(
-            f"create Secret {namespace}/{name}",
-            kc.secrets.create,
-            namespace,
-            body,
-            field_manager=FIELD_MANAGER,
-        )
-        return
-    if not _is_ours(existing, owner.uid):
-        raise NotOwned(
-            f"Secret {namespace}/{name} exists and is not this resource's known-good copy; "
-            "rename or delete it",
-            status=409,
-            reason="AlreadyExists",
-        )
-    body["metadata"]["resourceVersion"] = existing["metadata"]["resourceVersion"]
-    await call_json(
-        f"replace Secret {namespace}/{name}",
-        kc.secrets.replace,
-        name,
-        namespace,
-        body,
-        field_manager=FIELD_MANAGER,
+    taken = (
+        f"Secret {namespace}/{name} exists and is not this resource's known-good copy; "
+        "rename or delete it"
     )
+    await create_or_replace(kc, namespace, body, owner.uid, taken=taken)
 
 
 async def read_known_good(
     kc: KubeClients, namespace: str, credential_name: str, owner_uid: str
 ) -> KnownGood | None:
     """The known-good copy; None when absent, not ours, or incomplete."""
-    obj = await _read_secret(kc, namespace, known_good_name(credential_name))
-    if obj is None or not _is_ours(obj, owner_uid):
+    obj = await read_secret(kc, namespace, known_good_name(credential_name))
+    if obj is None or not is_ours(obj, owner_uid):
         return None
     data = obj.get("data") or {}
-    client_id = _decode(data.get(KNOWN_GOOD_CLIENT_ID_KEY))
-    value = _decode(data.get(KNOWN_GOOD_VALUE_KEY))
+    client_id = decode(data.get(KNOWN_GOOD_CLIENT_ID_KEY))
+    value = decode(data.get(KNOWN_GOOD_VALUE_KEY))
     if not client_id or not value:
         return None
     annotations = obj["metadata"].get("annotations") or {}
@@ -317,8 +287,8 @@ async def delete_known_good(
 
 
 async def _delete_if_ours(kc: KubeClients, namespace: str, name: str, owner_uid: str) -> None:
-    obj = await _read_secret(kc, namespace, name)
-    if obj is None or not _is_ours(obj, owner_uid):
+    obj = await read_secret(kc, namespace, name)
+    if obj is None or not is_ours(obj, owner_uid):
         return
     # The uid precondition keeps us from deleting a Secret recreated since the read.
     options = {"preconditions": {"uid": obj["metadata"]["uid"]}}
@@ -335,73 +305,10 @@ async def _delete_if_ours(kc: KubeClients, namespace: str, name: str, owner_uid:
 def _pending_body(
     name: str, owner: OwnerRef, rotation_id: str, secret_uuid: str, value: Sensitive
 ) -> dict[str, Any]:
-    return _owned_body(
+    return owned_body(
         name,
         owner,
         {PENDING_LABEL: PENDING_LABEL_VALUE},
         {ROTATION_ID_ANNOTATION: rotation_id, SECRET_UUID_ANNOTATION: secret_uuid},
         {PENDING_VALUE_KEY: value.reveal()},
     )
-
-
-def _owned_body(
-    name: str,
-    owner: OwnerRef,
-    labels: dict[str, str],
-    annotations: dict[str, str],
-    data: dict[str, str],
-) -> dict[str, Any]:
-    """A Secret of the operator's, owned by (and garbage-collected with) the resource."""
-    return {
-        "apiVersion": "v1",
-        "kind": "Secret",
-        "type": "Opaque",
-        "metadata": {
-            "name": name,
-            "labels": {
-                MANAGED_BY_LABEL: MANAGED_BY_VALUE,
-                CREDENTIAL_LABEL: label_value(owner.name),
-                **labels,
-            },
-            "annotations": annotations,
-            "ownerReferences": [owner.owner_reference()],
-        },
-        "data": {key: _encode(text) for key, text in data.items()},
-    }
-
-
-def _is_ours(obj: dict[str, Any], owner_uid: str) -> bool:
-    """Ownership by identity: labels can be copied, the owner's uid cannot."""
-    owners = obj["metadata"].get("ownerReferences") or []
-    return any(ref.get("uid") == owner_uid for ref in owners)
-
-
-def _require_ours(obj: dict[str, Any], owner_uid: str, namespace: str, name: str) -> None:
-    if not _is_ours(obj, owner_uid):
-        raise NotOwned(
-            f"Secret {namespace}/{name} exists and is not this resource's pending Secret; "
-            "rename or delete it",
-            status=409,
-            reason="AlreadyExists",
-        )
-
-
-async def _read_secret(kc: KubeClients, namespace: str, name: str) -> dict[str, Any] | None:
-    try:
-        obj: dict[str, Any] = await call_json(
-            f"read Secret {namespace}/{name}", kc.secrets.read, name, namespace
-        )
-    except NotFound:
-        return None
-    return obj
-
-
-def _encode(text: str) -> str:
-    return base64.b64encode(text.encode()).decode()
-
-
-def _decode(encoded: str | None) -> str | None:
-    if encoded is None:
-        return None
-    # "replace": a decode error would carry the undecodable bytes of a secret value in its text.
-    return base64.b64decode(encoded).decode("utf-8", "replace")
