@@ -113,7 +113,7 @@ def test_image_config_is_what_the_charts_deployment_expects(
         labels["org.opencontainers.image.title"] == chart["name"] == values["image"]["repository"]
     )
     assert labels["org.opencontainers.image.version"] == chart["appVersion"] == project["version"]
-    assert labels["org.opencontainers.image.licenses"] == project["license"]["text"]
+    assert labels["org.opencontainers.image.licenses"] == project["license"]
     assert image.env["PYTHONDONTWRITEBYTECODE"] == "1"
 
 
