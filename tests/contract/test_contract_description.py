@@ -18,11 +18,13 @@ async def test_every_secrets_answer_is_validated(
     api: httpx.AsyncClient, sim: RunningSimulator, validate_answers: Any
 ) -> None:
     token = await token_for(api)
-    added = (await api.post(secrets_path(), headers=headers(token))).json()
-    await api.get(secrets_path(), headers=headers(token))
+    before = {s.uuid for s in sim.state.credentials[0].secrets}
+    await api.post(secrets_path(), headers=headers(token))
+    listed = (await api.get(secrets_path(), headers=headers(token))).json()["client_secrets"]
+    (new,) = [s["uuid"] for s in listed if s["uuid"] not in before]
     await api.post(secrets_path(), headers=headers(token))  # the limit
-    await api.delete(f"{secrets_path()}/{added['uuid']}", headers=headers(token))
-    await api.delete(f"{secrets_path()}/{added['uuid']}", headers=headers(token))  # gone: 404
+    await api.delete(f"{secrets_path()}/{new}", headers=headers(token))
+    await api.delete(f"{secrets_path()}/{new}", headers=headers(token))  # gone: 404
     await api.get(secrets_path())  # no token: 401
     seen = validate_answers.validators[sim.url].validated
     assert [(method, status) for method, _, status in seen] == [

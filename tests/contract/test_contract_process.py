@@ -66,11 +66,20 @@ def grant(url: str) -> str:
 
 
 def add_secret(url: str, token: str, status: int = 200) -> str:
+    """Add a secret to ONE; its uuid is the one a list shows that it did not show before (the
+    `spec` dialect's add answer names none)."""
     path = f"/console/organizations/{ONE.org_id}/credentials/{ONE.credential_id}/secrets"
     headers = {"Authorization": f"Bearer {token}", "x-api-key": ONE.client_id}
+
+    def listed() -> set[str]:
+        answer = httpx.get(f"{url}{path}", headers=headers, timeout=10).json()
+        return {s["uuid"] for s in answer["client_secrets"]}
+
+    before = listed()
     response = httpx.post(f"{url}{path}", headers=headers, timeout=10)
     assert response.status_code == status
-    uuid: str = response.json()["uuid"]
+    assert response.json()["client_secret"]
+    (uuid,) = listed() - before
     return uuid
 
 

@@ -74,7 +74,8 @@ async def run_calls(client: AdobeClient, sim: RunningSimulator) -> tuple[list[ob
     await record(lambda: client.list_secrets(missing, new_value, SCOPES))
     await record(lambda: client.delete_secret(TWO, TWO_SECRET_A, SCOPES, "f" * 32))
     await record(lambda: client.add_secret(TWO, TWO_SECRET_A, SCOPES))
-    await record(lambda: client.delete_secret(ONE, new_value, SCOPES, added.info.uuid))  # type: ignore[attr-defined]
+    new_uuid = sim.state.credentials[0].secrets[-1].uuid
+    await record(lambda: client.delete_secret(ONE, new_value, SCOPES, new_uuid))
     sim.faults.add("list", Fault(500), count=5)
     await record(lambda: client.list_secrets(TWO, TWO_SECRET_A, SCOPES))
     sim.faults.add("list", Fault(429, retry_after=3600))

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import pytest
 from contract_seed import (
     ADD_STATUS,
     DELETE_STATUS,
@@ -140,29 +141,56 @@ async def test_list_is_like_the_sample_before_and_after_use(
 
 
 async def test_an_unused_secret_has_null_or_empty_usages(
-    api: httpx.AsyncClient, dialect: str
+    api: httpx.AsyncClient, sim: RunningSimulator, dialect: str
 ) -> None:
     token = await token_for(api)
-    added = (await api.post(secrets_path(), headers=headers(token))).json()
+    new = await add_and_name(api, sim, token)
     listed = (await api.get(secrets_path(), headers=headers(token))).json()["client_secrets"]
     assert_like_doc_secret(listed[1], used=False, dialect=dialect)
-    assert listed[1]["uuid"] == added["uuid"]
+    assert listed[1]["uuid"] == new
 
 
-async def test_add_is_the_secret_plus_its_value(api: httpx.AsyncClient, dialect: str) -> None:
+async def add_and_name(api: httpx.AsyncClient, sim: RunningSimulator, token: str) -> str:
+    """Add a secret to ONE and return its uuid, learned from the simulator's state."""
+    before = {s.uuid for s in sim.state.credentials[0].secrets}
+    response = await api.post(secrets_path(), headers=headers(token))
+    assert response.status_code in (200, 201), response.text
+    (new,) = [s.uuid for s in sim.state.credentials[0].secrets if s.uuid not in before]
+    return new
+
+
+@pytest.mark.parametrize("dialect", ["guide"], indirect=True)
+async def test_add_is_the_secret_plus_its_value_in_the_guide(api: httpx.AsyncClient) -> None:
+    """guide: the whole SECRET of the samples plus `client_secret`."""
     token = await token_for(api)
     response = await api.post(secrets_path(), headers=headers(token))
-    assert response.status_code == ADD_STATUS[dialect]
+    assert response.status_code == ADD_STATUS["guide"]
     body = response.json()
     value = body.pop("client_secret")
     assert isinstance(value, str) and value
-    assert_like_doc_secret(body, used=False, dialect=dialect)
+    assert_like_doc_secret(body, used=False, dialect="guide")
 
 
-async def test_delete_answers_without_a_body(api: httpx.AsyncClient, dialect: str) -> None:
+@pytest.mark.parametrize("dialect", ["spec"], indirect=True)
+async def test_add_is_only_the_descriptions_three_properties_in_the_spec(
+    api: httpx.AsyncClient,
+) -> None:
+    """spec: exactly `{client_secret, expires_at, expires_at_str}`, as the description has it."""
     token = await token_for(api)
-    added = (await api.post(secrets_path(), headers=headers(token))).json()
-    response = await api.delete(f"{secrets_path()}/{added['uuid']}", headers=headers(token))
+    response = await api.post(secrets_path(), headers=headers(token))
+    assert response.status_code == ADD_STATUS["spec"]
+    body = response.json()
+    assert set(body) == {"client_secret", "expires_at", "expires_at_str"}
+    assert isinstance(body["client_secret"], str) and body["client_secret"]
+    assert body["expires_at"] == body["expires_at_str"] == "PERMANENT"
+
+
+async def test_delete_answers_without_a_body(
+    api: httpx.AsyncClient, sim: RunningSimulator, dialect: str
+) -> None:
+    token = await token_for(api)
+    new = await add_and_name(api, sim, token)
+    response = await api.delete(f"{secrets_path()}/{new}", headers=headers(token))
     assert response.status_code == DELETE_STATUS[dialect]
     assert response.content == b""
 

@@ -83,8 +83,8 @@ def secrets_description(*, links: bool = False) -> dict[str, Any]:
     """The description cut down to the three client-secret operations, unchanged otherwise.
 
     `links` adds OpenAPI links (the description has none) for schemathesis' stateful phase: from
-    add's 200 answer to deleting the secret it created and to listing, and from delete's 200 to
-    listing and to adding again.
+    add's 200 answer to listing, from list's 200 to deleting the second secret listed (the newer),
+    and from delete's 200 to listing and to adding again.
     """
     published = _published()
     spec = {k: copy.deepcopy(v) for k, v in published.items() if k not in ("paths", "servers")}
@@ -97,12 +97,16 @@ def secrets_description(*, links: bool = False) -> dict[str, Any]:
         same = {"orgId": "$request.path.orgId", "credentialId": "$request.path.credentialId"}
         add, delete = _ref(LIST_PATH, "post"), _ref(SECRET_PATH, "delete")
         listing = _ref(LIST_PATH, "get")
+        # add's answer names no uuid (only client_secret, expires_at, expires_at_str): a delete
+        # takes its uuid from a list, as the operator does.
         spec["paths"][LIST_PATH]["post"]["responses"]["200"]["links"] = {
-            "DeleteTheAddedSecret": {
-                "operationRef": delete,
-                "parameters": {**same, "secretId": "$response.body#/uuid"},
-            },
             "ListAfterAdding": {"operationRef": listing, "parameters": same},
+        }
+        spec["paths"][LIST_PATH]["get"]["responses"]["200"]["links"] = {
+            "DeleteTheNewestListed": {
+                "operationRef": delete,
+                "parameters": {**same, "secretId": "$response.body#/client_secrets/1/uuid"},
+            },
         }
         spec["paths"][SECRET_PATH]["delete"]["responses"]["200"]["links"] = {
             "ListAfterDeleting": {"operationRef": listing, "parameters": same},

@@ -47,16 +47,22 @@ class CredentialRef:
 
 @dataclass(frozen=True, slots=True)
 class SecretInfo:
-    """One client secret as listed: never its value. Datetimes are timezone-aware UTC."""
+    """One client secret as listed: never its value. Datetimes are timezone-aware UTC;
+    `created_at` is None when Adobe's answer held no readable time."""
 
     uuid: str
-    created_at: datetime
+    created_at: datetime | None
     last_used_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
 class AddedSecret:
-    """The result of add: the only moment the plain value is ever available."""
+    """The result of add: the only moment the plain value is ever available.
 
-    info: SecretInfo
+    Adobe's OpenAPI description answers add without `uuid` and `created_at` (the guide includes
+    them): either may be None, and is then learned from the next list.
+    """
+
     value: ClientSecretValue
+    uuid: str | None
+    created_at: datetime | None

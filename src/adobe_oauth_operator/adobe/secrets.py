@@ -39,6 +39,8 @@ logger = logging.getLogger("adobe_oauth_operator.adobe")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # A gateway that timed out or failed upstream may have forwarded the add to the backend.
 _ADD_MAYBE_DONE = frozenset({502, 504})
+# datetime's own limit (year 9999): a larger number is no time at all.
+_MAX_MILLIS = 253_402_300_799_999
 
 
 class SecretsApi:
@@ -87,9 +89,20 @@ class SecretsApi:
         value = body.get("client_secret")
         if not isinstance(value, str) or not value:
             raise _bad_shape("add", response.status_code, "no client_secret")
-        info = parse_secret("add", response.status_code, body)
-        logger.debug("adobe add: credential %s got secret %s", cred.credential_id, info.uuid)
-        return AddedSecret(info=info, value=ClientSecretValue(value))
+        # Adobe's OpenAPI description answers without uuid and created_at, the guide with them:
+        # whatever else the answer holds, the value is the one thing that must not be lost.
+        uuid = body.get("uuid")
+        added = AddedSecret(
+            value=ClientSecretValue(value),
+            uuid=uuid if isinstance(uuid, str) and uuid else None,
+            created_at=adobe_time(body.get("created_at")),
+        )
+        logger.debug(
+            "adobe add: credential %s got secret %s",
+            cred.credential_id,
+            added.uuid or "(uuid not in the answer)",
+        )
+        return added
 
     async def delete(self, cred: CredentialRef, token: AccessToken, uuid: str) -> None:
         """DELETE .../secrets/{uuid}."""
@@ -151,14 +164,16 @@ def parse_secret(operation: str, status: int, raw: object) -> SecretInfo:
     uuid = raw.get("uuid")
     if not isinstance(uuid, str) or not uuid:
         raise _bad_shape(operation, status, "a secret has no uuid")
-    created_at = _millis(raw.get("created_at"))
-    if created_at is None:
-        raise _bad_shape(operation, status, "a secret has no created_at")
+    created_at = adobe_time(raw.get("created_at"))
     return SecretInfo(uuid, created_at, _last_used(operation, status, raw.get("secret_usages")))
 
 
 def _last_used(operation: str, status: int, usages: object) -> datetime | None:
-    """The latest last_used_at over all usages; None when never used (null or empty)."""
+    """The latest last_used_at over all usages; None when never used (null or empty).
+
+    A usage whose time cannot be read (even an empty string) is an error, not "never used": a
+    drain must not take an unreadable use of the old secret for no use at all.
+    """
     if usages is None:
         return None
     if not isinstance(usages, list):
@@ -168,21 +183,43 @@ def _last_used(operation: str, status: int, usages: object) -> datetime | None:
         if not isinstance(usage, dict):
             raise _bad_shape(operation, status, "a secret usage is not an object")
         raw = usage.get("last_used_at")
-        when = _millis(raw)
+        when = adobe_time(raw)
         if when is None and raw is not None:
-            raise _bad_shape(operation, status, "last_used_at is not milliseconds")
+            raise _bad_shape(operation, status, "last_used_at is not a time")
         if when is not None:
             times.append(when)
     return max(times, default=None)
 
 
-def _millis(value: object) -> datetime | None:
-    """Milliseconds since the epoch, sent as a string (or a number), as an aware datetime."""
-    if isinstance(value, str) and value.isascii() and value.isdigit():
+def adobe_time(value: object) -> datetime | None:
+    """A time as Adobe sends it, as an aware datetime; None when absent or unreadable.
+
+    Documented: milliseconds since the epoch as a string. Also read: the same as a JSON number
+    (integral), and an ISO 8601 date with a time zone (a naive one has no defined instant).
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float) and value.is_integer():
         value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int):
+    if isinstance(value, str):
+        text = value.strip()
+        if text.isascii() and text.isdigit():
+            value = int(text)
+        else:
+            return _iso_time(text)
+    if not isinstance(value, int) or not 0 <= value <= _MAX_MILLIS:
         return None
     return _EPOCH + timedelta(milliseconds=value)
+
+
+def _iso_time(text: str) -> datetime | None:
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        return None
+    return parsed.astimezone(UTC)
 
 
 def _bad_shape(operation: str, status: int, what: str) -> UnexpectedResponseError:

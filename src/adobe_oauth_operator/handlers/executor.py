@@ -305,10 +305,12 @@ class Executor:
         pending = await read_pending_secret(
             self.kube, self.res.namespace, self.res.name, self.res.uid
         )
-        ours = (
-            pending.secret_uuid if pending and pending.rotation_id == action.rotation_id else None
-        )
-        return m.PendingInspected(tuple(_meta(s) for s in secrets), ours)
+        listed = tuple(_meta(s) for s in secrets)
+        if pending is None or pending.rotation_id != action.rotation_id:
+            return m.PendingInspected(listed, None)
+        if not pending.secret_uuid:  # Adobe's add answer named no uuid
+            return m.PendingInspected(listed, None, unnamed_value_held=True)
+        return m.PendingInspected(listed, pending.secret_uuid)
 
     async def _add(self, action: m.AddSecret) -> m.Message:
         ref, value = await self._app_credential()
@@ -322,10 +324,10 @@ class Executor:
             self.res.namespace,
             self.res.owner,
             action.rotation_id,
-            added.info.uuid,
+            added.uuid or "",
             added.value,
         )
-        return m.SecretAdded(added.info.uuid, added.info.created_at)
+        return m.SecretAdded(added.uuid, added.created_at)
 
     async def _delete(self, action: m.DeleteSecret) -> m.Message:
         ref, value = await self._credential(action.using)
@@ -345,10 +347,11 @@ class Executor:
             self.kube, self.res.namespace, self.res.name, self.res.uid
         )
         if action.guard is m.DeleteGuard.APP_NOT_NEW:
+            # A pending value whose uuid Adobe's add answer did not name may be this secret's.
             holds = (
                 app is not None
                 and pending is not None
-                and pending.secret_uuid == action.secret_uuid
+                and pending.secret_uuid in (action.secret_uuid, "")
                 and app.client_secret == pending.value
             )
             if not holds:

@@ -336,7 +336,9 @@ async def _learn_secret_age(deps: Deps, executor: Executor, status: Status) -> m
         return None
     # Shown even if the status write recording it loses a race (the next pass does not list).
     deps.metrics.index.add_secret_times(
-        res.namespace, res.name, {s.uuid: s.created_at for s in msg.secrets}
+        res.namespace,
+        res.name,
+        {s.uuid: s.created_at for s in msg.secrets if s.created_at is not None},
     )
     return msg
 

@@ -78,7 +78,7 @@ class PendingSecret:
     """The new client secret of the rotation `rotation_id`, not yet (or just) in the app Secret."""
 
     rotation_id: str
-    secret_uuid: str
+    secret_uuid: str  # "" when Adobe's add answer named no uuid
     value: Sensitive
 
 

@@ -435,15 +435,19 @@ def _settle_strays(
         )
     if len(secrets) < 2:
         return None
-    foreign = "; ".join(
-        f"{s.uuid} (created {s.created_at.isoformat(timespec='seconds')})" for s in others
-    )
+    foreign = "; ".join(_described(s) for s in others)
     text = (
         f"rotation {rot.id}: the credential already holds 2 client secrets and this operator did "
         f"not create {foreign}; it never deletes a secret it cannot prove it created: delete the "
         "unused one in the Adobe Developer Console to continue"
     )
     return _stall(status, Reason.SECRET_LIMIT_REACHED, text, now, spec.check_interval)
+
+
+def _described(secret: SecretMeta) -> str:
+    if secret.created_at is None:
+        return f"{secret.uuid} (creation time unknown)"
+    return f"{secret.uuid} (created {secret.created_at.isoformat(timespec='seconds')})"
 
 
 def _add_now(status: Status, rot: Rotation, secrets: tuple[SecretMeta, ...], now: datetime) -> Plan:
@@ -468,12 +472,15 @@ def proven_ours(rot: Rotation, secret: SecretMeta) -> bool:
         rot.add_attempted_at is not None
         and secret.uuid != rot.old_secret_uuid
         and secret.uuid not in rot.pre_add_uuids
+        and secret.created_at is not None
         and secret.created_at >= rot.add_attempted_at - CLOCK_SKEW
     )
 
 
 def _add(spec: Spec, status: Status, rot: Rotation, msg: m.Message, now: datetime) -> Plan:
     if isinstance(msg, m.SecretAdded):
+        if msg.secret_uuid is None or msg.created_at is None:
+            return _learn_added(status, rot, msg.secret_uuid, now)
         return _added(status, rot, msg.secret_uuid, msg.created_at, now)
     if isinstance(msg, m.AddOutcomeUnknown):
         text = (
@@ -497,8 +504,45 @@ def _add(spec: Spec, status: Status, rot: Rotation, msg: m.Message, now: datetim
     listed = next((s for s in msg.secrets if s.uuid == msg.pending_uuid), None)
     if listed is not None:
         return _added(status, rot, listed.uuid, listed.created_at, now)
+    if msg.unnamed_value_held:
+        return _name_added(spec, status, rot, msg.secrets, now)
     plan = _settle_strays(spec, status, rot, msg.secrets, now)
     return plan if plan is not None else _add_now(status, rot, msg.secrets, now)
+
+
+def _learn_added(status: Status, rot: Rotation, uuid: str | None, now: datetime) -> Plan:
+    """Adobe's add answer (as its OpenAPI description documents it) lacked the uuid or the
+    creation time: the value is safe in the pending Secret; the next list tells the rest."""
+    missing = "uuid and creation time" if uuid is None else "creation time"
+    text = (
+        f"rotation {rot.id}: added a client secret; Adobe's answer did not name its {missing}, "
+        "listing the secrets to learn it (the new value is kept in the pending Secret)"
+    )
+    return Plan(_progress(status, Reason.ROTATING, text, now), action=m.InspectPending(rot.id))
+
+
+def _name_added(
+    spec: Spec, status: Status, rot: Rotation, secrets: tuple[SecretMeta, ...], now: datetime
+) -> Plan:
+    """The pending Secret holds the value of an add whose answer named no uuid: the new secret
+    is the one secret proven created by that add. Anything else deletes nothing."""
+    new = [s for s in secrets if proven_ours(rot, s)]
+    if len(new) == 1:
+        return _added(status, rot, new[0].uuid, new[0].created_at, now)
+    unexplained = [s for s in secrets if s.uuid != rot.old_secret_uuid and s not in new]
+    if len(new) > 1:
+        what = f"{len(new)} client secrets were created since it was sent"
+    elif unexplained:
+        what = "no client secret is proven created by it"
+    else:
+        what = "Adobe does not list a new client secret yet"
+    listed = "; ".join(_described(s) for s in secrets) or "none"
+    text = (
+        f"rotation {rot.id}: the add answer named no uuid and {what} (listed: {listed}); "
+        "the new value is kept in the pending Secret and nothing is deleted: if another tool "
+        "added a secret to this credential, delete it in the Adobe Developer Console to continue"
+    )
+    return _stall(status, Reason.NEW_SECRET_UNIDENTIFIED, text, now, spec.check_interval)
 
 
 def _added(

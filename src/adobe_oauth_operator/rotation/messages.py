@@ -127,16 +127,23 @@ class SecretsListed:
 
 @dataclass(frozen=True)
 class PendingInspected:
-    """The secrets list, and the uuid held by this rotation's pending Secret if there is one."""
+    """The secrets list, and the uuid held by this rotation's pending Secret if there is one.
+
+    `unnamed_value_held`: the pending Secret holds this rotation's value, but Adobe's add answer
+    named no uuid (it is learned from this list)."""
 
     secrets: tuple[SecretMeta, ...]
     pending_uuid: str | None
+    unnamed_value_held: bool = False
 
 
 @dataclass(frozen=True)
 class SecretAdded:
-    secret_uuid: str
-    created_at: datetime | None = None  # as Adobe's add answered
+    """The value is in the pending Secret; uuid and creation time as Adobe's add answered (None:
+    not in the answer, learned from the next list)."""
+
+    secret_uuid: str | None
+    created_at: datetime | None = None
 
 
 @dataclass(frozen=True)

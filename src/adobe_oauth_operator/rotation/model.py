@@ -186,10 +186,11 @@ def _duration(section: Mapping[str, Any], name: str, default: Any) -> Any:
 
 @dataclass(frozen=True)
 class SecretMeta:
-    """What Adobe's list call tells about one client secret (never its value)."""
+    """What Adobe's list call tells about one client secret (never its value); `created_at` is
+    None when Adobe's answer held no readable time."""
 
     uuid: str
-    created_at: datetime
+    created_at: datetime | None
     last_used_at: datetime | None
 
 

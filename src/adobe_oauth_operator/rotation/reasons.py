@@ -25,6 +25,7 @@ class Reason(StrEnum):
     ROTATING = "Rotating"
     ORPHAN_DELETED = "OrphanSecretDeleted"
     SECRET_LIMIT_REACHED = "SecretLimitReached"
+    NEW_SECRET_UNIDENTIFIED = "NewSecretUnidentified"
     CURRENT_SECRET_GONE = "CurrentSecretGone"
     SECRET_ADDED = "SecretAdded"
     ADD_RESPONSE_LOST = "AddResponseLost"

@@ -214,6 +214,12 @@ class SimState:
         secret = SimSecret(self._make_uuid(), sha256_hex(value), self.clock.now_ms())
         credential.secrets.append(secret)
         self._changed()
+        if not self.dialect.add_names_secret:
+            return {
+                "client_secret": value,
+                "expires_at": "PERMANENT",
+                "expires_at_str": "PERMANENT",
+            }
         return {**self._secret_json(secret), "client_secret": value}
 
     def delete_secret(self, credential: SimCredential, uuid: str) -> None:

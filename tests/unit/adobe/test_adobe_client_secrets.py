@@ -76,13 +76,13 @@ async def test_empty_usages_mean_never_used(fake_adobe: FakeAdobe, make_client: 
         {"client_id": "x"},
         {"client_secrets": "nope"},
         {"client_secrets": [{"created_at": "1"}]},
-        {"client_secrets": [{"uuid": "u", "created_at": "yesterday"}]},
         {"client_secrets": [{"uuid": "u", "created_at": "1", "secret_usages": {}}]},
         {
             "client_secrets": [
                 {"uuid": "u", "created_at": "1", "secret_usages": [{"last_used_at": "x"}]}
             ]
         },
+        {"client_secrets": [{"uuid": "u", "secret_usages": [{"last_used_at": ""}]}]},
         {"client_secrets": ["11ede8ab42f138f3abe335d886a407fb"]},
     ],
 )
@@ -110,7 +110,94 @@ async def test_add_returns_the_value_once(fake_adobe: FakeAdobe, make_client: Ma
     assert request.method == "POST"
     assert request.content == b""
     assert added.value.reveal() == "p8e-added-secret-value"
-    assert added.info == SecretInfo(f"{2:032x}", ms(1683005777000), None)
+    assert (added.uuid, added.created_at) == (f"{2:032x}", ms(1683005777000))
+
+
+# The add answer of Adobe's OpenAPI description: no uuid, no created_at. The value is kept.
+DESCRIPTION_ADD = {
+    "client_secret": "p8e-v",
+    "expires_at": "PERMANENT",
+    "expires_at_str": "PERMANENT",
+}
+
+
+@pytest.mark.parametrize(
+    ("extra", "uuid", "created_at"),
+    [
+        ({}, None, None),
+        ({"uuid": "aa" * 16}, "aa" * 16, None),
+        ({"created_at": "1683005777000"}, None, ms(1683005777000)),
+        ({"uuid": "", "created_at": ""}, None, None),
+        ({"uuid": 42, "created_at": "soon"}, None, None),
+        ({"uuid": None, "created_at": None, "secret_usages": "odd"}, None, None),
+    ],
+    ids=["description", "uuid-only", "created-only", "empty", "odd-types", "odd-usages"],
+)
+async def test_add_keeps_the_value_whatever_else_the_answer_lacks(
+    fake_adobe: FakeAdobe,
+    make_client: MakeClient,
+    extra: dict[str, Any],
+    uuid: str | None,
+    created_at: datetime | None,
+) -> None:
+    fake_adobe.script("add", httpx.Response(200, json={**DESCRIPTION_ADD, **extra}))
+    added = await make_client().add_secret(CRED, SECRET, SCOPES)
+    assert added.value.reveal() == "p8e-v"
+    assert (added.uuid, added.created_at) == (uuid, created_at)
+    assert len(fake_adobe.calls("add")) == 1
+
+
+# created_at: documented as milliseconds in a string. Also read as a time: an integral JSON number
+# and an ISO 8601 date with a zone. Anything else is unknown (None): it only weakens the proof that
+# a secret is ours, never deletes anything.
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("1683005777000", ms(1683005777000)),
+        (1683005777000, ms(1683005777000)),
+        (1683005777000.0, ms(1683005777000)),
+        (" 1683005777000 ", ms(1683005777000)),
+        ("2023-05-02T05:36:17Z", datetime(2023, 5, 2, 5, 36, 17, tzinfo=UTC)),
+        ("2023-05-02T07:36:17+02:00", datetime(2023, 5, 2, 5, 36, 17, tzinfo=UTC)),
+        ("2023-05-02T05:36:17", None),
+        ("", None),
+        (None, None),
+        ("yesterday", None),
+        (True, None),
+        (1.5, None),
+        (-1, None),
+        ("99999999999999999999", None),
+        ({"ms": 1}, None),
+    ],
+)
+async def test_list_reads_created_at_as_documented_or_as_unknown(
+    fake_adobe: FakeAdobe, make_client: MakeClient, raw: object, expected: datetime | None
+) -> None:
+    secret = {"uuid": "u", "created_at": raw, "secret_usages": []}
+    fake_adobe.script("list", httpx.Response(200, json={"client_secrets": [secret]}))
+    (listed,) = await make_client().list_secrets(CRED, SECRET, SCOPES)
+    assert listed.created_at == expected
+
+
+# last_used_at: the same readings; a usage whose time is unreadable (even "") is an error, since
+# taking it for "never used" could let a drain delete a secret still in use.
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("1683162010101", ms(1683162010101)),
+        (1683162010101, ms(1683162010101)),
+        ("2023-05-04T01:00:10.101Z", ms(1683162010101)),
+        (None, None),
+    ],
+)
+async def test_list_reads_last_used_at_as_documented(
+    fake_adobe: FakeAdobe, make_client: MakeClient, raw: object, expected: datetime | None
+) -> None:
+    usage = {"last_used_at": raw, "grant_type": "client_credentials"}
+    secret = {"uuid": "u", "created_at": "1", "secret_usages": [usage]}
+    fake_adobe.script("list", httpx.Response(200, json={"client_secrets": [secret]}))
+    (listed,) = await make_client().list_secrets(CRED, SECRET, SCOPES)
+    assert listed.last_used_at == expected
 
 
 async def test_add_without_a_value_is_unexpected(
@@ -152,7 +239,7 @@ async def test_add_succeeds_with_200_or_201_and_array_or_null_usages(
         body = {**DOC_SECRET_UNUSED, "secret_usages": usages, "client_secret": "p8e-v"}
         fake_adobe.script("add", httpx.Response(status, json=body))
         added = await make_client().add_secret(CRED, SECRET, SCOPES)
-        assert added.info.last_used_at is None
+        assert added.uuid == DOC_SECRET_UNUSED["uuid"]
         assert added.value.reveal() == "p8e-v"
 
 

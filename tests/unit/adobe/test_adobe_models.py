@@ -44,8 +44,7 @@ def test_access_token_repr_shows_expiry_only() -> None:
 
 
 def test_added_secret_repr_hides_the_value_inside() -> None:
-    info = SecretInfo("11ede8ab42f138f3abe335d886a407fb", EXPIRES, None)
-    added = AddedSecret(info=info, value=ClientSecretValue(VALUE))
+    added = AddedSecret(ClientSecretValue(VALUE), "11ede8ab42f138f3abe335d886a407fb", EXPIRES)
     assert VALUE not in repr(added)
     assert "11ede8ab42f138f3abe335d886a407fb" in repr(added)
 

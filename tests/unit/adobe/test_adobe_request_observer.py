@@ -30,7 +30,7 @@ async def test_each_call_is_observed_with_its_status(
     client = make_client(observe=observe)
     await client.list_secrets(CRED, SECRET, SCOPES)
     added = await client.add_secret(CRED, SECRET, SCOPES)
-    await client.delete_secret(CRED, SECRET, SCOPES, added.info.uuid)
+    await client.delete_secret(CRED, SECRET, SCOPES, added.uuid or "")
     assert seen == [("token", "200"), ("list", "200"), ("add", "201"), ("delete", "204")]
 
 

@@ -212,9 +212,10 @@ def test_prepare_never_attributes_without_an_add_attempt(
 
 # -- add --------------------------------------------------------------------------------------
 def test_add_records_uuid_then_verifies() -> None:
-    plan = decide(SPEC, rotating(Step.ADD), m.SecretAdded(NEW), at(1))
+    plan = decide(SPEC, rotating(Step.ADD), m.SecretAdded(NEW, at(1)), at(1))
     assert plan.status.rotation is not None
     assert (plan.status.rotation.step, plan.status.rotation.new_secret_uuid) == (Step.VERIFY, NEW)
+    assert plan.status.rotation.new_secret_created_at == at(1)
     assert plan.action == m.VerifyNewSecret()
 
 

@@ -21,11 +21,11 @@ def test_first_start_seeds_and_saves(tmp_path: Path) -> None:
 def test_restart_keeps_the_state_and_ignores_the_seed(tmp_path: Path) -> None:
     path = tmp_path / "state.json"
     first = build_state(seed=SEED, state_file=path)
-    added = first.add_secret(first.credentials[0])
+    first.add_secret(first.credentials[0])
     second = build_state(seed={"credentials": []}, state_file=path)
+    assert len(first.credentials[0].secrets) == 2
     assert [s.uuid for s in second.credentials[0].secrets] == [
-        first.credentials[0].secrets[0].uuid,
-        added["uuid"],
+        s.uuid for s in first.credentials[0].secrets
     ]
 
 

@@ -127,10 +127,30 @@ def test_add_returns_the_value_and_stores_only_its_hash(state: SimState) -> None
     state.clock.advance(1.5)
     added = state.add_secret(state.credentials[0])
     assert added["client_secret"] == "p8e-generated-1"
-    assert added["created_at"] == str(START_MS + 1500)
     stored = state.credentials[0].secrets[1]
+    assert stored.created_at == START_MS + 1500
     assert stored.value_sha256 == sha256_hex("p8e-generated-1")
     assert "p8e-generated-1" not in repr(state.dump())
+
+
+def test_spec_add_answers_exactly_the_descriptions_three_properties(state: SimState) -> None:
+    state.dialect = SPEC
+    added = state.add_secret(state.credentials[0])
+    assert added == {
+        "client_secret": "p8e-generated-1",
+        "expires_at": "PERMANENT",
+        "expires_at_str": "PERMANENT",
+    }
+
+
+def test_guide_add_answers_the_whole_secret_plus_its_value(state: SimState) -> None:
+    state.dialect = GUIDE
+    state.clock.advance(1.5)
+    added = state.add_secret(state.credentials[0])
+    new = state.credentials[0].secrets[1]
+    assert added["client_secret"] == "p8e-generated-1"
+    assert (added["uuid"], added["created_at"]) == (new.uuid, str(START_MS + 1500))
+    assert added["secret_usages"] is None
 
 
 @pytest.mark.parametrize(("dialect", "status"), [(SPEC, 403), (GUIDE, 400)])
@@ -165,8 +185,7 @@ def test_never_used_secrets_list_usages_per_dialect(
     state: SimState, dialect: Dialect, unused: list[object] | None
 ) -> None:
     state.dialect = dialect
-    added = state.add_secret(state.credentials[0])
-    assert added["secret_usages"] == unused
+    state.add_secret(state.credentials[0])
     listed = state.list_secrets(state.credentials[0])["client_secrets"]
     assert [s["secret_usages"] for s in listed] == [unused, unused]
 
