@@ -252,7 +252,8 @@ def test_tokens_are_cached_so_throttling_never_bites(env: Env) -> None:
 
 CRASH_POINTS = [
     "ListSecrets",
-    "AddSecret",
+    "AddSecret",  # spec: right after an add answer that named no uuid, before the list names it
+    "InspectPending",  # spec: the list that names the new secret, before status records it
     "VerifyNewSecret",
     "WriteAppSecret",
     "RestartTargets",
@@ -263,7 +264,8 @@ CRASH_POINTS = [
 
 
 # Every crash point in the spec dialect; in the guide dialect the steps whose answers differ:
-# add (201 and null usages while reconciling), the drain's reads, delete (204).
+# add (201, the whole secret named, and null usages while reconciling), the drain's reads,
+# delete (204).
 GUIDE_CRASH_POINTS = ["AddSecret", "CheckRollouts", "DeleteSecret"]
 
 
