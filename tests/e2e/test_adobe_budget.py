@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -49,3 +50,27 @@ def test_a_credential_waiting_for_the_adobe_budget_says_so_then_is_adopted(env: 
     # One list each; the four share one client id, so one token serves them all.
     assert sum(requests["list"].values()) == 4
     assert sum(requests["token"].values()) == 1
+
+
+def test_a_retry_after_pause_is_bounded_and_shown_in_status(env: Env) -> None:
+    """Adobe answers 429 with Retry-After: one day. Every step pauses, for at most 10 minutes,
+    and a credential whose step waits for that pause says until when."""
+    env.sim.fault(endpoint="list", status=429, retry_after=86400)
+    env.apply_credential("c0")
+    wait_until(
+        lambda: env.sim.state()["requests"]["list"].get("429"),
+        timeout=60,
+        what="Adobe's 429 to the first list",
+    )
+    env.apply_credential("c1")
+
+    def paused_message() -> str | None:
+        message = condition(env.status("c1"), "Ready").get("message") or ""
+        return message if "Retry-After" in message else None
+
+    message = wait_until(paused_message, timeout=60, what="c1 showing the pause", interval=0.2)
+    assert condition(env.status("c1"), "Ready")["reason"] == "WaitingForAdobeBudget"
+    until = datetime.fromisoformat(message.rsplit("until ", 1)[1].split()[0].rstrip(";"))
+    # Bounded: about 10 minutes from now, not the day Adobe asked for.
+    assert until - datetime.now(UTC) <= timedelta(minutes=10, seconds=5)
+    assert until - datetime.now(UTC) >= timedelta(minutes=8)

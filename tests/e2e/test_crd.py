@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from kubernetes.client.exceptions import ApiException
 
 from adobe_oauth_operator.names import API_VERSION, GROUP, KIND, PLURAL, VERSION
@@ -208,3 +209,35 @@ def test_kubectl_prints_the_columns_under_the_short_name(
     ]
     category = kubectl(cluster, tmp_path, "get", "adobe", "-n", namespace, "-o", "name")
     assert category.stdout.strip() == f"adobeoauthcredential.{GROUP}/shown"
+
+
+def test_the_example_resource_quota_caps_credentials_per_namespace(
+    cluster: LocalCluster, namespace: str, crd_installed: dict[str, Any]
+) -> None:
+    """examples/resourcequota.yaml, with its count lowered to 2: the third create is refused."""
+    quota = yaml.safe_load((REPO / "examples" / "resourcequota.yaml").read_text())
+    key = f"count/{PLURAL}.{GROUP}"
+    assert int(quota["spec"]["hard"][key]) > 2
+    quota["spec"]["hard"][key] = "2"
+    cluster.core.create_namespaced_resource_quota(namespace, quota)
+    # The quota admits nothing until the controller has computed its usage.
+    wait_until(
+        lambda: (
+            (
+                cluster.core.read_namespaced_resource_quota(
+                    quota["metadata"]["name"], namespace
+                ).status.used
+                or {}
+            ).get(key)
+            == "0"
+        ),
+        timeout=60,
+        what="the quota's usage computed",
+    )
+    create(cluster, namespace, "first", dict(MINIMAL_SPEC))
+    create(cluster, namespace, "second", dict(MINIMAL_SPEC))
+
+    with pytest.raises(ApiException) as refused:
+        create(cluster, namespace, "third", dict(MINIMAL_SPEC))
+    assert refused.value.status == 403
+    assert "exceeded quota" in str(refused.value.body) and key in str(refused.value.body)

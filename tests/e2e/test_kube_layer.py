@@ -290,6 +290,32 @@ async def test_discover_workloads_finds_every_consumer_and_only_them(
     assert await discover_workloads(kc, namespace, "absent") == []
 
 
+async def test_discovery_reads_small_pages_and_misses_none(
+    cluster: LocalCluster, namespace: str, kc: KubeClients, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each list asks for one page of DISCOVERY_PAGE_SIZE; consumers on every page are found."""
+    assert workload_module.DISCOVERY_PAGE_SIZE <= 100
+    monkeypatch.setattr(workload_module, "DISCOVERY_PAGE_SIZE", 2)
+    for i in range(7):
+        secret = "creds" if i % 3 == 0 else "other-creds"
+        workloads.create(cluster, namespace, workloads.workload("Deployment", f"d{i}", secret))
+    limits: list[int] = []
+    original = kc.deployments.list
+
+    def counting_list(ns: str, **kw: Any) -> Any:
+        limits.append(kw["limit"])
+        return original(ns, **kw)
+
+    monkeypatch.setattr(kc.deployments, "list", counting_list)
+    found = await discover_workloads(kc, namespace, "creds")
+    assert found == [
+        Target("Deployment", "d0"),
+        Target("Deployment", "d3"),
+        Target("Deployment", "d6"),
+    ]
+    assert limits == [2, 2, 2, 2]  # 7 Deployments, 2 a page
+
+
 async def test_discovery_covers_rollouts_cron_jobs_and_running_jobs(
     cluster: LocalCluster, namespace: str, kc: KubeClients, monkeypatch: pytest.MonkeyPatch
 ) -> None:

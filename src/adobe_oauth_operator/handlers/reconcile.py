@@ -97,15 +97,26 @@ class Watched:
         return {key: self.body[key] for key in self.body}
 
 
-def _waiting_for_budget(deps: Deps, status: Status) -> Status:
-    """`status`, saying it waits when the next Adobe request would wait long in the limiter."""
+def _waiting_for_budget(deps: Deps, namespace: str, status: Status) -> Status:
+    """`status`, saying it waits when the next Adobe request would wait long in the limiter:
+    queued behind other steps, or paused because Adobe asked (Retry-After)."""
     limiter = deps.adobe.limiter
-    if limiter is None or limiter.admits_now():
+    if limiter is None:
         return status
-    wait = limiter.expected_action_wait()
+    paused = limiter.paused_for()
+    if limiter.admits_now() and paused < WAIT_WORTH_SAYING.total_seconds():
+        return status
+    urgent = _urgent(status)
+    wait = limiter.expected_action_wait(namespace, urgent) + paused
     if wait < WAIT_WORTH_SAYING.total_seconds():
         return status
-    return waiting_for_budget(status, wait, limiter.actions_waiting, deps.clock())
+    ahead = limiter.actions_ahead(namespace, urgent)
+    return waiting_for_budget(status, wait, ahead, deps.clock(), paused_s=paused)
+
+
+def _urgent(status: Status) -> bool:
+    """An emergency rotation goes before every other tenant's steps."""
+    return status.rotation is not None and status.rotation.emergency
 
 
 def new_rotation_id(now: datetime) -> str:
@@ -187,7 +198,7 @@ async def reconcile(
         executor.from_known_good = status.rotation is not None and status.rotation.from_known_good
         limiter = deps.adobe.limiter if isinstance(plan.action, ADOBE_ACTIONS) else None
         if limiter is not None:
-            waiting = _waiting_for_budget(deps, status)
+            waiting = _waiting_for_budget(deps, namespace, status)
             # Conflict: changed meanwhile, raised like any other (the action has not run).
             version = await _persist(deps, namespace, name, version, stored, waiting)
             stored = waiting
@@ -197,7 +208,8 @@ async def reconcile(
             if limiter is None:
                 msg = await _run(deps, executor, plan.action, namespace, name)
             else:
-                async with limiter.action():  # admitted before the action's time bound starts
+                # Admitted before the action's time bound starts; fair between namespaces.
+                async with limiter.action(namespace, _urgent(status)):
                     msg = await _run(deps, executor, plan.action, namespace, name)
         except asyncio.CancelledError:
             await _release(deps, namespace, name, version, stored)

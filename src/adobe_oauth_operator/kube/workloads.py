@@ -18,7 +18,9 @@ from adobe_oauth_operator.rotation.model import JobConsumer, JobKind, Target
 KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Rollout")
 # Argo Rollouts' Rollout: a custom resource, present only where Argo Rollouts is installed.
 ROLLOUT_GROUP, ROLLOUT_VERSION, ROLLOUT_PLURAL = "argoproj.io", "v1alpha1", "rollouts"
-_PAGE_SIZE = 500
+# Discovery holds one page of whole workload objects at a time: small pages keep the memory one
+# tenant's crowded namespace can cost the operator small (a few MiB), for a few more list calls.
+DISCOVERY_PAGE_SIZE = 50
 
 
 @dataclass(frozen=True)
@@ -181,7 +183,11 @@ async def _list_all(
     token: str | None = None
     while True:
         page = await call_json(
-            f"list {kind}s in {namespace}", fn, namespace, limit=_PAGE_SIZE, _continue=token
+            f"list {kind}s in {namespace}",
+            fn,
+            namespace,
+            limit=DISCOVERY_PAGE_SIZE,
+            _continue=token,
         )
         for item in page.get("items") or ():
             yield item

@@ -7,7 +7,11 @@ import asyncio
 import httpx
 import pytest
 
-from adobe_oauth_operator.adobe.limiter import DEFAULT_THROTTLE_PAUSE_S, AdobeLimiter
+from adobe_oauth_operator.adobe.limiter import (
+    DEFAULT_THROTTLE_PAUSE_S,
+    MAX_THROTTLE_PAUSE_S,
+    AdobeLimiter,
+)
 from adobe_oauth_operator.adobe.transport import send
 
 
@@ -205,3 +209,102 @@ async def test_an_admitted_actions_requests_do_not_queue_behind_waiting_actions(
     await asyncio.gather(*(adoption(i) for i in range(50)))
     assert [i for i, _ in finished] == list(range(50))
     assert max(took for _, took in finished) <= 0.4  # never behind the 49 others
+
+
+async def _admission_order(lim: AdobeLimiter, arrivals: list[tuple[str, str, bool]]) -> list[str]:
+    """Hold the only slot, queue `arrivals` (name, namespace, urgent) in order, then let each run
+    in turn: the order they were admitted in."""
+    order: list[str] = []
+
+    async def action(name: str, key: str, urgent: bool) -> None:
+        async with lim.action(key, urgent):
+            order.append(name)
+
+    async with lim.action("holder"):
+        tasks = []
+        for name, key, urgent in arrivals:
+            tasks.append(asyncio.create_task(action(name, key, urgent)))
+            for _ in range(3):
+                await asyncio.sleep(0)
+    await asyncio.gather(*tasks)
+    return order
+
+
+async def test_a_crowded_namespace_does_not_hold_back_another() -> None:
+    """1,000 steps of one namespace queued first; another namespace's step is admitted second."""
+    lim = limiter(FakeClock(), concurrency=1)
+    arrivals = [(f"big{i}", "big", False) for i in range(1000)] + [("small", "small", False)]
+    order = await _admission_order(lim, arrivals)
+    assert order.index("small") == 1
+    assert [n for n in order if n != "small"] == [f"big{i}" for i in range(1000)]
+
+
+async def test_namespaces_take_turns_in_arrival_order_within_each() -> None:
+    lim = limiter(FakeClock(), concurrency=1)
+    arrivals = [("a1", "a", False), ("a2", "a", False), ("a3", "a", False)]
+    arrivals += [("b1", "b", False), ("b2", "b", False), ("c1", "c", False)]
+    assert await _admission_order(lim, arrivals) == ["a1", "b1", "c1", "a2", "b2", "a3"]
+
+
+async def test_an_emergency_goes_before_every_queued_step() -> None:
+    lim = limiter(FakeClock(), concurrency=1)
+    arrivals = [(f"big{i}", "big", False) for i in range(50)]
+    arrivals += [("emergency", "small", True), ("other", "x", False)]
+    order = await _admission_order(lim, arrivals)
+    assert order[0] == "emergency"
+
+
+async def test_the_wait_estimate_counts_only_what_goes_first() -> None:
+    lim = limiter(FakeClock(), rate=10, concurrency=1)
+    release = asyncio.Event()
+
+    async def action(key: str) -> None:
+        async with lim.action(key):
+            await release.wait()
+
+    tasks = [asyncio.create_task(action("big")) for _ in range(101)]
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert lim.actions_waiting == 100
+    assert lim.actions_ahead("big") == 100
+    assert lim.actions_ahead("small") == 1  # one turn of "big", then its own
+    assert lim.actions_ahead("small", urgent=True) == 0
+    assert lim.expected_action_wait("small") == pytest.approx(1 * 2 / 10)
+    release.set()
+    await asyncio.gather(*tasks)
+
+
+async def test_a_cancelled_waiter_neither_leaks_nor_blocks_a_slot() -> None:
+    lim = limiter(FakeClock(), concurrency=1)
+    release = asyncio.Event()
+    admitted: list[str] = []
+
+    async def action(name: str, key: str) -> None:
+        async with lim.action(key):
+            admitted.append(name)
+            await release.wait()
+
+    holder = asyncio.create_task(action("holder", "a"))
+    await asyncio.sleep(0)
+    doomed = asyncio.create_task(action("doomed", "b"))
+    later = asyncio.create_task(action("later", "a"))
+    for _ in range(3):
+        await asyncio.sleep(0)
+    doomed.cancel()
+    await asyncio.sleep(0)
+    assert lim.actions_waiting == 1
+    release.set()
+    await asyncio.gather(holder, later)
+    assert doomed.cancelled()
+    assert admitted == ["holder", "later"]
+    assert lim.admits_now()
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "paused"),
+    [(7.0, 7.0), (None, DEFAULT_THROTTLE_PAUSE_S), (86400.0, MAX_THROTTLE_PAUSE_S), (-5.0, 0.0)],
+)
+def test_a_pause_is_bounded(retry_after: float | None, paused: float) -> None:
+    lim = limiter(FakeClock())
+    lim.pause(retry_after)
+    assert lim.paused_for() == pytest.approx(paused)

@@ -39,3 +39,10 @@ def test_a_rotation_waiting_keeps_rotating_true_and_its_transition_time() -> Non
 
 def test_an_idle_resource_is_left_alone() -> None:
     assert waiting_for_budget(ADOPTED, 30.0, 500, T0) == ADOPTED
+
+
+def test_a_pause_adobe_asked_for_is_shown_with_its_end() -> None:
+    waiting = waiting_for_budget(Status(), 600.0, 0, T0, paused_s=600.0)
+    ready = find(waiting.conditions, ConditionType.READY)
+    assert ready is not None and ready.reason == Reason.WAITING_FOR_ADOBE_BUDGET
+    assert "Retry-After" in ready.message and "2026-11-01T12:10:00+00:00" in ready.message
