@@ -13,6 +13,7 @@ from adobe_oauth_operator.kube import workloads as workload_module
 from adobe_oauth_operator.kube.clients import KubeClients
 from adobe_oauth_operator.kube.credentials import get_credential, patch_credential_status
 from adobe_oauth_operator.kube.events import emit_event
+from adobe_oauth_operator.kube.rest import NamespacedResource
 from adobe_oauth_operator.kube.rollouts import restart_workload, rollout_state
 from adobe_oauth_operator.kube.secrets import (
     OwnerRef,
@@ -300,13 +301,14 @@ async def test_discovery_reads_small_pages_and_misses_none(
         secret = "creds" if i % 3 == 0 else "other-creds"
         workloads.create(cluster, namespace, workloads.workload("Deployment", f"d{i}", secret))
     limits: list[int] = []
-    original = kc.deployments.list
+    original = NamespacedResource.list
 
-    def counting_list(ns: str, **kw: Any) -> Any:
-        limits.append(kw["limit"])
-        return original(ns, **kw)
+    def counting_list(self: NamespacedResource, ns: str, **kw: Any) -> Any:
+        if self.plural == "deployments":
+            limits.append(kw["limit"])
+        return original(self, ns, **kw)
 
-    monkeypatch.setattr(kc.deployments, "list", counting_list)
+    monkeypatch.setattr(NamespacedResource, "list", counting_list)
     found = await discover_workloads(kc, namespace, "creds")
     assert found == [
         Target("Deployment", "d0"),

@@ -11,6 +11,8 @@ from adobe_oauth_operator.sim.state import ENDPOINTS
 
 DROP: Literal["drop"] = "drop"
 MAX_DELAY_S = 600.0
+# A Retry-After is only a header: as long as a real server might ask for (a day), never slept on.
+MAX_RETRY_AFTER_S = 86400.0
 
 
 class FaultError(ValueError):
@@ -58,8 +60,8 @@ def parse_fault(body: Mapping[str, Any]) -> tuple[str, Fault, int]:
         raise FaultError("count must be a positive integer")
     fault = Fault(
         status=_status(body.get("status")),
-        retry_after=_seconds(body.get("retry_after"), "retry_after", None),
-        delay_s=_seconds(body.get("delay_s"), "delay_s", 0.0) or 0.0,
+        retry_after=_seconds(body.get("retry_after"), "retry_after", None, MAX_RETRY_AFTER_S),
+        delay_s=_seconds(body.get("delay_s"), "delay_s", 0.0, MAX_DELAY_S) or 0.0,
         after_commit=_flag(body.get("after_commit", False)),
     )
     if fault.status is None and not fault.delay_s:
@@ -77,13 +79,13 @@ def _status(value: object) -> int | Literal["drop"] | None:
     return value
 
 
-def _seconds(value: object, name: str, default: float | None) -> float | None:
+def _seconds(value: object, name: str, default: float | None, maximum: float) -> float | None:
     if value is None:
         return default
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise FaultError(f"{name} must be a number of seconds")
-    if not 0 <= value <= MAX_DELAY_S:
-        raise FaultError(f"{name} must be between 0 and {MAX_DELAY_S:g}")
+    if not 0 <= value <= maximum:
+        raise FaultError(f"{name} must be between 0 and {maximum:g}")
     return float(value)
 
 
