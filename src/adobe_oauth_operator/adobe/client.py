@@ -78,7 +78,7 @@ class AdobeClient:
     async def grant_token(
         self, cred: CredentialRef, secret: Sensitive, scopes: Sequence[str]
     ) -> AccessToken:
-        """A newly granted token, never a cached one: for handing out to applications."""
+        """A newly granted token, neither taken from nor put into the cache: for handing out."""
         return await self._tokens.fresh(cred.client_id, secret, scopes)
 
     async def list_secrets(

@@ -217,13 +217,12 @@ class TokenCache:
         return await asyncio.shield(task)
 
     async def fresh(self, client_id: str, secret: Sensitive, scopes: Iterable[str]) -> AccessToken:
-        """A newly granted token whatever the cache holds (to hand out); cached for our calls."""
+        """A newly granted token whatever the cache holds, to hand out; never cached, so the
+        operator's own calls never use a token someone else holds."""
         key = TokenKey.of(client_id, secret, scopes)
-        token = await call_with_retries(
+        return await call_with_retries(
             self._retry, lambda: self._ims.request(client_id, secret, key.scopes)
         )
-        self._store(key, token)
-        return token
 
     def invalidate(
         self, client_id: str, secret: Sensitive, scopes: Iterable[str], token: AccessToken

@@ -93,7 +93,7 @@ def why_vend(
     if (token.secret_name, token.key) != (wanted.secret_name, wanted.key):
         return f"spec.accessToken now names Secret {wanted.secret_name}, key {wanted.key}"
     if token.scopes != _scopes(spec):
-        return "spec.accessToken.scopes changed"
+        return f"the vended token's scopes changed to {','.join(_scopes(spec)) or 'none'}"
     if needs_switch(spec, status):
         return "switching to the client secret in use now"
     if observed is not None and not _holds(observed, token):

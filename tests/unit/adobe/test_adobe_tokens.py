@@ -71,7 +71,7 @@ async def test_another_secret_or_scope_set_is_another_key(
     assert len(fake_adobe.calls("token")) == 3
 
 
-async def test_grant_token_always_asks_ims_and_the_operator_reuses_what_it_handed_out(
+async def test_grant_token_always_asks_ims_and_the_operator_never_uses_what_it_handed_out(
     fake_adobe: FakeAdobe, make_client: MakeClient
 ) -> None:
     client = make_client()
@@ -79,8 +79,15 @@ async def test_grant_token_always_asks_ims_and_the_operator_reuses_what_it_hande
     vended = await client.grant_token(CRED, SECRET, SCOPES)
     assert vended != cached  # a fresh grant, never the cached token
     assert len(fake_adobe.calls("token")) == 2
-    assert await client.get_token(CRED, SECRET, SCOPES) is vended
-    assert len(fake_adobe.calls("token")) == 2
+    assert await client.get_token(CRED, SECRET, SCOPES) is cached
+    # Even with nothing cached, the operator's own calls get a token of their own.
+    client.forget_secret(SECRET)
+    handed_out = await client.grant_token(CRED, SECRET, SCOPES)
+    await client.list_secrets(CRED, SECRET, SCOPES)
+    used = {r.headers["authorization"] for r in fake_adobe.calls("list")}
+    assert used == {f"Bearer {fake_adobe.issued[-1]}"}
+    assert handed_out.reveal() not in {u.removeprefix("Bearer ") for u in used}
+    assert len(fake_adobe.calls("token")) == 4
 
 
 @pytest.mark.parametrize(
