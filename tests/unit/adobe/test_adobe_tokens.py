@@ -242,6 +242,31 @@ async def test_expires_in_as_a_digit_string_is_accepted(
     assert (token.expires_at - fake_clock()).total_seconds() == 60
 
 
+@pytest.mark.parametrize(
+    ("expires_in", "lifetime_s"),
+    [
+        (1, 1),  # believed as it is: a longer lifetime would keep a token after it expired
+        (12, 12),
+        (86399, 86399),
+        (172800, 172800),  # 48 h, the most that is believed
+        (172801, 172800),
+        (10**30, 172800),  # would overflow a datetime
+        ("99999999999999999999999", 172800),
+    ],
+)
+async def test_expires_in_is_capped_at_48_hours(
+    fake_adobe: FakeAdobe,
+    make_client: MakeClient,
+    fake_clock: Any,
+    expires_in: int | str,
+    lifetime_s: int,
+) -> None:
+    body = {"access_token": "t", "expires_in": expires_in}
+    fake_adobe.script("token", httpx.Response(200, json=body))
+    token = await make_client().get_token(CRED, SECRET, SCOPES)
+    assert (token.expires_at - fake_clock()).total_seconds() == lifetime_s
+
+
 async def test_throttled_token_request_waits_retry_after(
     fake_adobe: FakeAdobe, make_client: MakeClient, fake_sleep: Any
 ) -> None:
