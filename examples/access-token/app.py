@@ -8,7 +8,6 @@ is cached across calls and the pod is never restarted. Standard library only.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 import urllib.error
@@ -17,10 +16,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 TOKEN_DIR = Path(os.environ.get("ADOBE_TOKEN_DIR", "/var/run/adobe-token"))
-API_URL = os.environ.get("ADOBE_API_URL", "https://api.adobe.io")
+# The Adobe API your application calls (a GET), e.g. one of the APIs added to the credential's
+# project. Not the client-secrets endpoints: a vended token is refused there (docs/security.md).
+API_CALL_URL = os.environ.get("ADOBE_API_CALL_URL", "")
 CLIENT_ID = os.environ.get("ADOBE_CLIENT_ID", "")  # not secret: the x-api-key header
-ORG_ID = os.environ.get("ADOBE_ORG_ID", "")
-CREDENTIAL_ID = os.environ.get("ADOBE_CREDENTIAL_ID", "")
 INTERVAL_S = float(os.environ.get("INTERVAL_S", "60"))
 
 
@@ -32,20 +31,21 @@ def read_token(directory: Path = TOKEN_DIR) -> tuple[str, datetime]:
 
 
 def call_adobe(token: str) -> int:
-    """One API call with the token: here, the credential's client secrets list (no values)."""
-    url = f"{API_URL}/console/organizations/{ORG_ID}/credentials/{CREDENTIAL_ID}/secrets"
-    request = urllib.request.Request(
-        url, headers={"Authorization": f"Bearer {token}", "x-api-key": CLIENT_ID}
+    """One API call with the token, as the application would make it; its status."""
+    request = urllib.request.Request(  # noqa: S310 - main() insists on https
+        API_CALL_URL, headers={"Authorization": f"Bearer {token}", "x-api-key": CLIENT_ID}
     )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-            json.load(response)
+            response.read()
             return int(response.status)
     except urllib.error.HTTPError as exc:
         return exc.code
 
 
 def main() -> None:
+    if not API_CALL_URL.startswith("https://"):
+        raise SystemExit("set ADOBE_API_CALL_URL to the https URL of the Adobe API to call")
     while True:
         token, expires = read_token()
         left = (expires - datetime.now(UTC)).total_seconds()

@@ -147,15 +147,10 @@ def identity_priority(identity: str) -> int:
     return max(1, int.from_bytes(digest[:4], "big") >> 1)
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    limit_malloc_arenas()
-    args = build_parser().parse_args(argv)
-    priority: int | None = args.priority
-    if args.priority_from_identity:
-        priority = identity_priority(peer_identity())
+def _config(args: argparse.Namespace, priority: int | None) -> OperatorConfig:
     from datetime import timedelta
 
-    config = OperatorConfig.from_env(
+    return OperatorConfig.from_env(
         ims_url=args.ims_url,
         api_url=args.api_url,
         namespaces=tuple(args.namespaces) if args.namespaces else None,
@@ -169,6 +164,18 @@ def main(argv: Sequence[str] | None = None) -> None:
         adobe_max_concurrency=args.adobe_max_concurrency,
         kube_max_concurrency=args.kube_max_concurrency,
     )
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    limit_malloc_arenas()
+    args = build_parser().parse_args(argv)
+    priority: int | None = args.priority
+    if args.priority_from_identity:
+        priority = identity_priority(peer_identity())
+    try:
+        config = _config(args, priority)
+    except ValueError as exc:  # a refused Adobe URL, a malformed number: say so, exit 2
+        build_parser().error(str(exc))
     if config.log_format not in LOG_FORMATS:
         build_parser().error(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}")
     # Counters start at zero with the process; their _created series would only add noise.

@@ -2,14 +2,49 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 DEFAULT_IMS_URL = "https://ims-na1.adobelogin.com"
 DEFAULT_API_URL = "https://api.adobe.io"
+IMS_URL_NAME = "the IMS URL (--ims-url, ADOBE_IMS_URL)"
+API_URL_NAME = "the API URL (--api-url, ADOBE_API_URL)"
+
+
+def adobe_url_problem(url: str, name: str) -> str | None:
+    """Why `url` may not receive client secrets and tokens, or None: https, or plain http to a
+    loopback address only (the simulator); a host, no user info, query or fragment."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:
+        return f"{name} is not a URL, e.g. https://ims-na1.adobelogin.com"
+    shown = f"{parts.scheme}://{host}" if host else repr(parts.scheme or "")
+    if parts.scheme not in ("https", "http") or not host:
+        return f"{name} must be an https URL with a host, e.g. {DEFAULT_IMS_URL}; got {shown}"
+    if parts.username is not None or parts.password is not None or parts.query or parts.fragment:
+        return f"{name} must not carry user info, a query or a fragment: {shown}"
+    if parts.scheme == "http" and not _loopback(host):
+        return (
+            f"{name} must be https: client secrets and tokens never travel unencrypted (http is"
+            f" allowed only on loopback: 127.0.0.0/8, ::1, localhost); got {shown}"
+        )
+    return None
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 # Settings also taken from the environment: (field, variable, type).
@@ -76,3 +111,8 @@ class OperatorConfig:
         fallback = watched[0] if isinstance(watched, tuple) and watched else None
         values.setdefault("hmac_namespace", env.get("POD_NAMESPACE") or fallback)
         return cls(**values)  # type: ignore[arg-type]
+
+    def __post_init__(self) -> None:
+        for url, name in ((self.ims_url, IMS_URL_NAME), (self.api_url, API_URL_NAME)):
+            if (problem := adobe_url_problem(url, name)) is not None:
+                raise ValueError(problem)

@@ -33,6 +33,13 @@ class Sensitive:
         return bool(self._value)
 
 
+def same_hmac(a: str | None, b: str | None) -> bool:
+    """`a == b` for two HMACs, in constant time (no timing hint of how much of one matches)."""
+    if a is None or b is None:
+        return a is b
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
 def secret_fingerprint(key: Sensitive, client_id: str, secret: Sensitive) -> str:
     """HMAC-SHA256 of the client id and secret under the operator's key: detects a change, and
     without the key cannot be checked against a guessed value (a plain hash could)."""

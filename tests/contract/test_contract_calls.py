@@ -107,6 +107,35 @@ async def test_token_without_the_scopes_is_permission_denied(client: AdobeClient
     assert (caught.value.operation, caught.value.status) == ("list", 403)
 
 
+@pytest.mark.parametrize(
+    ("missing", "call"),
+    [
+        ("read_client_secret", "list"),
+        ("read_client_secret", "add"),
+        ("manage_client_secrets", "add"),
+        ("manage_client_secrets", "delete"),
+        ("manage_client_secrets", "list"),
+    ],
+)
+async def test_a_token_without_a_secret_scope_is_refused_and_changes_nothing(
+    client: AdobeClient, sim: RunningSimulator, missing: str, call: str
+) -> None:
+    """What a vended token (spec.accessToken without allowSecretManagement) lacks: the
+    simulator refuses every secrets call made with it, 403, as Adobe would."""
+    scopes = [s for s in SCOPES if s != missing]
+    before = uuids(sim, 1)
+    calls = {
+        "list": lambda: client.list_secrets(TWO, TWO_SECRET_A, scopes),
+        "add": lambda: client.add_secret(ONE, ONE_SECRET, scopes),
+        "delete": lambda: client.delete_secret(TWO, TWO_SECRET_A, scopes, before[1]),
+    }
+    with pytest.raises(PermissionDeniedError) as caught:
+        await calls[call]()
+    assert caught.value.status == 403  # a refused add is followed by a list, refused too
+    assert sim.state.requests[call] == {"403": 1}
+    assert uuids(sim, 1) == before and len(uuids(sim, 0)) == 1
+
+
 async def test_unknown_credential_is_not_found(client: AdobeClient) -> None:
     missing = CredentialRef(ONE.org_id, "9999", ONE.client_id)
     with pytest.raises(CredentialNotFoundError) as listing:

@@ -242,3 +242,44 @@ def test_a_crash_right_after_vending_is_resumed_with_status_and_secret_agreeing(
     # The env readers' restart follows the vend; then nothing of ours runs any more.
     wait_until(lambda: not env.status().get("inFlight"), timeout=30, what="no action in flight")
     _assert_no_token_leak(env, [token])
+
+
+MANAGEMENT = {"read_client_secret", "manage_client_secrets"}
+
+
+@pytest.mark.sim_args("--token-ttl", "600")
+def test_the_vended_token_calls_adobe_apis_but_cannot_manage_client_secrets(env: Env) -> None:
+    env.apply_credential(accessToken=TOKEN)
+    current = env.wait_adopted()["currentSecretUuid"]  # the operator's own list worked
+    vended = _wait_refreshes(env, 1, timeout=30)
+    assert MANAGEMENT.isdisjoint(vended["scopes"]), vended["scopes"]  # type: ignore[arg-type]
+    reader = _reader(env)
+    token = reader.read_token()
+    before = env.adobe_secrets()
+    requests_before = env.sim.state()["requests"]
+    # Whoever reads the token Secret can neither add a secret of their own, nor delete the one in
+    # use, nor even list them; the application's own API call with the same token works.
+    assert reader.secrets_call(token, "POST") == 403
+    assert reader.secrets_call(token, "DELETE", current) == 403
+    assert reader.secrets_call(token, "GET") == 403
+    assert reader.call(token) == 200
+    assert env.adobe_secrets() == before
+    requests = env.sim.state()["requests"]
+    for endpoint in ("list", "add", "delete"):
+        refused = requests[endpoint].get("403", 0) - requests_before[endpoint].get("403", 0)
+        assert refused >= 1, (endpoint, requests)
+
+    # The explicit opt-in vends, at once, a token with the credential's scopes: it may list.
+    env.cluster.custom.patch_namespaced_custom_object(
+        GROUP,
+        VERSION,
+        env.namespace,
+        PLURAL,
+        "creds",
+        {"spec": {"accessToken": {"allowSecretManagement": True}}},
+    )
+    opted = _wait_refreshes(env, 2, timeout=30)
+    assert MANAGEMENT.issubset(opted["scopes"])  # type: ignore[arg-type]
+    wait_until(lambda: reader.read_token() != token, timeout=30, what="the new token written")
+    assert reader.secrets_call(reader.read_token(), "GET") == 200
+    _assert_no_token_leak(env, [token, reader.read_token()])

@@ -236,6 +236,8 @@ def test_kubeconform_rejects_what_the_api_server_would(helm: Helm, schemas: Path
         ({"watchNamespaces": ["Not_A_Namespace"]}, "watchNamespaces"),
         ({"watchNamespaces": ["a", "a"]}, "watchNamespaces"),
         ({"adobe": {"imsUrl": "ims.example", "apiUrl": "https://api.example"}}, "imsUrl"),
+        ({"adobe": {"apiUrl": "http://api.example"}}, "apiUrl"),
+        ({"adobe": {"imsUrl": "http://127.0.0.1.example.com"}}, "imsUrl"),
         ({"crds": {"enabld": True}}, "enabld"),
         ({"replicas": 2}, "replicas"),
         ({"prometheusRule": {"secretMaxAgeDays": 0}}, "secretMaxAgeDays"),

@@ -406,6 +406,48 @@ def test_deleting_mid_restore_puts_the_known_good_copy_back_into_the_secret(env:
     assert cleaned and "known-good" in cleaned[-1].message
 
 
+def test_a_known_good_copy_changed_mid_restore_is_never_used(env: Env) -> None:
+    """The copy's HMAC is checked on every read that feeds an Adobe call or a write, not only
+    when the restore starts: a copy changed meanwhile is neither sent to IMS nor written."""
+    env.apply_credential()
+    env.wait_adopted()
+    wait_until(
+        lambda: (s := env.status()).get("knownGoodHmac") == s.get("secretHmac") and s,
+        timeout=60,
+        what="the known-good copy",
+    )
+    env.sim.fault(endpoint="add", status=503, count=10_000)
+    env.cluster.core.patch_namespaced_secret(
+        "adobe-creds", env.namespace, {"stringData": {"ADOBE_CLIENT_SECRET": "p8e-typo"}}
+    )
+    wait_until(
+        lambda: (env.status().get("rotation") or {}).get("reason") == "Drift",
+        timeout=60,
+        what="the restoring rotation",
+    )
+    tampered = "p8e-tampered-copy"
+    env.cluster.core.patch_namespaced_secret(
+        "creds-known-good", env.namespace, {"stringData": {"clientSecret": tampered}}
+    )
+    refused_before = env.sim.state()["requests"]["token"].get("401", 0)
+    status = wait_until(
+        lambda: (
+            (s := env.status())
+            and any(
+                "no longer holds the client secret status verified" in c.get("message", "")
+                for c in s.get("conditions") or []
+            )
+            and s
+        ),
+        timeout=120,
+        what="the changed copy refused",
+    )
+    assert any(c["reason"] == "KnownGoodMissing" for c in status["conditions"]), status
+    assert env.sim.state()["requests"]["token"].get("401", 0) == refused_before
+    assert env.app_secret_value() == "p8e-typo", "the changed copy was not written"
+    assert len(env.adobe_secrets()) == 1
+
+
 def test_deletion_with_adobe_unreachable_is_bounded_and_names_what_is_left(env: Env) -> None:
     env.apply_credential()
     old_uuid = env.wait_adopted()["currentSecretUuid"]

@@ -334,6 +334,34 @@ MALFORMED: list[Case] = [
         {"accessToken": {"secretName": "t", "refreshBefore": "99999999999h"}},
         v.REFRESH_BEFORE_MAX_MESSAGE,
     ),
+    # -- accessToken: a vended token cannot manage client secrets without the explicit opt-in ----
+    *[
+        Case(
+            f"accessToken.scopes with {scope}",
+            {"accessToken": {"secretName": "t", "scopes": ["AdobeID", scope]}},
+            v.TOKEN_MANAGEMENT_SCOPES_MESSAGE,
+        )
+        for scope in ("read_client_secret", "manage_client_secrets", "Manage_Client_Secrets")
+    ],
+    Case(
+        "accessToken.scopes with management and allowSecretManagement false",
+        {
+            "accessToken": {
+                "secretName": "t",
+                "scopes": ["manage_client_secrets"],
+                "allowSecretManagement": False,
+            }
+        },
+        v.TOKEN_MANAGEMENT_SCOPES_MESSAGE,
+    ),
+    Case(
+        "accessToken inheriting nothing but the management scopes",
+        {
+            "scopes": ["read_client_secret", "manage_client_secrets"],
+            "accessToken": {"secretName": "t"},
+        },
+        v.TOKEN_NO_SCOPES_MESSAGE,
+    ),
 ]
 
 VALID: list[Case] = [
@@ -348,6 +376,34 @@ VALID: list[Case] = [
                 "refreshBefore": "24h",
             }
         },
+    ),
+    Case(
+        "accessToken allowed to manage secrets",
+        {
+            "accessToken": {
+                "secretName": "adobe-token",
+                "scopes": ["AdobeID", "read_client_secret", "manage_client_secrets"],
+                "allowSecretManagement": True,
+            }
+        },
+    ),
+    Case(
+        "accessToken allowed to manage secrets inheriting only those scopes",
+        {
+            "scopes": ["read_client_secret", "manage_client_secrets"],
+            "accessToken": {"secretName": "adobe-token", "allowSecretManagement": True},
+        },
+    ),
+    Case(
+        "accessToken with its own scopes beside management-only spec.scopes",
+        {
+            "scopes": ["read_client_secret", "manage_client_secrets"],
+            "accessToken": {"secretName": "adobe-token", "scopes": ["openid"]},
+        },
+    ),
+    Case(
+        "accessToken scope merely containing a management scope's name",
+        {"accessToken": {"secretName": "adobe-token", "scopes": ["read_client_secret.v2"]}},
     ),
     Case(
         "accessToken another credential's pending name",

@@ -1,8 +1,9 @@
 """Plays an application that reads only the vended access token, as a mounted file is re-read.
 
-Every `interval` s it reads the token Secret and calls Adobe's secrets list with that token, the
-way an application would call any Adobe API. Anything but a 200 is recorded with the time, so a
-test can show there was no window in which the Secret held a token Adobe refused.
+Every `interval` s it reads the token Secret and calls the simulator's stand-in for any other
+Adobe API with that token (a vended token cannot call the secrets endpoints). Anything but a 200
+is recorded with the time, so a test can show there was no window in which the Secret held a token
+Adobe refused.
 """
 
 from __future__ import annotations
@@ -52,9 +53,18 @@ class TokenReader:
         return base64.b64decode(secret.data[self.key]).decode()
 
     def call(self, token: str) -> int:
-        """The status Adobe's secrets list answers to a request made with `token`."""
+        """The status an application's Adobe API call made with `token` gets."""
+        return self._send("GET", "/__sim/api", token)
+
+    def secrets_call(self, token: str, method: str, uuid: str = "") -> int:
+        """The status Adobe's secrets endpoints answer: GET lists, POST adds, DELETE deletes."""
+        path = f"/console/organizations/{ORG}/credentials/{CRED}/secrets"
+        return self._send(method, f"{path}/{uuid}" if uuid else path, token)
+
+    def _send(self, method: str, path: str, token: str) -> int:
         request = urllib.request.Request(  # noqa: S310 - the simulator on loopback
-            f"{self.sim.url}/console/organizations/{ORG}/credentials/{CRED}/secrets",
+            f"{self.sim.url}{path}",
+            method=method,
             headers={"Authorization": f"Bearer {token}", "x-api-key": self.client_id},
         )
         try:

@@ -49,8 +49,7 @@ def _grant(url: str) -> dict[str, Any]:
     form = (
         "grant_type=client_credentials&client_id="
         f"{CLIENT_ID}&client_secret={SECRET}&scope=AdobeID,openid,read_organizations,"
-        "additional_info.projectedProductContext,additional_info.roles,adobeio_api,"
-        "read_client_secret,manage_client_secrets"
+        "additional_info.projectedProductContext,additional_info.roles,adobeio_api"
     ).encode()
     with urllib.request.urlopen(f"{url}/ims/token/v3", data=form, timeout=10) as resp:  # noqa: S310
         answer: dict[str, Any] = json.load(resp)
@@ -66,7 +65,7 @@ def test_the_sample_app_uses_a_refreshed_token_without_a_restart(
         ]
     }
     with simulator_in_thread(seed=seed) as sim:
-        app.API_URL, app.CLIENT_ID, app.ORG_ID, app.CREDENTIAL_ID = sim.url, CLIENT_ID, "1", "2"
+        app.API_CALL_URL, app.CLIENT_ID = f"{sim.url}/__sim/api", CLIENT_ID
         first = _grant(sim.url)["access_token"]
         _kubelet_write(
             tmp_path,

@@ -25,7 +25,13 @@ from adobe_oauth_operator.adobe.retry import RETRYABLE, RetryPolicy
 from adobe_oauth_operator.adobe.secrets import SecretsApi
 from adobe_oauth_operator.adobe.tokens import DEFAULT_MARGIN, ImsTokenClient, TokenCache
 from adobe_oauth_operator.adobe.transport import RequestObserver, ignore_request
-from adobe_oauth_operator.config import DEFAULT_API_URL, DEFAULT_IMS_URL
+from adobe_oauth_operator.config import (
+    API_URL_NAME,
+    DEFAULT_API_URL,
+    DEFAULT_IMS_URL,
+    IMS_URL_NAME,
+    adobe_url_problem,
+)
 from adobe_oauth_operator.sensitive import Sensitive
 
 logger = logging.getLogger("adobe_oauth_operator.adobe")
@@ -55,6 +61,9 @@ class AdobeClient:
         limiter: AdobeLimiter | None = None,
         observe: RequestObserver = ignore_request,
     ) -> None:
+        for url, name in ((ims_url, IMS_URL_NAME), (api_url, API_URL_NAME)):
+            if (problem := adobe_url_problem(url, name)) is not None:
+                raise ValueError(problem)  # secrets and tokens go there: https or loopback only
         self._owns_http = http_client is None
         # The pool is several times the limiter's concurrency: requests never queue in it.
         pool = 4 * limiter.concurrency if limiter else DEFAULT_POOL
@@ -78,7 +87,7 @@ class AdobeClient:
     async def grant_token(
         self, cred: CredentialRef, secret: Sensitive, scopes: Sequence[str]
     ) -> AccessToken:
-        """A newly granted token, never a cached one: for handing out to applications."""
+        """A newly granted token, neither taken from nor put into the cache: for handing out."""
         return await self._tokens.fresh(cred.client_id, secret, scopes)
 
     async def list_secrets(

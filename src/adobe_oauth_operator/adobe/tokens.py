@@ -33,6 +33,10 @@ from adobe_oauth_operator.sensitive import Sensitive
 logger = logging.getLogger("adobe_oauth_operator.adobe")
 
 TOKEN_PATH = "/ims/token/v3"
+# IMS tokens live 24 h (expires_in 86399). A longer claim is cut to this, so a refresh comes too
+# early rather than never (and a huge number cannot overflow a datetime); a shorter lifetime is
+# believed as it is: raising it would keep a token after it expired.
+MAX_TOKEN_LIFETIME = timedelta(hours=48)
 DEFAULT_MARGIN = timedelta(minutes=5)
 # RFC 6749 section 5.2 codes: quoting one of these can never echo a secret back.
 _OAUTH_CODES = frozenset(
@@ -166,7 +170,11 @@ def parse_token(response: httpx.Response, now: datetime) -> AccessToken:
         raise _bad_token("no positive expires_in")
     if not isinstance(token_type, str) or token_type.lower() != "bearer":
         raise _bad_token("token_type is not bearer")
-    return AccessToken(value, expires_at=now + timedelta(seconds=expires_in))
+    lifetime = timedelta(seconds=min(expires_in, _MAX_LIFETIME_S))
+    return AccessToken(value, expires_at=now + lifetime)
+
+
+_MAX_LIFETIME_S = int(MAX_TOKEN_LIFETIME.total_seconds())
 
 
 def _bad_token(what: str) -> UnexpectedResponseError:
@@ -217,13 +225,12 @@ class TokenCache:
         return await asyncio.shield(task)
 
     async def fresh(self, client_id: str, secret: Sensitive, scopes: Iterable[str]) -> AccessToken:
-        """A newly granted token whatever the cache holds (to hand out); cached for our calls."""
+        """A newly granted token whatever the cache holds, to hand out; never cached, so the
+        operator's own calls never use a token someone else holds."""
         key = TokenKey.of(client_id, secret, scopes)
-        token = await call_with_retries(
+        return await call_with_retries(
             self._retry, lambda: self._ims.request(client_id, secret, key.scopes)
         )
-        self._store(key, token)
-        return token
 
     def invalidate(
         self, client_id: str, secret: Sensitive, scopes: Iterable[str], token: AccessToken

@@ -27,6 +27,10 @@ _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 # "error" when no answer came, and how long it took in seconds.
 RequestObserver = Callable[[str, str, float], None]
 NO_ERROR_CODE = "error"
+# No answer of IMS or the secrets endpoints comes near this; a larger one is refused unread.
+MAX_BODY_BYTES = 1024 * 1024
+# Describe the body as sent, not the decoded copy kept.
+_TRANSFER_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
 
 
 def ignore_request(operation: str, code: str, seconds: float) -> None:
@@ -71,9 +75,9 @@ async def _send(
     started = time.monotonic()
     code = NO_ERROR_CODE
     try:
-        response = await http.send(request)
+        response = await http.send(request, stream=True)
         code = str(response.status_code)
-        return response
+        return await _read_capped(response, operation)
     except httpx.UnsupportedProtocol:
         raise AdobeError(f"{operation}: unsupported URL scheme", operation=operation) from None
     except _NOT_SENT as exc:
@@ -92,6 +96,38 @@ async def _send(
         ) from None
     finally:
         observe(operation, code, time.monotonic() - started)
+
+
+async def _read_capped(response: httpx.Response, operation: str) -> httpx.Response:
+    """The response with its (decoded) body read, or UnexpectedResponseError as soon as the body
+    is known to exceed MAX_BODY_BYTES: never more than that is held in memory."""
+    try:
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+            raise _too_large(operation, response.status_code)
+        body = bytearray()
+        async for chunk in response.aiter_bytes():
+            body += chunk
+            if len(body) > MAX_BODY_BYTES:
+                raise _too_large(operation, response.status_code)
+    finally:
+        await response.aclose()
+    headers = [(k, v) for k, v in response.headers.multi_items() if k not in _TRANSFER_HEADERS]
+    return httpx.Response(
+        response.status_code,
+        headers=headers,
+        content=bytes(body),
+        request=response.request,
+        extensions=response.extensions,
+    )
+
+
+def _too_large(operation: str, status: int) -> UnexpectedResponseError:
+    return UnexpectedResponseError(
+        f"{operation}: the {status} answer is larger than {MAX_BODY_BYTES // 1024} KiB; not read",
+        operation=operation,
+        status=status,
+    )
 
 
 def generic_error(operation: str, response: httpx.Response, now: datetime) -> AdobeError | None:

@@ -50,7 +50,8 @@ async def finalize(deps: Deps, obj: dict[str, Any]) -> None:
     rot = status.rotation
     try:
         outcome = await asyncio.wait_for(
-            _cleanup(deps, resource, rot), CLEANUP_TIMEOUT.total_seconds()
+            _cleanup(deps, resource, rot, status.known_good_fingerprint),
+            CLEANUP_TIMEOUT.total_seconds(),
         )
     except Exception as exc:
         left = _left_behind(rot)
@@ -72,13 +73,16 @@ class _Outcome:
     text: str
 
 
-async def _cleanup(deps: Deps, resource: Resource, rot: Rotation | None) -> _Outcome | None:
+async def _cleanup(
+    deps: Deps, resource: Resource, rot: Rotation | None, known_good_hmac: str | None
+) -> _Outcome | None:
     kube = deps.kube
     if rot is None:
         await delete_pending_secret(kube, resource.namespace, resource.name, resource.uid)
         return None
-    executor = Executor(deps.adobe, kube, resource)
+    executor = Executor(deps.adobe, kube, resource, deps.hmac_key)
     executor.from_known_good = rot.from_known_good
+    executor.known_good_hmac = known_good_hmac
     app = await executor.read_app()
     pending = await read_pending_secret(kube, resource.namespace, resource.name, resource.uid)
     if app is not None and pending is not None and app.client_secret == pending.value:
@@ -91,7 +95,7 @@ async def _cleanup(deps: Deps, resource: Resource, rot: Rotation | None) -> _Out
             "stays in Adobe because something may still use it: delete it in the Adobe "
             "Developer Console once it is unused",
         )
-    restored = await _restore_known_good(deps, resource, rot)
+    restored = await _restore_known_good(deps, executor, rot)
     candidates = {u for u in (rot.new_secret_uuid,) if u}
     if pending is not None and pending.rotation_id in (rot.id, rot.restart_id):
         candidates.add(pending.secret_uuid)
@@ -127,13 +131,15 @@ async def _cleanup(deps: Deps, resource: Resource, rot: Rotation | None) -> _Out
     )
 
 
-async def _restore_known_good(deps: Deps, resource: Resource, rot: Rotation) -> bool:
+async def _restore_known_good(deps: Deps, executor: Executor, rot: Rotation) -> bool:
     """A restoring rotation cut short before the Secret got a working value: put back the verified
-    copy (its secret stays in Adobe), so the copy's garbage collection loses nothing."""
+    copy (its secret stays in Adobe), so the copy's garbage collection loses nothing. A copy whose
+    HMAC is no longer the one status recorded is not written anywhere."""
     if not rot.from_known_good:
         return False
+    resource = executor.res
     copy = await read_known_good(deps.kube, resource.namespace, resource.name, resource.uid)
-    if copy is None:
+    if copy is None or not executor.known_good_intact(copy, executor.known_good_hmac):
         return False
     spec = resource.spec
     await write_app_secret(

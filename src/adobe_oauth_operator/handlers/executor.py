@@ -54,7 +54,7 @@ from adobe_oauth_operator.rotation import messages as m
 from adobe_oauth_operator.rotation.model import JobConsumer, OnDrift, SecretMeta, Spec, Target
 from adobe_oauth_operator.rotation.tokens import expires_at_text
 from adobe_oauth_operator.rotation.validation import client_id_problem
-from adobe_oauth_operator.sensitive import Sensitive, secret_fingerprint
+from adobe_oauth_operator.sensitive import Sensitive, same_hmac, secret_fingerprint
 
 logger = logging.getLogger(__name__)
 
@@ -104,6 +104,8 @@ class Executor:
         self.hmac_key = hmac_key
         # Set for a rotation restoring a drifted Secret: Adobe is called with the known-good copy.
         self.from_known_good = False
+        # status.knownGoodHmac: the copy is used only while it still holds that value.
+        self.known_good_hmac: str | None = None
         # A resource stored before CRD defaulting may lack scopes: use the documented set.
         self.spec = replace(resource.spec, scopes=resource.spec.scopes or IO_MANAGEMENT_SCOPES)
 
@@ -203,7 +205,23 @@ class Executor:
                     "this credential into the Secret",
                 )
             )
+        if not self.known_good_intact(copy, self.known_good_hmac):
+            raise ActionError(
+                m.ActionFailed(
+                    m.ErrorKind.KNOWN_GOOD_MISSING,
+                    f"the known-good copy {known_good_name(self.res.name)} no longer holds the "
+                    "client secret status verified (its HMAC differs from status.knownGoodHmac): "
+                    "it was changed outside the operator and is not used; put a working client "
+                    f"secret of this credential into Secret {self.spec.secret_name}",
+                )
+            )
         return self._ref(self.spec.client_id or copy.client_id), copy.value
+
+    def known_good_intact(self, copy: KnownGood, expected: str | None) -> bool:
+        """The copy holds the value whose HMAC status recorded; never without key and HMAC."""
+        if expected is None or self.hmac_key is None:
+            return False
+        return same_hmac(self.fingerprint(copy.client_id, copy.value), expected)
 
     async def _pending_value(self) -> Sensitive | None:
         pending = await read_pending_secret(
@@ -456,11 +474,7 @@ class Executor:
                 "credential (spec.rotation.onDrift is Report)",
             )
         copy = await read_known_good(self.kube, self.res.namespace, self.res.name, self.res.uid)
-        intact = (
-            copy is not None
-            and action.known_good is not None
-            and self.fingerprint(copy.client_id, copy.value) == action.known_good
-        )
+        intact = copy is not None and self.known_good_intact(copy, action.known_good)
         if not intact:
             return m.ActionFailed(
                 m.ErrorKind.SECRET_DRIFTED,
@@ -476,7 +490,7 @@ class Executor:
         if app is None or not app.client_secret:
             return m.KnownGoodSaved(None)
         client_id = self.spec.client_id or app.client_id or self.res.client_id or ""
-        if self.fingerprint(client_id, app.client_secret) != action.fingerprint:
+        if not same_hmac(self.fingerprint(client_id, app.client_secret), action.fingerprint):
             return m.KnownGoodSaved(None)  # changed since the decision: the next pass inspects it
         copy = KnownGood(client_id, app.client_secret, action.secret_uuid)
         await write_known_good(self.kube, self.res.namespace, self.res.owner, copy)

@@ -196,6 +196,7 @@ async def reconcile(
             continue
         logger.info("%s/%s: %s", namespace, name, type(plan.action).__name__)
         executor.from_known_good = status.rotation is not None and status.rotation.from_known_good
+        executor.known_good_hmac = status.known_good_fingerprint
         limiter = deps.adobe.limiter if isinstance(plan.action, ADOBE_ACTIONS) else None
         if limiter is not None:
             waiting = _waiting_for_budget(deps, namespace, status)

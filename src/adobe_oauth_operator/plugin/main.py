@@ -9,14 +9,14 @@ from __future__ import annotations
 import argparse
 import secrets
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from adobe_oauth_operator.config import DEFAULT_API_URL, DEFAULT_IMS_URL
+from adobe_oauth_operator.config import DEFAULT_API_URL, DEFAULT_IMS_URL, adobe_url_problem
 from adobe_oauth_operator.names import EMERGENCY_ANNOTATION, KIND, ROTATE_ANNOTATION
 from adobe_oauth_operator.plugin import report
 from adobe_oauth_operator.plugin.kube import Cluster, PluginError
@@ -68,9 +68,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("name", nargs="?", help="an applied AdobeOAuthCredential")
     check.add_argument("-f", "--filename", help="a manifest not applied yet")
-    check.add_argument("--ims-url", default=DEFAULT_IMS_URL, help=f"default {DEFAULT_IMS_URL}")
-    check.add_argument("--api-url", default=DEFAULT_API_URL, help=f"default {DEFAULT_API_URL}")
+    for flag, default in (("--ims-url", DEFAULT_IMS_URL), ("--api-url", DEFAULT_API_URL)):
+        check.add_argument(
+            flag,
+            default=default,
+            type=_adobe_url(flag),
+            help=f"default {default}; https (http only on loopback)",
+        )
     return parser
+
+
+def _adobe_url(flag: str) -> Callable[[str], str]:
+    """The same rule as the operator's: the client secret goes there, so https or loopback."""
+
+    def parse(text: str) -> str:
+        problem = adobe_url_problem(text, flag)
+        if problem is not None:
+            raise argparse.ArgumentTypeError(problem)
+        return text
+
+    return parse
 
 
 def main(argv: Sequence[str] | None = None) -> int:

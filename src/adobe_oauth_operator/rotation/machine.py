@@ -36,6 +36,7 @@ from adobe_oauth_operator.rotation.model import (
     Trigger,
 )
 from adobe_oauth_operator.rotation.reasons import Reason
+from adobe_oauth_operator.sensitive import same_hmac
 
 # A secret missing from the list taken right before our add, and created no earlier than this
 # before the add was sent, is ours: Adobe's clock and ours are not the same clock.
@@ -218,7 +219,7 @@ def _idle(spec: Spec, status: Status, msg: m.Message, now: datetime) -> Plan:
     if msg.app_fingerprint is not None:
         if status.secret_fingerprint is None:  # adopted before fingerprints: record it
             status = replace(status, secret_fingerprint=msg.app_fingerprint)
-        elif msg.app_fingerprint != status.secret_fingerprint:
+        elif not same_hmac(msg.app_fingerprint, status.secret_fingerprint):
             known_good = status.known_good_fingerprint
             return Plan(status, action=m.InspectDrift(msg.new_rotation_id, known_good))
     copy_action = _known_good_action(spec, status, msg.app_fingerprint)
@@ -278,8 +279,8 @@ def _known_good_action(spec: Spec, status: Status, app_fingerprint: str | None) 
     verified = status.secret_fingerprint
     if (
         verified is None
-        or app_fingerprint != verified
-        or status.known_good_fingerprint == verified
+        or not same_hmac(app_fingerprint, verified)
+        or same_hmac(status.known_good_fingerprint, verified)
         or status.current_secret_uuid is None
     ):
         return None

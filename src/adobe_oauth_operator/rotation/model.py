@@ -11,7 +11,7 @@ from typing import Any
 from adobe_oauth_operator.rotation.conditions import Condition, ConditionType
 from adobe_oauth_operator.rotation.durations import parse_duration
 from adobe_oauth_operator.rotation.reasons import Reason
-from adobe_oauth_operator.rotation.validation import spec_problems
+from adobe_oauth_operator.rotation.validation import is_secret_management_scope, spec_problems
 from adobe_oauth_operator.rotation.window import Window
 
 HISTORY_LIMIT = 10
@@ -79,6 +79,8 @@ class AccessTokenSpec:
     key: str = DEFAULT_TOKEN_KEY
     scopes: tuple[str, ...] = ()  # empty: the credential's spec.scopes
     refresh_before: timedelta | None = None  # None: when 20 % of the lifetime is left
+    # Off: the token never carries read_client_secret or manage_client_secrets.
+    allow_secret_management: bool = False
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any] | None) -> AccessTokenSpec | None:
@@ -89,6 +91,7 @@ class AccessTokenSpec:
             key=raw.get("key") or DEFAULT_TOKEN_KEY,
             scopes=tuple(raw.get("scopes") or ()),
             refresh_before=_duration(raw, "refreshBefore", None),
+            allow_secret_management=raw.get("allowSecretManagement") is True,
         )
 
 
@@ -120,10 +123,13 @@ class Spec:
 
     @property
     def token_scopes(self) -> tuple[str, ...]:
-        """The scopes of vended tokens: their own, else the credential's."""
-        if self.access_token is not None and self.access_token.scopes:
-            return self.access_token.scopes
-        return self.scopes
+        """The scopes of vended tokens: their own, else the credential's; without the opt-in,
+        never the ones that manage client secrets (a reader of the token Secret could)."""
+        vended = self.access_token
+        scopes = vended.scopes if vended is not None and vended.scopes else self.scopes
+        if vended is not None and vended.allow_secret_management:
+            return scopes
+        return tuple(s for s in scopes if not is_secret_management_scope(s))
 
     @classmethod
     def from_dict(cls, spec: Mapping[str, Any], name: str | None = None) -> Spec:

@@ -23,6 +23,7 @@ from adobe_oauth_operator.rotation.model import (
     TokenFailure,
 )
 from adobe_oauth_operator.rotation.reasons import Reason
+from adobe_oauth_operator.sensitive import same_hmac
 
 DEFAULT_REFRESH_FRACTION = 0.2
 MAX_MARGIN_FRACTION = 0.5
@@ -93,7 +94,7 @@ def why_vend(
     if (token.secret_name, token.key) != (wanted.secret_name, wanted.key):
         return f"spec.accessToken now names Secret {wanted.secret_name}, key {wanted.key}"
     if token.scopes != _scopes(spec):
-        return "spec.accessToken.scopes changed"
+        return f"the vended token's scopes changed to {','.join(_scopes(spec)) or 'none'}"
     if needs_switch(spec, status):
         return "switching to the client secret in use now"
     if observed is not None and not _holds(observed, token):
@@ -109,7 +110,7 @@ def _holds(observed: m.TokenObservation, token: AccessTokenStatus) -> bool:
     if not observed.present:
         return False
     if token.fingerprint is not None:
-        return observed.fingerprint == token.fingerprint
+        return same_hmac(observed.fingerprint, token.fingerprint)
     # Without the HMAC key only the expiry written beside the token can be compared.
     return token.expires_at is not None and observed.expires_at == expires_at_text(token.expires_at)
 

@@ -29,8 +29,10 @@ __all__ = [
     "DURATION_FORMAT",
     "DURATION_MAX_LENGTH",
     "MESSAGES",
+    "SECRET_MANAGEMENT_SCOPES",
     "TIME_OF_DAY",
     "client_id_problem",
+    "is_secret_management_scope",
     "spec_problems",
 ]
 
@@ -50,6 +52,11 @@ DNS_SUBDOMAIN_MAX_LENGTH = 253
 SECRET_KEY = "^[-._a-zA-Z0-9]+$"
 NUMERIC_ID = "^[0-9]{1,32}$"
 CLIENT_ID = "^[0-9a-fA-F]{32}$"
+
+# The scopes that let a token list, add and delete the credential's client secrets: a vended
+# token carries them only with spec.accessToken.allowSecretManagement (see docs/security.md).
+SECRET_MANAGEMENT_SCOPES = ("read_client_secret", "manage_client_secrets")
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 _NS = {"1m": 60 * 10**9, "1s": 10**9, MAX_DURATION_TEXT: 87600 * 3600 * 10**9}
 
@@ -194,6 +201,18 @@ REFRESH_BEFORE_FORMAT_MESSAGE = (
 REFRESH_BEFORE_MAX_MESSAGE = (
     "spec.accessToken.refreshBefore must be at most 24h (Adobe's tokens live 24 hours), e.g. 4h"
 )
+TOKEN_MANAGEMENT_SCOPES_MESSAGE = (
+    "spec.accessToken.scopes must not include read_client_secret or manage_client_secrets unless"
+    " spec.accessToken.allowSecretManagement is true: whoever reads the token Secret could then"
+    " add a client secret of their own or delete the one in use; list only the scopes your"
+    " applications need, e.g. [AdobeID, openid]"
+)
+TOKEN_NO_SCOPES_MESSAGE = (
+    "spec.accessToken.scopes must be set when spec.scopes holds nothing but read_client_secret"
+    " and manage_client_secrets: a vended token leaves those two out (unless"
+    " spec.accessToken.allowSecretManagement is true) and would have no scope left, e.g."
+    " [AdobeID, openid]"
+)
 _SECRET_KEY_EXAMPLES = {"clientId": "ADOBE_CLIENT_ID", "clientSecret": "ADOBE_CLIENT_SECRET"}
 
 
@@ -238,6 +257,8 @@ MESSAGES: tuple[str, ...] = (
     TOKEN_KEY_RESERVED_MESSAGE,
     REFRESH_BEFORE_FORMAT_MESSAGE,
     REFRESH_BEFORE_MAX_MESSAGE,
+    TOKEN_MANAGEMENT_SCOPES_MESSAGE,
+    TOKEN_NO_SCOPES_MESSAGE,
     *(f.format_message for f in DURATION_FIELDS),
     *(f.max_message for f in DURATION_FIELDS),
     *(m for f in DURATION_FIELDS if (m := f.min_message) is not None),
@@ -245,6 +266,15 @@ MESSAGES: tuple[str, ...] = (
 
 
 # -- checks -------------------------------------------------------------------------------------
+def is_secret_management_scope(scope: str) -> bool:
+    """Whether `scope` names read_client_secret or manage_client_secrets, in any ASCII case.
+
+    Lowered like CEL's lowerAscii() in the CRD's rule: non-ASCII letters are left alone.
+    """
+    lowered = scope.translate(_ASCII_LOWER) if isinstance(scope, str) else scope
+    return lowered in SECRET_MANAGEMENT_SCOPES
+
+
 def client_id_problem(value: str) -> str | None:
     """Why `value` cannot be an Adobe client id, or None; the message never contains the value.
 
@@ -330,7 +360,25 @@ def _access_token_problems(name: str, spec: Mapping[str, Any]) -> list[str]:
             ns = _bounded_ns(refresh)
             if ns is None or ns > _MAX_REFRESH_BEFORE_NS:
                 problems.append(REFRESH_BEFORE_MAX_MESSAGE)
+    problems += _token_scope_problems(spec, section)
     return problems
+
+
+def _token_scope_problems(spec: Mapping[str, Any], section: Mapping[str, Any]) -> list[str]:
+    """A vended token never carries the secret management scopes without the explicit opt-in."""
+    if section.get("allowSecretManagement") is True:
+        return []
+    scopes = section.get("scopes")
+    if isinstance(scopes, list | tuple) and scopes:
+        if any(is_secret_management_scope(s) for s in scopes):
+            return [TOKEN_MANAGEMENT_SCOPES_MESSAGE]
+        return []
+    inherited = spec.get("scopes")
+    if not isinstance(inherited, list | tuple) or not inherited:
+        return []  # the CRD's default, which holds other scopes
+    if all(is_secret_management_scope(s) for s in inherited):
+        return [TOKEN_NO_SCOPES_MESSAGE]
+    return []
 
 
 def _secret_key_problems(keys: Mapping[str, Any]) -> list[str]:

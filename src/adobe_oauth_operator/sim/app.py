@@ -18,6 +18,8 @@ from adobe_oauth_operator.sim.state import SimError, SimState
 from adobe_oauth_operator.sim.wire import error_json
 
 SECRETS_PATH = "/console/organizations/{org}/credentials/{cred}/secrets"
+# Not Adobe's: stands in for the other Adobe APIs an application calls with a vended token.
+APPLICATION_PATH = "/__sim/api"
 # On every answer a test injected (not Adobe's behaviour): lets checkers tell them apart.
 INJECTED_HEADER = "X-Sim-Injected"
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -51,6 +53,7 @@ class SimApp:
         router.add_get(SECRETS_PATH, self.list_secrets)
         router.add_post(SECRETS_PATH, self.add_secret)
         router.add_delete(SECRETS_PATH + "/{uuid}", self.delete_secret)
+        router.add_get(APPLICATION_PATH, self.application_call)
         router.add_get("/__sim/state", self.get_state)
         router.add_get("/__sim/faults", self.get_faults)
         router.add_post("/__sim/faults", self.post_fault)
@@ -136,6 +139,15 @@ class SimApp:
                 await asyncio.wait_for(self._closing.wait(), seconds)
 
     # -- control endpoints -----------------------------------------------------------------
+    async def application_call(self, request: web.Request) -> web.Response:
+        try:
+            answer = self.state.application_call(
+                request.headers.get("Authorization"), request.headers.get("x-api-key")
+            )
+        except SimError as exc:
+            return _error_response(exc)
+        return web.json_response(answer)
+
     async def get_state(self, _: web.Request) -> web.Response:
         return web.json_response(self.state.snapshot())
 

@@ -182,6 +182,14 @@ class SimState:
             raise SimError(404, "not_found", "no such credential in this organization")
         return credential
 
+    def application_call(self, authorization: str | None, api_key: str | None) -> dict[str, Any]:
+        """Any other Adobe API an application calls with its token: a valid token of the
+        x-api-key's client is enough, no I/O Management scope is needed."""
+        token = self._valid_token(authorization)
+        if api_key != token.client_id:
+            raise SimError(403, "forbidden", "x-api-key does not match the token's client")
+        return {"client_id": token.client_id, "scopes": sorted(token.scopes)}
+
     def _valid_token(self, authorization: str | None) -> SimToken:
         scheme, _, value = (authorization or "").partition(" ")
         if scheme.lower() != "bearer" or not value.strip():

@@ -71,7 +71,7 @@ async def test_another_secret_or_scope_set_is_another_key(
     assert len(fake_adobe.calls("token")) == 3
 
 
-async def test_grant_token_always_asks_ims_and_the_operator_reuses_what_it_handed_out(
+async def test_grant_token_always_asks_ims_and_the_operator_never_uses_what_it_handed_out(
     fake_adobe: FakeAdobe, make_client: MakeClient
 ) -> None:
     client = make_client()
@@ -79,8 +79,15 @@ async def test_grant_token_always_asks_ims_and_the_operator_reuses_what_it_hande
     vended = await client.grant_token(CRED, SECRET, SCOPES)
     assert vended != cached  # a fresh grant, never the cached token
     assert len(fake_adobe.calls("token")) == 2
-    assert await client.get_token(CRED, SECRET, SCOPES) is vended
-    assert len(fake_adobe.calls("token")) == 2
+    assert await client.get_token(CRED, SECRET, SCOPES) is cached
+    # Even with nothing cached, the operator's own calls get a token of their own.
+    client.forget_secret(SECRET)
+    handed_out = await client.grant_token(CRED, SECRET, SCOPES)
+    await client.list_secrets(CRED, SECRET, SCOPES)
+    used = {r.headers["authorization"] for r in fake_adobe.calls("list")}
+    assert used == {f"Bearer {fake_adobe.issued[-1]}"}
+    assert handed_out.reveal() not in {u.removeprefix("Bearer ") for u in used}
+    assert len(fake_adobe.calls("token")) == 4
 
 
 @pytest.mark.parametrize(
@@ -233,6 +240,31 @@ async def test_expires_in_as_a_digit_string_is_accepted(
     fake_adobe.script("token", httpx.Response(200, json={"access_token": "t", "expires_in": "60"}))
     token = await make_client().get_token(CRED, SECRET, SCOPES)
     assert (token.expires_at - fake_clock()).total_seconds() == 60
+
+
+@pytest.mark.parametrize(
+    ("expires_in", "lifetime_s"),
+    [
+        (1, 1),  # believed as it is: a longer lifetime would keep a token after it expired
+        (12, 12),
+        (86399, 86399),
+        (172800, 172800),  # 48 h, the most that is believed
+        (172801, 172800),
+        (10**30, 172800),  # would overflow a datetime
+        ("99999999999999999999999", 172800),
+    ],
+)
+async def test_expires_in_is_capped_at_48_hours(
+    fake_adobe: FakeAdobe,
+    make_client: MakeClient,
+    fake_clock: Any,
+    expires_in: int | str,
+    lifetime_s: int,
+) -> None:
+    body = {"access_token": "t", "expires_in": expires_in}
+    fake_adobe.script("token", httpx.Response(200, json=body))
+    token = await make_client().get_token(CRED, SECRET, SCOPES)
+    assert (token.expires_at - fake_clock()).total_seconds() == lifetime_s
 
 
 async def test_throttled_token_request_waits_retry_after(

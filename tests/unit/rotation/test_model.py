@@ -173,7 +173,7 @@ def test_spec_access_token_defaults() -> None:
     raw = {"orgId": "1", "credentialId": "2", "secretName": "s", "scopes": ["openid"]}
     assert Spec.from_dict(raw).access_token is None
     spec = Spec.from_dict({**raw, "accessToken": {"secretName": "t"}})
-    assert spec.access_token == AccessTokenSpec("t", "ADOBE_ACCESS_TOKEN", (), None)
+    assert spec.access_token == AccessTokenSpec("t", "ADOBE_ACCESS_TOKEN", (), None, False)
     assert spec.token_scopes == ("openid",)
     spec = Spec.from_dict(
         {**raw, "accessToken": {"secretName": "t", "scopes": ["AdobeID"], "refreshBefore": "1h"}}
@@ -181,6 +181,51 @@ def test_spec_access_token_defaults() -> None:
     assert spec.token_scopes == ("AdobeID",)
     assert spec.access_token is not None
     assert spec.access_token.refresh_before == timedelta(hours=1)
+
+
+IO_SET = [
+    "AdobeID",
+    "openid",
+    "read_organizations",
+    "additional_info.projectedProductContext",
+    "additional_info.roles",
+    "adobeio_api",
+    "read_client_secret",
+    "manage_client_secrets",
+]
+BASE = {"orgId": "1", "credentialId": "2", "secretName": "s", "scopes": IO_SET}
+
+
+def test_a_vended_token_inherits_the_credential_scopes_without_secret_management() -> None:
+    spec = Spec.from_dict({**BASE, "accessToken": {"secretName": "t"}}, name="c")
+    assert spec.token_scopes == tuple(IO_SET[:6])
+    assert spec.scopes == tuple(IO_SET)  # the operator's own calls keep the full set
+
+
+def test_secret_management_scopes_are_left_out_whatever_their_case_without_the_opt_in() -> None:
+    """Parsed without the admission check (name=None), the scopes still never reach a token."""
+    raw = {
+        **BASE,
+        "accessToken": {"secretName": "t", "scopes": ["openid", "Manage_Client_Secrets"]},
+    }
+    assert Spec.from_dict(raw).token_scopes == ("openid",)
+
+
+def test_the_opt_in_vends_the_credential_scopes_as_they_are() -> None:
+    spec = Spec.from_dict(
+        {**BASE, "accessToken": {"secretName": "t", "allowSecretManagement": True}}, name="c"
+    )
+    assert spec.access_token is not None and spec.access_token.allow_secret_management
+    assert spec.token_scopes == tuple(IO_SET)
+    explicit = {"secretName": "t", "allowSecretManagement": True, "scopes": ["read_client_secret"]}
+    assert Spec.from_dict({**BASE, "accessToken": explicit}, name="c").token_scopes == (
+        "read_client_secret",
+    )
+
+
+def test_allow_secret_management_must_be_true_not_truthy() -> None:
+    raw = {**BASE, "accessToken": {"secretName": "t", "allowSecretManagement": "true"}}
+    assert "manage_client_secrets" not in Spec.from_dict(raw).token_scopes
 
 
 def test_absent_status_is_pending() -> None:

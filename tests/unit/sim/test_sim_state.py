@@ -109,6 +109,28 @@ def test_a_token_without_the_io_management_scopes_is_forbidden(state: SimState) 
     assert refusal(authorize, state, token) == (403, "insufficient_scope")
 
 
+@pytest.mark.parametrize("missing", ["read_client_secret", "manage_client_secrets"])
+def test_a_token_without_one_secret_scope_is_forbidden(state: SimState, missing: str) -> None:
+    scope = ",".join(s for s in IO_MANAGEMENT_SCOPES if s != missing)
+    token = grant(state, scope=scope)["access_token"]
+    assert refusal(authorize, state, token) == (403, "insufficient_scope")
+    with pytest.raises(SimError) as caught:
+        authorize(state, token)
+    assert missing in caught.value.description
+
+
+def test_an_application_call_needs_a_valid_token_of_the_client_but_no_io_scope(
+    state: SimState,
+) -> None:
+    token = grant(state, scope="AdobeID,openid")["access_token"]
+    answer = state.application_call(f"Bearer {token}", "client-a")
+    assert answer == {"client_id": "client-a", "scopes": ["AdobeID", "openid"]}
+    assert refusal(state.application_call, f"Bearer {token}", "client-b")[0] == 403
+    assert refusal(state.application_call, "Bearer not-a-token", "client-a")[0] == 401
+    state.clock.advance(3600)
+    assert refusal(state.application_call, f"Bearer {token}", "client-a")[0] == 401
+
+
 def test_unknown_or_foreign_credentials_are_not_found(state: SimState) -> None:
     state.add_credential(CredentialSeed("111", "333", "client-b", ("p8e-b",)))
     token = grant(state)["access_token"]
