@@ -47,7 +47,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--emergency",
         action="store_true",
         help="this request only: delete the old secret right after the rollout, without the"
-        " drain wait",
+        " drain wait; asks for confirmation",
+    )
+    rotate.add_argument(
+        "-y", "--yes", action="store_true", help="--emergency without asking (for scripts)"
     )
 
     for verb, text in (
@@ -92,6 +95,10 @@ def _status(cluster: Cluster, args: argparse.Namespace) -> int:
 
 
 def _rotate(cluster: Cluster, args: argparse.Namespace) -> int:
+    if args.selector is not None and not any(p.strip() for p in args.selector.split(",")):
+        # An empty selector matches every resource: say --all when that is meant.
+        print("error: an empty label selector selects every resource; use --all", file=sys.stderr)
+        return 1
     if args.name:
         names = [cluster.get(args.name)["metadata"]["name"]]
     else:
@@ -99,6 +106,8 @@ def _rotate(cluster: Cluster, args: argparse.Namespace) -> int:
         if not names:
             print(f"no {KIND} in {cluster.namespace} matches", file=sys.stderr)
             return 1
+    if args.emergency and not _emergency_confirmed(cluster.namespace, names, args.yes):
+        return 1
     for name in names:
         request = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
         # The emergency names the request it belongs to: spent with it, and a plain request
@@ -111,6 +120,30 @@ def _rotate(cluster: Cluster, args: argparse.Namespace) -> int:
         kind = "emergency rotation" if args.emergency else "rotation"
         print(f"{kind} requested for {cluster.namespace}/{name} (request {request})")
     return 0
+
+
+def _emergency_confirmed(namespace: str, names: list[str], yes: bool) -> bool:
+    """List what an emergency acts on, then ask on a terminal; `--yes` answers for scripts."""
+    print(
+        f"emergency rotation of {len(names)} {KIND}(s) in {namespace}: each old client secret is"
+        " deleted as soon as the rollout completes, without the drain wait; whatever still uses"
+        " it fails from then on"
+    )
+    for name in names:
+        print(f"  {namespace}/{name}")
+    if yes:
+        return True
+    if not sys.stdin.isatty():
+        print(
+            "error: an emergency rotation needs confirmation: run it on a terminal, or add --yes",
+            file=sys.stderr,
+        )
+        return False
+    print("Proceed? [y/N] ", end="", flush=True)
+    if sys.stdin.readline().strip().lower() in ("y", "yes"):
+        return True
+    print("nothing requested", file=sys.stderr)
+    return False
 
 
 def _suspend(cluster: Cluster, args: argparse.Namespace) -> int:
