@@ -165,17 +165,18 @@ def _check(cluster: Cluster, args: argparse.Namespace) -> int:
     # Imported here: the Adobe client (httpx) costs every other command half a second to load.
     from adobe_oauth_operator.plugin.check import Preflight
 
-    name, spec = _check_target(cluster, args)
-    preflight = Preflight(cluster, args.ims_url, args.api_url)
-    results = preflight.run(name, spec)
-    for result in results:
-        print("\n".join(result.lines()))
+    name, spec, status = _check_target(cluster, args)
+    preflight = Preflight(cluster, args.ims_url, args.api_url, out=print)
+    results = preflight.run(name, spec, status)
     failed = [r for r in results if r.ok is False]
     print(f"{len(failed)} check(s) failed" if failed else "all checks passed")
     return 1 if failed else 0
 
 
-def _check_target(cluster: Cluster, args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
+def _check_target(
+    cluster: Cluster, args: argparse.Namespace
+) -> tuple[str, dict[str, Any], dict[str, Any] | None]:
+    """The resource's name, spec and status (None: a manifest not applied yet)."""
     if args.filename:
         try:
             doc = yaml.safe_load(Path(args.filename).read_text())
@@ -186,11 +187,11 @@ def _check_target(cluster: Cluster, args: argparse.Namespace) -> tuple[str, dict
         meta = doc.get("metadata") or {}
         if meta.get("namespace") and not args.namespace:
             cluster.namespace = meta["namespace"]
-        return str(meta.get("name") or ""), dict(doc.get("spec") or {})
+        return str(meta.get("name") or ""), dict(doc.get("spec") or {}), None
     if not args.name:
         raise PluginError("name an applied resource or give -f FILE")
     obj = cluster.get(args.name)
-    return args.name, dict(obj.get("spec") or {})
+    return args.name, dict(obj.get("spec") or {}), dict(obj.get("status") or {})
 
 
 COMMANDS = {
