@@ -32,6 +32,7 @@ def aoc(env: Env, *args: str, check: bool = True) -> subprocess.CompletedProcess
     done = subprocess.run(
         [str(PLUGIN), *args, "-n", env.namespace],
         env={**os.environ, "KUBECONFIG": str(env.cluster.kubeconfig)},
+        stdin=subprocess.DEVNULL,  # no terminal, as in a script or CI
         capture_output=True,
         text=True,
         timeout=60,
@@ -152,7 +153,16 @@ def test_emergency_annotation_is_spent_with_its_request(env: Env) -> None:
 def test_plugin_rotate_emergency_then_plain(env: Env) -> None:
     env.apply_credential()
     env.wait_adopted()
-    out = aoc(env, "rotate", "creds", "--emergency").stdout
+    refused = aoc(env, "rotate", "creds", "--emergency", check=False)
+    assert refused.returncode == 1
+    assert f"  {env.namespace}/creds" in refused.stdout, "names what it would act on"
+    assert "needs confirmation" in refused.stderr and "--yes" in refused.stderr
+    assert ROTATE_ANNOTATION not in annotations(env) and EMERGENCY_ANNOTATION not in annotations(
+        env
+    )
+
+    out = aoc(env, "rotate", "creds", "--emergency", "--yes").stdout
+    assert out.index(f"  {env.namespace}/creds") < out.index("emergency rotation requested")
     assert f"emergency rotation requested for {env.namespace}/creds" in out
     env.wait_rotations(1)
     out = aoc(env, "rotate", "creds").stdout
@@ -196,6 +206,8 @@ def test_rotate_by_selector_and_all(env: Env) -> None:
     )
     missing = aoc(env, "rotate", "-l", "team=b", check=False)
     assert missing.returncode == 1 and "no AdobeOAuthCredential" in missing.stderr
+    empty = aoc(env, "rotate", "-l", "", check=False)
+    assert empty.returncode == 1 and "use --all" in empty.stderr
     assert ROTATE_ANNOTATION not in annotations(env)
 
     assert "creds" in aoc(env, "rotate", "-l", "team=a").stdout
@@ -248,6 +260,39 @@ def test_check_passes_for_a_working_credential_and_changes_nothing(env: Env) -> 
     assert "all checks passed" in done.stdout
     # Read-only: no client secret added or deleted (a token marks the secret used, nothing more).
     assert [s["uuid"] for s in env.adobe_secrets()] == [s["uuid"] for s in before]
+
+
+def test_check_during_a_drain_uses_the_new_secret_and_never_moves_the_old_ones_last_use(
+    env: Env,
+) -> None:
+    env.apply_credential(
+        rotation={"drainPeriod": "1h", "checkInterval": "1s", "maxWait": "2h", "interval": "720h"}
+    )
+    env.wait_adopted()
+    env.request_rotation()
+    rotation = wait_until(
+        lambda: (r := env.status().get("rotation") or {}).get("step") == "Drain" and r,
+        timeout=90,
+        what="the rotation draining",
+    )
+    old, new = rotation["oldSecretUuid"], rotation["newSecretUuid"]
+    before = {s["uuid"]: s for s in env.adobe_secrets()}
+    since = env.sim.now_ms()
+
+    done = check(env, "creds")
+    assert done.returncode == 0, done.stdout
+    out = done.stdout
+    said = out.index("calling Adobe next")
+    assert said < out.index("[ok]   token"), "it says what it will call before calling it"
+    assert f"Secret {env.namespace}/adobe-creds holds now" in out
+    assert "counts it as a use of that client secret" in out
+    assert f"rotation {rotation['id']} is in progress (step Drain)" in out
+    assert env.app_secret_value() not in out
+
+    after = {s["uuid"]: s for s in env.adobe_secrets()}
+    assert after[old]["last_used_at"] == before[old]["last_used_at"], "the old secret stays unused"
+    assert after[new]["last_used_at"] >= since, "check's token was made with the new secret"
+    assert env.status()["rotation"]["step"] == "Drain"
 
 
 def test_check_of_a_manifest_before_it_is_applied(env: Env, tmp_path: Path) -> None:

@@ -253,13 +253,12 @@ class Executor:
         scopes = self.spec.scopes
         before = await self._list_secrets(ref, value, scopes)
         fingerprint = self.fingerprint(ref.client_id, value)
-        if len(before) == 1:
-            return m.Adopted(before[0].uuid, ref.client_id, fingerprint, before[0].created_at)
+        listed = tuple(_meta(s) for s in before)
         if not before:
             return m.ActionFailed(m.ErrorKind.UNEXPECTED, "Adobe lists no client secret at all")
-        uuid = await self._identify(ref, value, before)
+        uuid = before[0].uuid if len(before) == 1 else await self._identify(ref, value, before)
         if uuid is not None:
-            return m.Adopted(uuid, ref.client_id, fingerprint, _created(before, uuid))
+            return m.Adopted(uuid, ref.client_id, fingerprint, _created(before, uuid), listed)
         return m.ActionFailed(
             m.ErrorKind.ADOPTION_AMBIGUOUS,
             "the credential holds 2 client secrets and it is not yet clear which one the Secret "

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from adobe_oauth_operator.adobe.client import AdobeClient
+from adobe_oauth_operator.handlers.adoption_log import adoption_summary
 from adobe_oauth_operator.handlers.executor import Executor, Resource
 from adobe_oauth_operator.kube.clients import KubeClients
 from adobe_oauth_operator.kube.credentials import (
@@ -165,6 +166,10 @@ async def reconcile(
             # is stored, backing off if this keeps happening.
             logger.info("%s/%s: changed while reconciling; starting over", namespace, name)
             raise
+        if isinstance(msg, m.Adopted) and not status.adopted and plan.status.adopted:
+            # Said once: after the write that records the adoption, which no later pass repeats.
+            summary = adoption_summary(namespace, name, spec, msg)
+            logger.info(summary, extra={"reason": Reason.ADOPTED.value})
         status = stored = plan.status
         if _emergency_spent(annotations, status):
             version = await _remove_emergency(deps, namespace, name, annotations, version)

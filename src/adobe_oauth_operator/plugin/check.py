@@ -7,6 +7,9 @@ import base64
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
+from urllib.parse import quote
+
+import httpx
 
 from adobe_oauth_operator.adobe.client import MAX_SECRETS, AdobeClient
 from adobe_oauth_operator.adobe.errors import (
@@ -15,9 +18,10 @@ from adobe_oauth_operator.adobe.errors import (
     InvalidClientError,
     PermissionDeniedError,
 )
-from adobe_oauth_operator.adobe.models import ClientSecretValue, CredentialRef
+from adobe_oauth_operator.adobe.models import ClientSecretValue, CredentialRef, SecretInfo
 from adobe_oauth_operator.adobe.retry import RetryPolicy
 from adobe_oauth_operator.adobe.scopes import IO_MANAGEMENT_SCOPES
+from adobe_oauth_operator.adobe.tokens import TOKEN_PATH
 from adobe_oauth_operator.plugin.kube import Cluster, PluginError
 from adobe_oauth_operator.rotation.model import Spec
 from adobe_oauth_operator.rotation.validation import client_id_problem
@@ -46,16 +50,52 @@ class Preflight:
     cluster: Cluster
     ims_url: str
     api_url: str
+    # Where each result and the announcement of the Adobe calls go, as they happen.
+    out: Callable[[str], None] = lambda _: None
+    transport: httpx.AsyncBaseTransport | None = None  # tests: a stand-in for Adobe
 
-    def run(self, name: str, raw_spec: dict[str, Any]) -> list[Result]:
+    def run(
+        self, name: str, raw_spec: dict[str, Any], raw_status: dict[str, Any] | None = None
+    ) -> list[Result]:
+        """The checks in order; `raw_status` is the applied resource's, None for a manifest."""
         results: list[Result] = []
         spec = self._spec(name, raw_spec, results)
         secret = self._secret(spec, results) if spec else None
         if spec is None or secret is None:
-            return [*results, *_skipped("token", "secrets list", "secret count")]
+            results += _skipped("token", "secrets list", "secret count")
+            self._say(results)
+            return results
+        self._say(results)
         client_id, value = secret
-        results += asyncio.run(self._adobe(spec, client_id, value))
-        return results
+        for line in self.announcement(spec, client_id):
+            self.out(line)
+        adobe = asyncio.run(self._adobe(spec, client_id, value, Rotation.of(raw_status)))
+        self._say(adobe)
+        return results + adobe
+
+    def announcement(self, spec: Spec, client_id: str) -> list[str]:
+        """What the Adobe checks will call, said before they call it."""
+        where = f"Secret {self.cluster.namespace}/{spec.secret_name}"
+        segments = ("console", "organizations", spec.org_id, "credentials", spec.credential_id)
+        secrets_url = (
+            self.api_url.rstrip("/")
+            + "/"
+            + "/".join(quote(s, safe="") for s in (*segments, "secrets"))
+        )
+        return [
+            f"calling Adobe next, as client {client_id}, with the client secret {where} holds"
+            f" now (key {spec.client_secret_key}; never the operator's pending or known-good"
+            " copy):",
+            f"  POST {self.ims_url.rstrip('/')}{TOKEN_PATH}  one token request; Adobe counts it"
+            " as a use of that client secret (its last-used time moves)",
+            f"  GET  {secrets_url}  the credential's client secrets (uuids and times)",
+            "  nothing is created or deleted",
+        ]
+
+    def _say(self, results: list[Result]) -> None:
+        for result in results:
+            for line in result.lines():
+                self.out(line)
 
     def _spec(self, name: str, raw: dict[str, Any], results: list[Result]) -> Spec | None:
         try:
@@ -102,43 +142,110 @@ class Preflight:
         results.append(Result("Secret", True, f"{where} holds {keys}"))
         return client_id, value
 
-    async def _adobe(self, spec: Spec, client_id: str, value: ClientSecretValue) -> list[Result]:
+    async def _adobe(
+        self,
+        spec: Spec,
+        client_id: str,
+        value: ClientSecretValue,
+        rotation: Rotation | None,
+    ) -> list[Result]:
         ref = CredentialRef(spec.org_id, spec.credential_id, client_id)
         results: list[Result] = []
+        http = httpx.AsyncClient(transport=self.transport) if self.transport else None
+        try:
+            listed = await self._calls(spec, ref, value, http, results)
+        finally:
+            if http is not None:
+                await http.aclose()
+        if listed is None:
+            return results
+        results[-1] = replace(results[-1], detail=f"{len(listed)} client secret(s)")
+        results.append(_count(listed, rotation))
+        return results
+
+    async def _calls(
+        self,
+        spec: Spec,
+        ref: CredentialRef,
+        value: ClientSecretValue,
+        http: httpx.AsyncClient | None,
+        results: list[Result],
+    ) -> list[SecretInfo] | None:
+        """One token request and one list, both with `value`; None (and skips) on a failure."""
         async with AdobeClient(
-            ims_url=self.ims_url, api_url=self.api_url, retry=PREFLIGHT_RETRY
+            ims_url=self.ims_url, api_url=self.api_url, retry=PREFLIGHT_RETRY, http_client=http
         ) as adobe:
             token = await _attempt(
                 "token", results, _token_fix(self.ims_url), adobe.get_token(ref, value, spec.scopes)
             )
             if token is None:
-                return [*results, *_skipped("secrets list", "secret count")]
+                results += _skipped("secrets list", "secret count")
+                return None
             results[-1] = replace(results[-1], detail="IMS issued a token with the scopes")
-            listed = await _attempt(
+            listed: list[SecretInfo] | None = await _attempt(
                 "secrets list",
                 results,
                 _list_fix(spec),
                 adobe.list_secrets(ref, value, spec.scopes),
             )
         if listed is None:
-            return [*results, *_skipped("secret count")]
-        results[-1] = replace(results[-1], detail=f"{len(listed)} client secret(s)")
-        if len(listed) >= MAX_SECRETS:
-            uuids = ", ".join(s.uuid for s in listed)
-            results.append(
-                Result(
-                    "secret count",
-                    False,
-                    f"the credential holds {len(listed)} client secrets ({uuids}); a rotation"
-                    f" adds one and Adobe allows {MAX_SECRETS}",
-                    "delete the client secret the Secret does not hold in the Developer"
-                    " Console (OAuth Server-to-Server > client secrets), after making sure"
-                    " nothing uses it",
-                )
+            results += _skipped("secret count")
+        return listed
+
+
+def _count(listed: list[SecretInfo], rotation: Rotation | None) -> Result:
+    """Room for a rotation's new secret; during a rotation, its two secrets are expected."""
+    uuids = ", ".join(s.uuid for s in listed)
+    if rotation is not None:
+        if {s.uuid for s in listed} <= {rotation.old_uuid, rotation.new_uuid}:
+            return Result(
+                "secret count",
+                True,
+                f"{len(listed)} of {MAX_SECRETS}: rotation {rotation.id} is in progress (step"
+                f" {rotation.step}); the operator deletes the old client secret"
+                f" {rotation.old_uuid} when it ends: delete nothing by hand",
             )
-        else:
-            results.append(Result("secret count", True, f"{len(listed)} of {MAX_SECRETS}"))
-        return results
+        return Result(
+            "secret count",
+            False,
+            f"the credential holds {len(listed)} client secret(s) ({uuids}) while rotation"
+            f" {rotation.id} is in progress (step {rotation.step})",
+            "read `kubectl aoc status`: the operator names a client secret it cannot account"
+            " for (SecretLimitReached); delete nothing the rotation still needs",
+        )
+    if len(listed) >= MAX_SECRETS:
+        return Result(
+            "secret count",
+            False,
+            f"the credential holds {len(listed)} client secrets ({uuids}); a rotation"
+            f" adds one and Adobe allows {MAX_SECRETS}",
+            "delete the client secret the Secret does not hold in the Developer"
+            " Console (OAuth Server-to-Server > client secrets), after making sure"
+            " nothing uses it",
+        )
+    return Result("secret count", True, f"{len(listed)} of {MAX_SECRETS}")
+
+
+@dataclass(frozen=True)
+class Rotation:
+    """The rotation in progress, as the applied resource's status records it."""
+
+    id: str
+    step: str
+    old_uuid: str
+    new_uuid: str
+
+    @classmethod
+    def of(cls, raw_status: dict[str, Any] | None) -> Rotation | None:
+        raw = (raw_status or {}).get("rotation") or {}
+        if not raw.get("id"):
+            return None
+        return cls(
+            str(raw["id"]),
+            str(raw.get("step") or "?"),
+            str(raw.get("oldSecretUuid") or ""),
+            str(raw.get("newSecretUuid") or ""),
+        )
 
 
 _COPY_ID = "copy the client id from the Developer Console (OAuth Server-to-Server credential)"

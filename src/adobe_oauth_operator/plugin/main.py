@@ -47,7 +47,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--emergency",
         action="store_true",
         help="this request only: delete the old secret right after the rollout, without the"
-        " drain wait",
+        " drain wait; asks for confirmation",
+    )
+    rotate.add_argument(
+        "-y", "--yes", action="store_true", help="--emergency without asking (for scripts)"
     )
 
     for verb, text in (
@@ -109,6 +112,10 @@ def _status(cluster: Cluster, args: argparse.Namespace) -> int:
 
 
 def _rotate(cluster: Cluster, args: argparse.Namespace) -> int:
+    if args.selector is not None and not any(p.strip() for p in args.selector.split(",")):
+        # An empty selector matches every resource: say --all when that is meant.
+        print("error: an empty label selector selects every resource; use --all", file=sys.stderr)
+        return 1
     if args.name:
         names = [cluster.get(args.name)["metadata"]["name"]]
     else:
@@ -116,6 +123,8 @@ def _rotate(cluster: Cluster, args: argparse.Namespace) -> int:
         if not names:
             print(f"no {KIND} in {cluster.namespace} matches", file=sys.stderr)
             return 1
+    if args.emergency and not _emergency_confirmed(cluster.namespace, names, args.yes):
+        return 1
     for name in names:
         request = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
         # The emergency names the request it belongs to: spent with it, and a plain request
@@ -128,6 +137,30 @@ def _rotate(cluster: Cluster, args: argparse.Namespace) -> int:
         kind = "emergency rotation" if args.emergency else "rotation"
         print(f"{kind} requested for {cluster.namespace}/{name} (request {request})")
     return 0
+
+
+def _emergency_confirmed(namespace: str, names: list[str], yes: bool) -> bool:
+    """List what an emergency acts on, then ask on a terminal; `--yes` answers for scripts."""
+    print(
+        f"emergency rotation of {len(names)} {KIND}(s) in {namespace}: each old client secret is"
+        " deleted as soon as the rollout completes, without the drain wait; whatever still uses"
+        " it fails from then on"
+    )
+    for name in names:
+        print(f"  {namespace}/{name}")
+    if yes:
+        return True
+    if not sys.stdin.isatty():
+        print(
+            "error: an emergency rotation needs confirmation: run it on a terminal, or add --yes",
+            file=sys.stderr,
+        )
+        return False
+    print("Proceed? [y/N] ", end="", flush=True)
+    if sys.stdin.readline().strip().lower() in ("y", "yes"):
+        return True
+    print("nothing requested", file=sys.stderr)
+    return False
 
 
 def _suspend(cluster: Cluster, args: argparse.Namespace) -> int:
@@ -149,17 +182,18 @@ def _check(cluster: Cluster, args: argparse.Namespace) -> int:
     # Imported here: the Adobe client (httpx) costs every other command half a second to load.
     from adobe_oauth_operator.plugin.check import Preflight
 
-    name, spec = _check_target(cluster, args)
-    preflight = Preflight(cluster, args.ims_url, args.api_url)
-    results = preflight.run(name, spec)
-    for result in results:
-        print("\n".join(result.lines()))
+    name, spec, status = _check_target(cluster, args)
+    preflight = Preflight(cluster, args.ims_url, args.api_url, out=print)
+    results = preflight.run(name, spec, status)
     failed = [r for r in results if r.ok is False]
     print(f"{len(failed)} check(s) failed" if failed else "all checks passed")
     return 1 if failed else 0
 
 
-def _check_target(cluster: Cluster, args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
+def _check_target(
+    cluster: Cluster, args: argparse.Namespace
+) -> tuple[str, dict[str, Any], dict[str, Any] | None]:
+    """The resource's name, spec and status (None: a manifest not applied yet)."""
     if args.filename:
         try:
             doc = yaml.safe_load(Path(args.filename).read_text())
@@ -170,11 +204,11 @@ def _check_target(cluster: Cluster, args: argparse.Namespace) -> tuple[str, dict
         meta = doc.get("metadata") or {}
         if meta.get("namespace") and not args.namespace:
             cluster.namespace = meta["namespace"]
-        return str(meta.get("name") or ""), dict(doc.get("spec") or {})
+        return str(meta.get("name") or ""), dict(doc.get("spec") or {}), None
     if not args.name:
         raise PluginError("name an applied resource or give -f FILE")
     obj = cluster.get(args.name)
-    return args.name, dict(obj.get("spec") or {})
+    return args.name, dict(obj.get("spec") or {}), dict(obj.get("status") or {})
 
 
 COMMANDS = {

@@ -90,6 +90,8 @@ class Adopted:
     client_id: str
     fingerprint: str | None = None
     created_at: datetime | None = None  # when Adobe created the adopted secret
+    # What Adobe listed at adoption (the operator's log says it once): uuids and times only.
+    listed: tuple[SecretMeta, ...] = ()
 
 
 @dataclass(frozen=True)
