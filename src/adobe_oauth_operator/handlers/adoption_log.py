@@ -16,8 +16,10 @@ def adoption_summary(namespace: str, name: str, spec: Spec, adopted: m.Adopted) 
     """`namespace/name: adopted ...`: how many secrets, which one the Secret holds, their times."""
     secrets = "; ".join(
         f"{s.uuid}{' (the Secret holds it)' if s.uuid == adopted.secret_uuid else ''}: created "
-        f"{_when(s.created_at)}, last used {_when(s.last_used_at) if s.last_used_at else 'never'}"
-        for s in sorted(adopted.listed, key=lambda s: s.created_at)
+        f"{_when(s.created_at, 'unknown')}, last used {_when(s.last_used_at, 'never')}"
+        for s in sorted(
+            adopted.listed, key=lambda s: (s.created_at is None, s.created_at or _EPOCH)
+        )
     )
     return (
         f"{namespace}/{name}: adopted credential {spec.org_id}/{spec.credential_id}: Adobe lists "
@@ -26,5 +28,10 @@ def adoption_summary(namespace: str, name: str, spec: Spec, adopted: m.Adopted) 
     )
 
 
-def _when(at: datetime) -> str:
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _when(at: datetime | None, otherwise: str) -> str:
+    if at is None:
+        return otherwise
     return at.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -43,6 +43,13 @@ def test_the_text_names_each_secret_its_times_and_which_one_the_secret_holds() -
     assert VALUE not in text and FINGERPRINT not in text and ADOPTED.client_id not in text
 
 
+def test_a_secret_whose_creation_time_adobe_did_not_give_is_listed_last_as_unknown() -> None:
+    listed = (SecretMeta(OTHER, None, None), LISTED[1])
+    text = adoption_summary("team", "creds", SPEC, m.Adopted(HELD, "cid", None, None, listed))
+    assert text.endswith(f"{OTHER}: created unknown, last used never")
+    assert text.index(HELD + " (the Secret holds it)") < text.index(OTHER)
+
+
 class FakeExecutor:
     """Adopts on the first Adopt it is asked for; records the actions it ran."""
 
