@@ -2,7 +2,9 @@
 
 Every answer of the secrets endpoints that a test's HTTP clients receive is validated with
 openapi-core against Adobe's published description (`support.adobe_description`): as published for
-the `spec` dialect, with exactly the guide's documented differences for `guide`.
+the `spec` dialect, with exactly the guide's documented differences for `guide`. Every request the
+operator's AdobeClient sends to the API (anything but IMS) is validated against it too: a
+described path and method, the required headers, no body where none is described.
 """
 
 from __future__ import annotations
@@ -39,8 +41,8 @@ async def sim(dialect: str) -> AsyncIterator[RunningSimulator]:
 
 
 class AnswerValidation:
-    """An httpx response hook validating the secrets answers of watched simulators against the
-    description of their dialect; a test fails on the first answer that breaks it."""
+    """httpx hooks validating the secrets answers of watched simulators, and the requests sent to
+    them, against the description of their dialect; a test fails on the first that breaks it."""
 
     def __init__(self) -> None:
         self.validators: dict[str, SecretsValidator] = {}
@@ -62,6 +64,22 @@ class AnswerValidation:
         except Exception as exc:
             self.broken.append(f"{response.request.method} {response.url.path}: {exc!r}")
             raise AssertionError(f"answer breaks Adobe's description: {exc!r}") from exc
+
+    async def check_request(self, request: httpx.Request) -> None:
+        """Every request to the API but IMS's token endpoint and the simulator's control API."""
+        base = f"{request.url.scheme}://{request.url.netloc.decode()}"
+        validator = self.validators.get(base)
+        if validator is None or request.url.path.startswith(UNDESCRIBED_PATHS):
+            return
+        try:
+            validator.validate_request(request)
+        except Exception as exc:
+            self.broken.append(f"{request.method} {request.url.path}: {exc!r}")
+            raise AssertionError(f"request breaks Adobe's description: {exc!r}") from exc
+
+
+# IMS is not part of the I/O Management API's description; /__sim/ is the simulator's own.
+UNDESCRIBED_PATHS = ("/ims/", "/__sim/")
 
 
 @pytest.fixture
@@ -114,7 +132,10 @@ async def make_client(
         if target.state.clock.advance not in fake_sleep.on_sleep:
             fake_sleep.on_sleep.append(target.state.clock.advance)
         validate_answers.watch(target)
-        hooks = {"response": [capture, validate_answers]}
+        hooks = {
+            "request": [validate_answers.check_request],
+            "response": [capture, validate_answers],
+        }
         http = httpx.AsyncClient(timeout=timeout, event_hooks=hooks)
         options: dict[str, Any] = {
             "ims_url": target.url,

@@ -12,6 +12,7 @@ import copy
 import hashlib
 import json
 import os
+import re
 import subprocess
 import tarfile
 import tempfile
@@ -163,14 +164,51 @@ class _Response:
     data: bytes | None
 
 
+class UnexpectedRequestBody(AssertionError):
+    """A request carries a body the description does not define for its operation."""
+
+
 class SecretsValidator:
-    """Validates answers of the three secrets operations against a description (openapi-core)."""
+    """Validates requests to, and answers of, the three secrets operations against a
+    description (openapi-core)."""
 
     def __init__(self, description: dict[str, Any], base_url: str) -> None:
         spec = copy.deepcopy(description)
         spec["servers"] = [{"url": base_url}]
+        self._spec = spec
         self._openapi = OpenAPI.from_dict(spec)
         self.validated: list[tuple[str, str, int]] = []
+        self.validated_requests: list[tuple[str, str]] = []
+
+    def validate_request(self, request: httpx.Request) -> None:
+        """Raise unless `request` is one of the described operations: its path and method, every
+        required header (Authorization, x-api-key), and no body where none is described."""
+        url = urlsplit(str(request.url))
+        body = request.content  # the client builds its requests whole, never streamed
+        candidate = _Request(
+            host_url=f"{url.scheme}://{url.netloc}",
+            path=url.path,
+            method=request.method.lower(),
+            body=body or None,
+            content_type=request.headers.get("content-type", ""),
+            # httpx.Headers looks names up case-insensitively, as HTTP does.
+            parameters=RequestParameters(header=request.headers),
+        )
+        self._openapi.validate_request(candidate)
+        if body and "requestBody" not in self._operation(url.path, candidate.method):
+            raise UnexpectedRequestBody(
+                f"{request.method} {url.path} sends a {len(body)}-byte body; Adobe's "
+                "description defines no request body for it"
+            )
+        self.validated_requests.append((candidate.method, url.path))
+
+    def _operation(self, path: str, method: str) -> dict[str, Any]:
+        for template, operations in self._spec["paths"].items():
+            pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))
+            if re.fullmatch(pattern, path) and method in operations:
+                operation: dict[str, Any] = operations[method]
+                return operation
+        raise AssertionError(f"{method} {path} is no described operation")
 
     def covers(self, response: httpx.Response) -> bool:
         path = response.request.url.path
