@@ -106,6 +106,17 @@ def test_sim_control_drives_a_simulator_in_a_thread() -> None:
         created = control.add_credential("7", "8", "client-new", ["p8e-new"], scopes=["AdobeID"])
         assert created["credential_id"] == "8"
         assert control.requests("token") == {}
+        assert control.request_log() == []
+        control.fault("list", 503)
+        assert httpx.get(f"{sim.url}{LIST_PATH}", timeout=10).status_code == 503
+        at = control.advance_clock(0)
+        [logged] = control.request_log("list", since_ms=at - 60_000, until_ms=at + 1)
+        assert logged["status"] == "503" and at - 60_000 <= logged["at_ms"] <= at
+        assert control.request_log("token") == []
+        assert control.request_log("list", since_ms=at + 1) == []
+        with pytest.raises(SimControlError) as refused:
+            control.request_log("refresh")
+        assert refused.value.status == 400
         control.reset()
         assert len(control.state()["credentials"]) == 3
         with pytest.raises(SimControlError) as caught:
@@ -115,9 +126,22 @@ def test_sim_control_drives_a_simulator_in_a_thread() -> None:
         SimControl(sim.url, timeout=5).state()
 
 
+LIST_PATH = f"/console/organizations/{ONE.org_id}/credentials/{ONE.credential_id}/secrets"
+
+
 def test_a_bad_seed_fails_the_thread_start() -> None:
     with (
         pytest.raises(ValueError, match="duplicate"),
         simulator_in_thread(seed={"credentials": [SEED["credentials"][0]] * 2}),
     ):
         pass
+
+
+async def test_the_request_log_counts_within_a_span(api: httpx.AsyncClient) -> None:
+    await grant(api)
+    logged = (await api.get("/__sim/requests", params={"endpoint": "token"})).json()
+    assert logged["count"] == 1 and logged["requests"][0]["status"] == "200"
+    at = logged["requests"][0]["at_ms"]
+    later = (await api.get("/__sim/requests", params={"since_ms": at + 1})).json()
+    assert later == {"count": 0, "requests": []}
+    assert (await api.get("/__sim/requests", params={"since_ms": "soon"})).status_code == 400

@@ -14,7 +14,7 @@ from aiohttp import web
 from adobe_oauth_operator.sim.faults import DROP, Fault, FaultError, FaultQueue, parse_fault
 from adobe_oauth_operator.sim.model import SimCredential
 from adobe_oauth_operator.sim.seed import SeedError, parse_credential
-from adobe_oauth_operator.sim.state import SimError, SimState
+from adobe_oauth_operator.sim.state import ENDPOINTS, SimError, SimState
 from adobe_oauth_operator.sim.wire import error_json
 
 SECRETS_PATH = "/console/organizations/{org}/credentials/{cred}/secrets"
@@ -55,6 +55,7 @@ class SimApp:
         router.add_delete(SECRETS_PATH + "/{uuid}", self.delete_secret)
         router.add_get(APPLICATION_PATH, self.application_call)
         router.add_get("/__sim/state", self.get_state)
+        router.add_get("/__sim/requests", self.get_requests)
         router.add_get("/__sim/faults", self.get_faults)
         router.add_post("/__sim/faults", self.post_fault)
         router.add_delete("/__sim/faults", self.delete_faults)
@@ -150,6 +151,17 @@ class SimApp:
 
     async def get_state(self, _: web.Request) -> web.Response:
         return web.json_response(self.state.snapshot())
+
+    async def get_requests(self, request: web.Request) -> web.Response:
+        endpoint = request.query.get("endpoint")
+        if endpoint is not None and endpoint not in ENDPOINTS:
+            return _bad_request(f"endpoint must be one of {', '.join(ENDPOINTS)}")
+        try:
+            since, until = (_ms_param(request, name) for name in ("since_ms", "until_ms"))
+        except ValueError as exc:
+            return _bad_request(str(exc))
+        logged = self.state.logged_requests(endpoint, since, until)
+        return web.json_response({"count": len(logged), "requests": logged})
 
     async def get_faults(self, _: web.Request) -> web.Response:
         return web.json_response({"pending": self.faults.pending()})
@@ -249,6 +261,15 @@ async def _json_body(request: web.Request) -> dict[str, Any]:
             content_type="application/json",
         )
     return body
+
+
+def _ms_param(request: web.Request, name: str) -> int | None:
+    value = request.query.get(name)
+    if value is None:
+        return None
+    if not value.isascii() or not value.isdigit():
+        raise ValueError(f"{name} must be milliseconds since the epoch")
+    return int(value)
 
 
 def _bad_request(description: str) -> web.Response:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Sequence
 from typing import Any
@@ -31,6 +32,20 @@ class SimControl:
         """How many answers of each status `endpoint` gave ("token", "list", "add", "delete")."""
         counts: dict[str, int] = self.state()["requests"][endpoint]
         return counts
+
+    def request_log(
+        self,
+        endpoint: str | None = None,
+        *,
+        since_ms: int | None = None,
+        until_ms: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """The requests logged with their simulator time, `{"at_ms", "endpoint", "status"}`:
+        those of `endpoint` (None: all) from `since_ms` (inclusive) to `until_ms` (exclusive)."""
+        query = {"endpoint": endpoint, "since_ms": since_ms, "until_ms": until_ms}
+        given = urllib.parse.urlencode({k: v for k, v in query.items() if v is not None})
+        logged: list[dict[str, Any]] = self._call("GET", f"/__sim/requests?{given}")["requests"]
+        return logged
 
     def fault(
         self,

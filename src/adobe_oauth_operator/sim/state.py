@@ -25,6 +25,8 @@ from adobe_oauth_operator.sim.wire import secret_json
 
 ENDPOINTS = ("token", "list", "add", "delete")
 THROTTLE_WINDOW_MS = 60_000
+# The request log keeps the newest requests only: a soak test must not grow it without bound.
+REQUEST_LOG_LIMIT = 100_000
 STATE_VERSION = 1
 
 
@@ -76,6 +78,8 @@ class SimState:
         self.credentials: list[SimCredential] = []
         self.tokens: dict[str, SimToken] = {}
         self.requests: dict[str, dict[str, int]] = {e: {} for e in ENDPOINTS}
+        # (simulator time in ms, endpoint, status or "drop") of each request, oldest first.
+        self.request_log: deque[tuple[int, str, str]] = deque(maxlen=REQUEST_LOG_LIMIT)
         self.rate = PeakRate()
         self._grants: dict[str, deque[int]] = {}
         self._initial: dict[str, Any] = self.dump()
@@ -102,6 +106,7 @@ class SimState:
         """Back to the initial state; counters and throttling windows start over."""
         self.load(self._initial)
         self.requests = {e: {} for e in ENDPOINTS}
+        self.request_log.clear()
         self.rate.reset()
         self._grants.clear()
         self._changed()
@@ -267,7 +272,20 @@ class SimState:
     def count(self, endpoint: str, status: str) -> None:
         by_status = self.requests[endpoint]
         by_status[status] = by_status.get(status, 0) + 1
+        self.request_log.append((self.clock.now_ms(), endpoint, status))
         self.rate.record()
+
+    def logged_requests(
+        self, endpoint: str | None = None, since_ms: int | None = None, until_ms: int | None = None
+    ) -> list[dict[str, Any]]:
+        """The logged requests of `endpoint` (None: all) with since_ms <= at_ms < until_ms."""
+        return [
+            {"at_ms": at_ms, "endpoint": name, "status": status}
+            for at_ms, name, status in self.request_log
+            if (endpoint is None or name == endpoint)
+            and (since_ms is None or at_ms >= since_ms)
+            and (until_ms is None or at_ms < until_ms)
+        ]
 
     def snapshot(self) -> dict[str, Any]:
         """The GET /__sim/state document: hashes of values, never values."""

@@ -290,6 +290,24 @@ def test_reset_returns_to_the_initial_state(state: SimState) -> None:
     state.reset()
     assert state.dump() == initial
     assert state.snapshot()["requests"] == {"token": {}, "list": {}, "add": {}, "delete": {}}
+    assert state.logged_requests() == []
+
+
+def test_the_request_log_has_each_answer_at_its_simulator_time(state: SimState) -> None:
+    start = state.clock.now_ms()
+    state.count("list", "500")
+    state.advance_clock(60)
+    state.count("list", "200")
+    state.count("token", "drop")
+    assert state.logged_requests() == [
+        {"at_ms": start, "endpoint": "list", "status": "500"},
+        {"at_ms": start + 60_000, "endpoint": "list", "status": "200"},
+        {"at_ms": start + 60_000, "endpoint": "token", "status": "drop"},
+    ]
+    assert [r["status"] for r in state.logged_requests("list")] == ["500", "200"]
+    first_minute = state.logged_requests(since_ms=start, until_ms=start + 60_000)
+    assert [r["status"] for r in first_minute] == ["500"]
+    assert [r["endpoint"] for r in state.logged_requests(since_ms=start + 1)] == ["list", "token"]
 
 
 def test_changes_are_announced(state: SimState) -> None:
