@@ -17,7 +17,7 @@ import httpx
 import pytest
 from contract_seed import SEED
 
-from adobe_oauth_operator.adobe import AdobeClient, RetryPolicy
+from adobe_oauth_operator.adobe import AdobeClient
 from adobe_oauth_operator.sim import DIALECTS, RunningSimulator, running_simulator
 from support.adobe_description import SecretsValidator, description_file, description_for
 
@@ -117,7 +117,8 @@ async def make_client(
     issued_tokens: list[str],
     validate_answers: AnswerValidation,
 ) -> AsyncIterator[Callable[..., AdobeClient]]:
-    """AdobeClients on a simulator; retries wait in simulator time, not real time."""
+    """AdobeClients on a simulator, as the operator builds them (one attempt per call); a test
+    passing a `retry` policy with `fake_sleep` waits in simulator time, not real time."""
     made: list[tuple[AdobeClient, httpx.AsyncClient]] = []
 
     async def capture(response: httpx.Response) -> None:
@@ -142,13 +143,6 @@ async def make_client(
             "api_url": target.url,
             "http_client": http,
             "clock": sim_clock(target),
-            "retry": RetryPolicy(
-                max_attempts=5,
-                max_total_s=120.0,
-                sleep=fake_sleep,
-                random=lambda: 1.0,
-                monotonic=fake_sleep.monotonic,
-            ),
         }
         options.update(overrides)
         client = AdobeClient(**options)

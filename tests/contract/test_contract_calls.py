@@ -222,9 +222,29 @@ async def test_100_concurrent_token_requests_make_one_grant(
     assert sim.state.snapshot()["requests"]["token"] == {"200": 1}
 
 
-async def test_token_throttling_is_waited_out(make_client: MakeClient, fake_sleep: Any) -> None:
+async def test_token_throttling_surfaces_at_once_with_retry_after(
+    make_client: MakeClient, fake_sleep: Any
+) -> None:
     async with running_simulator(seed=SEED, token_rate=1) as throttled:
         client = make_client(throttled)
+        await client.get_token(ONE, ONE_SECRET, SCOPES)
+        client.forget_secret(ONE_SECRET)
+        with pytest.raises(ThrottledError) as caught:
+            await client.get_token(ONE, ONE_SECRET, SCOPES)
+        assert caught.value.retry_after == 60.0
+        assert throttled.state.requests["token"] == {"200": 1, "429": 1}
+        assert fake_sleep.delays == []
+
+
+async def test_a_retry_policy_waits_token_throttling_out(
+    make_client: MakeClient, fake_sleep: Any
+) -> None:
+    """What a one-shot tool (kubectl aoc check) asks for; the operator makes one attempt."""
+    async with running_simulator(seed=SEED, token_rate=1) as throttled:
+        policy = RetryPolicy(
+            max_attempts=5, max_total_s=120.0, sleep=fake_sleep, monotonic=fake_sleep.monotonic
+        )
+        client = make_client(throttled, retry=policy)
         await client.get_token(ONE, ONE_SECRET, SCOPES)
         client.forget_secret(ONE_SECRET)
         await client.get_token(ONE, ONE_SECRET, SCOPES)
@@ -236,7 +256,9 @@ async def test_token_throttling_beyond_the_budget_surfaces(
     make_client: MakeClient, fake_sleep: Any
 ) -> None:
     async with running_simulator(seed=SEED, token_rate=1) as throttled:
-        policy = RetryPolicy(max_total_s=30.0, sleep=fake_sleep, monotonic=fake_sleep.monotonic)
+        policy = RetryPolicy(
+            max_attempts=5, max_total_s=30.0, sleep=fake_sleep, monotonic=fake_sleep.monotonic
+        )
         client = make_client(throttled, retry=policy)
         await client.get_token(ONE, ONE_SECRET, SCOPES)
         client.forget_secret(ONE_SECRET)

@@ -1,4 +1,5 @@
-"""Fault injection: throttling waited out, 5xx retried then surfaced, lost add answers."""
+"""Fault injection: each failure surfaces after one request (the state machine is the retry
+layer, with Retry-After), lost add answers are outcome-unknown."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from adobe_oauth_operator.adobe import (
     AddOutcomeUnknownError,
     AdobeClient,
     SecretNotFoundError,
+    ThrottledError,
     TransientError,
 )
 from adobe_oauth_operator.sim import RunningSimulator
@@ -29,32 +31,39 @@ def secret_count(sim: RunningSimulator, index: int = 0) -> int:
     return len(sim.state.snapshot()["credentials"][index]["secrets"])
 
 
-async def test_429_with_retry_after_is_waited_out(
+async def test_429_surfaces_at_once_with_its_retry_after(
     client: AdobeClient, api: httpx.AsyncClient, sim: RunningSimulator, fake_sleep: Any
 ) -> None:
     await inject(api, endpoint="list", status=429, count=2, retry_after=3)
+    for _ in range(2):  # each call is one request; the state machine waits between them
+        with pytest.raises(ThrottledError) as caught:
+            await client.list_secrets(ONE, ONE_SECRET, SCOPES)
+        assert caught.value.retry_after == 3.0
     assert len(await client.list_secrets(ONE, ONE_SECRET, SCOPES)) == 1
     assert sim.state.requests["list"] == {"429": 2, "200": 1}
-    assert fake_sleep.delays == [3.0, 3.0]
+    assert fake_sleep.delays == []
 
 
-async def test_5xx_is_retried_then_surfaced(
+async def test_5xx_surfaces_after_one_request(
     client: AdobeClient, api: httpx.AsyncClient, sim: RunningSimulator
 ) -> None:
     await inject(api, endpoint="list", status=500, count=10)
     with pytest.raises(TransientError) as caught:
         await client.list_secrets(ONE, ONE_SECRET, SCOPES)
     assert caught.value.status == 500
-    assert sim.state.requests["list"] == {"500": 5}  # max_attempts of the contract policy
+    assert sim.state.requests["list"] == {"500": 1}
 
 
-async def test_5xx_is_retried_until_it_passes(
+async def test_5xx_token_answers_surface_until_one_passes(
     client: AdobeClient, api: httpx.AsyncClient, sim: RunningSimulator, fake_sleep: Any
 ) -> None:
     await inject(api, endpoint="token", status=503, count=2)
+    for _ in range(2):
+        with pytest.raises(TransientError):
+            await client.get_token(ONE, ONE_SECRET, SCOPES)
     await client.get_token(ONE, ONE_SECRET, SCOPES)
     assert sim.state.requests["token"] == {"503": 2, "200": 1}
-    assert fake_sleep.delays == [0.5, 1.0]
+    assert fake_sleep.delays == []
 
 
 async def test_add_with_lost_answer_is_outcome_unknown_and_not_retried(
@@ -102,10 +111,13 @@ async def test_add_through_a_failed_gateway_is_outcome_unknown(
     assert secret_count(sim) == 2
 
 
-async def test_add_refused_before_commit_is_retried_once_created(
+async def test_add_refused_before_commit_creates_nothing_and_the_next_add_does(
     client: AdobeClient, api: httpx.AsyncClient, sim: RunningSimulator, dialect: str
 ) -> None:
     await inject(api, endpoint="add", status=503)
+    with pytest.raises(TransientError):
+        await client.add_secret(ONE, ONE_SECRET, SCOPES)
+    assert secret_count(sim) == 1
     added = await client.add_secret(ONE, ONE_SECRET, SCOPES)
     assert sim.state.requests["add"] == {"503": 1, str(ADD_STATUS[dialect]): 1}
     assert secret_count(sim) == 2
@@ -116,20 +128,25 @@ async def test_add_refused_before_commit_is_retried_once_created(
     assert added.value.reveal()
 
 
-async def test_delete_with_lost_answer_is_retried_and_reported_as_gone(
+async def test_delete_with_lost_answer_is_transient_and_the_next_finds_it_gone(
     client: AdobeClient, api: httpx.AsyncClient, sim: RunningSimulator
 ) -> None:
     uuid = sim.state.snapshot()["credentials"][1]["secrets"][1]["uuid"]
     await inject(api, endpoint="delete", status="drop", after_commit=True)
+    with pytest.raises(TransientError):
+        await client.delete_secret(TWO, TWO_SECRET_A, SCOPES, uuid)
+    assert sim.state.requests["delete"] == {"drop": 1}
+    assert secret_count(sim, 1) == 1
     with pytest.raises(SecretNotFoundError):
         await client.delete_secret(TWO, TWO_SECRET_A, SCOPES, uuid)
     assert sim.state.requests["delete"] == {"drop": 1, "404": 1}
-    assert secret_count(sim, 1) == 1
 
 
-async def test_dropped_token_answer_is_retried(
+async def test_dropped_token_answer_is_transient_and_the_next_call_works(
     client: AdobeClient, api: httpx.AsyncClient, sim: RunningSimulator
 ) -> None:
     await inject(api, endpoint="token", status="drop")
+    with pytest.raises(TransientError):
+        await client.get_token(ONE, ONE_SECRET, SCOPES)
     await client.get_token(ONE, ONE_SECRET, SCOPES)
     assert sim.state.requests["token"] == {"drop": 1, "200": 1}

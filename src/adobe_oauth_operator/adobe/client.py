@@ -160,7 +160,8 @@ class AdobeClient:
         scopes: Sequence[str],
         call: Callable[[AccessToken], Awaitable[T]],
     ) -> T:
-        """Get a token, make the call; retry within the budget, renew a refused token once."""
+        """Get a token, make the call; renew a refused token once, retry as the policy allows
+        (the default: not at all)."""
         budget = self._retry.start()
         renewed = False
         while True:

@@ -1,4 +1,10 @@
-"""Bounded retries with exponential backoff, full jitter and respect for Retry-After."""
+"""Bounded retries with exponential backoff, full jitter and respect for Retry-After.
+
+The operator's client makes one attempt per call (the default policy): the rotation state machine
+is its only retry layer, so the backoff its status shows is the one that happens (see
+docs/operations.md, "Retries and backoff"). A one-shot tool with no such layer above it
+(`kubectl aoc check`) asks for a few attempts instead.
+"""
 
 from __future__ import annotations
 
@@ -21,9 +27,10 @@ RETRYABLE: tuple[type[AdobeError], ...] = (ThrottledError, TransientError)
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How often and how long a throttled or transiently failing call is retried."""
+    """How often and how long a throttled or transiently failing call is retried (by default
+    never: one attempt)."""
 
-    max_attempts: int = 5
+    max_attempts: int = 1
     max_total_s: float = 60.0
     base_backoff_s: float = 0.5
     max_backoff_s: float = 10.0

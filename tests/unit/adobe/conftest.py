@@ -19,7 +19,8 @@ def fake_adobe() -> FakeAdobe:
 
 @pytest.fixture
 def retry_policy(fake_sleep: Any) -> RetryPolicy:
-    """Five attempts, real backoff arithmetic, no real waiting; jitter draws its maximum."""
+    """For the tests of retrying itself (what `kubectl aoc check` asks for): five attempts, real
+    backoff arithmetic, no real waiting; jitter draws its maximum."""
     return RetryPolicy(
         max_attempts=5,
         max_total_s=60.0,
@@ -33,9 +34,10 @@ def retry_policy(fake_sleep: Any) -> RetryPolicy:
 
 @pytest.fixture
 async def make_client(
-    fake_adobe: FakeAdobe, retry_policy: RetryPolicy, fake_clock: Any
+    fake_adobe: FakeAdobe, fake_clock: Any
 ) -> AsyncIterator[Callable[..., AdobeClient]]:
-    """Build AdobeClients on the fake; all are closed at the end of the test."""
+    """Build AdobeClients on the fake, as the operator does (one attempt per call, unless a test
+    passes `retry`); all are closed at the end of the test."""
     made: list[AdobeClient] = []
     http_clients: list[httpx.AsyncClient] = []
 
@@ -45,7 +47,6 @@ async def make_client(
             "ims_url": IMS,
             "api_url": API,
             "http_client": http_clients[-1],
-            "retry": retry_policy,
             "clock": fake_clock,
         }
         options.update(overrides)

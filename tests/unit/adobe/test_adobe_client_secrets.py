@@ -1,4 +1,5 @@
-"""list/add/delete through AdobeClient: headers, parsing, errors, retries and add's caution."""
+"""list/add/delete through AdobeClient: headers, parsing, errors, add's caution, and what a retry
+policy does (the operator uses none: test_adobe_one_attempt.py)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from adobe_oauth_operator.adobe import (
     CredentialNotFoundError,
     CredentialRef,
     PermissionDeniedError,
+    RetryPolicy,
     SecretInfo,
     SecretLimitReachedError,
     SecretNotFoundError,
@@ -296,11 +298,11 @@ async def test_add_through_a_failing_gateway_is_outcome_unknown(
         httpx.Response(503),
     ],
 )
-async def test_add_certainly_not_done_is_retried(
-    fake_adobe: FakeAdobe, make_client: MakeClient, failure: Any
+async def test_a_retry_policy_retries_an_add_certainly_not_done(
+    fake_adobe: FakeAdobe, make_client: MakeClient, failure: Any, retry_policy: RetryPolicy
 ) -> None:
     fake_adobe.script("add", failure)
-    added = await make_client().add_secret(CRED, SECRET, SCOPES)
+    added = await make_client(retry=retry_policy).add_secret(CRED, SECRET, SCOPES)
     assert added.value.reveal() == "p8e-added-secret-value"
     assert len(fake_adobe.calls("add")) == 2
 
@@ -308,38 +310,38 @@ async def test_add_certainly_not_done_is_retried(
 @pytest.mark.parametrize(
     "failure", [httpx.ReadTimeout, httpx.RemoteProtocolError, httpx.Response(502)]
 )
-async def test_idempotent_calls_retry_lost_answers(
-    fake_adobe: FakeAdobe, make_client: MakeClient, failure: Any
+async def test_a_retry_policy_retries_lost_answers_of_idempotent_calls(
+    fake_adobe: FakeAdobe, make_client: MakeClient, failure: Any, retry_policy: RetryPolicy
 ) -> None:
     fake_adobe.script("list", failure)
-    assert len(await make_client().list_secrets(CRED, SECRET, SCOPES)) == 1
+    assert len(await make_client(retry=retry_policy).list_secrets(CRED, SECRET, SCOPES)) == 1
     assert len(fake_adobe.calls("list")) == 2
 
 
-async def test_throttled_list_waits_retry_after(
-    fake_adobe: FakeAdobe, make_client: MakeClient, fake_sleep: Any
+async def test_a_retry_policy_waits_retry_after_out(
+    fake_adobe: FakeAdobe, make_client: MakeClient, fake_sleep: Any, retry_policy: RetryPolicy
 ) -> None:
     fake_adobe.script("list", httpx.Response(429, headers={"Retry-After": "9"}))
-    await make_client().list_secrets(CRED, SECRET, SCOPES)
+    await make_client(retry=retry_policy).list_secrets(CRED, SECRET, SCOPES)
     assert fake_sleep.delays == [9.0]
 
 
-async def test_persistent_server_errors_surface_as_transient(
-    fake_adobe: FakeAdobe, make_client: MakeClient
+async def test_a_retry_policy_surfaces_persistent_server_errors(
+    fake_adobe: FakeAdobe, make_client: MakeClient, retry_policy: RetryPolicy
 ) -> None:
     fake_adobe.script("delete", *[httpx.Response(500)] * 5)
     with pytest.raises(TransientError):
-        await make_client().delete_secret(CRED, SECRET, SCOPES, "u")
+        await make_client(retry=retry_policy).delete_secret(CRED, SECRET, SCOPES, "u")
     assert len(fake_adobe.calls("delete")) == 5
     assert len(fake_adobe.calls("token")) == 1
 
 
-async def test_persistent_throttling_surfaces_with_retry_after(
-    fake_adobe: FakeAdobe, make_client: MakeClient
+async def test_a_retry_policy_surfaces_persistent_throttling(
+    fake_adobe: FakeAdobe, make_client: MakeClient, retry_policy: RetryPolicy
 ) -> None:
     fake_adobe.script("list", *[httpx.Response(429, headers={"Retry-After": "20"})] * 5)
     with pytest.raises(ThrottledError) as caught:
-        await make_client().list_secrets(CRED, SECRET, SCOPES)
+        await make_client(retry=retry_policy).list_secrets(CRED, SECRET, SCOPES)
     assert caught.value.retry_after == 20.0
     assert len(fake_adobe.calls("list")) == 4  # three waits of 20 s fill 60 s, a fourth would not
 

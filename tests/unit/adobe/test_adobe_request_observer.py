@@ -7,7 +7,7 @@ from collections.abc import Callable
 import httpx
 from adobe_fakes import CRED, FakeAdobe
 
-from adobe_oauth_operator.adobe import AdobeClient, ClientSecretValue
+from adobe_oauth_operator.adobe import AdobeClient, ClientSecretValue, RetryPolicy
 
 SECRET = ClientSecretValue("p8e-the-current-secret")
 SCOPES = ("AdobeID", "read_client_secret", "manage_client_secrets")
@@ -34,12 +34,12 @@ async def test_each_call_is_observed_with_its_status(
     assert seen == [("token", "200"), ("list", "200"), ("add", "201"), ("delete", "204")]
 
 
-async def test_retries_and_lost_answers_are_each_observed(
-    make_client: Callable[..., AdobeClient], fake_adobe: FakeAdobe
+async def test_retries_of_a_policy_and_lost_answers_are_each_observed(
+    make_client: Callable[..., AdobeClient], fake_adobe: FakeAdobe, retry_policy: RetryPolicy
 ) -> None:
     seen, observe = recorder()
     fake_adobe.script("list", httpx.Response(503), httpx.ReadTimeout, httpx.ConnectError)
-    await make_client(observe=observe).list_secrets(CRED, SECRET, SCOPES)
+    await make_client(observe=observe, retry=retry_policy).list_secrets(CRED, SECRET, SCOPES)
     assert seen == [
         ("token", "200"),
         ("list", "503"),

@@ -16,6 +16,7 @@ from adobe_oauth_operator.adobe import (
     ClientSecretValue,
     InvalidClientError,
     PermissionDeniedError,
+    RetryPolicy,
     ThrottledError,
     TransientError,
     UnexpectedResponseError,
@@ -267,43 +268,46 @@ async def test_expires_in_is_capped_at_48_hours(
     assert (token.expires_at - fake_clock()).total_seconds() == lifetime_s
 
 
-async def test_throttled_token_request_waits_retry_after(
-    fake_adobe: FakeAdobe, make_client: MakeClient, fake_sleep: Any
+async def test_a_retry_policy_waits_a_throttled_token_request_out(
+    fake_adobe: FakeAdobe, make_client: MakeClient, fake_sleep: Any, retry_policy: RetryPolicy
 ) -> None:
     fake_adobe.script("token", httpx.Response(429, headers={"Retry-After": "12"}))
-    token = await make_client().get_token(CRED, SECRET, SCOPES)
+    token = await make_client(retry=retry_policy).get_token(CRED, SECRET, SCOPES)
     assert token.reveal() == "token-value-1-xyz"
     assert fake_sleep.delays == [12.0]
 
 
-async def test_server_errors_are_retried_then_surfaced(
-    fake_adobe: FakeAdobe, make_client: MakeClient, fake_sleep: Any
+async def test_a_retry_policy_retries_server_errors_then_surfaces_them(
+    fake_adobe: FakeAdobe, make_client: MakeClient, fake_sleep: Any, retry_policy: RetryPolicy
 ) -> None:
     fake_adobe.script("token", *[httpx.Response(503)] * 5)
     with pytest.raises(TransientError) as caught:
-        await make_client().get_token(CRED, SECRET, SCOPES)
+        await make_client(retry=retry_policy).get_token(CRED, SECRET, SCOPES)
     assert caught.value.status == 503
     assert len(fake_adobe.calls("token")) == 5
     assert fake_sleep.delays == [0.5, 1.0, 2.0, 4.0]
 
 
 async def test_throttling_beyond_the_budget_surfaces_with_retry_after(
-    fake_adobe: FakeAdobe, make_client: MakeClient
+    fake_adobe: FakeAdobe, make_client: MakeClient, retry_policy: RetryPolicy
 ) -> None:
     fake_adobe.script("token", httpx.Response(429, headers={"Retry-After": "3600"}))
     with pytest.raises(ThrottledError) as caught:
-        await make_client().get_token(CRED, SECRET, SCOPES)
+        await make_client(retry=retry_policy).get_token(CRED, SECRET, SCOPES)
     assert caught.value.retry_after == 3600.0
 
 
 @pytest.mark.parametrize(
     "failure", [httpx.ReadTimeout, httpx.RemoteProtocolError, httpx.ConnectError]
 )
-async def test_token_transport_failures_are_retried(
-    fake_adobe: FakeAdobe, make_client: MakeClient, failure: type[Exception]
+async def test_a_retry_policy_retries_token_transport_failures(
+    fake_adobe: FakeAdobe,
+    make_client: MakeClient,
+    failure: type[Exception],
+    retry_policy: RetryPolicy,
 ) -> None:
     fake_adobe.script("token", failure)
-    token = await make_client().get_token(CRED, SECRET, SCOPES)
+    token = await make_client(retry=retry_policy).get_token(CRED, SECRET, SCOPES)
     assert token.reveal() == "token-value-1-xyz"
     assert len(fake_adobe.calls("token")) == 2
 
