@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from adobe_oauth_operator.names import ROTATE_ANNOTATION
 from adobe_oauth_operator.rotation import messages as m
 from adobe_oauth_operator.rotation import tokens
+from adobe_oauth_operator.rotation.backoff import retry_delay
 from adobe_oauth_operator.rotation.conditions import ConditionType, find, set_condition
 from adobe_oauth_operator.rotation.durations import format_duration
 from adobe_oauth_operator.rotation.model import (
@@ -43,10 +44,6 @@ from adobe_oauth_operator.sensitive import same_hmac
 CLOCK_SKEW = timedelta(minutes=1)
 ROLLOUT_POLL = timedelta(seconds=2)
 FAILED_RETRY = timedelta(hours=1)
-# Failing calls back off exponentially with jitter, from a few seconds up to the cap.
-BACKOFF_BASE = timedelta(seconds=5)
-BACKOFF_CAP = timedelta(minutes=5)
-RETRY_AFTER_CAP = timedelta(hours=1)
 # The per-rotation budget of mutating Adobe calls: harmless even if a logic bug loops.
 MAX_ADDS = 3
 MAX_DELETES = MAX_ADDS + 1  # each lost add may need its orphan deleted, plus the old secret
@@ -93,6 +90,7 @@ def _spend_emergency(before: Status, msg: m.Message, plan: Plan) -> Plan:
 
 
 def _decide(spec: Spec, status: Status, msg: m.Message, now: datetime) -> Plan:
+    backing_off = isinstance(msg, m.Tick) and _backing_off(status, msg, now)
     if isinstance(msg, m.ActionFailed):
         if msg.action == m.VendToken.__name__:
             status, warnings, delay = tokens.failed(spec, status, msg, now)
@@ -120,6 +118,9 @@ def _decide(spec: Spec, status: Status, msg: m.Message, now: datetime) -> Plan:
             return Plan(status, action=readers, events=events)
     if isinstance(msg, m.Tick) and spec.suspend:
         return Plan(_suspended(status, now))
+    if backing_off and status.retry is not None:
+        # Woken before the next attempt status shows (a resync, a restart, a conflict): wait.
+        return Plan(status, events=events, requeue_after=status.retry.next_retry_at - now)
     if not status.adopted:
         plan = _adoption(spec, status, msg, now)
     elif status.rotation is None:
@@ -964,13 +965,10 @@ def _on_failure(spec: Spec, status: Status, msg: m.ActionFailed, now: datetime) 
 
 
 def next_retry(previous: Retry | None, msg: m.ActionFailed, now: datetime) -> Retry:
-    """Count the failure and schedule the next attempt: exponential, jittered, capped, and never
-    earlier than the server's Retry-After."""
+    """Count the failure and schedule the next attempt (rotation.backoff): the time written to
+    status, which no Tick acts before (_backing_off)."""
     attempts = (previous.attempts if previous else 0) + 1
-    ceiling = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** min(attempts - 1, 16))
-    delay = ceiling * (0.5 + 0.5 * min(max(msg.jitter, 0.0), 1.0))
-    if msg.retry_after is not None:
-        delay = max(delay, min(msg.retry_after, RETRY_AFTER_CAP))
+    delay = retry_delay(attempts, msg.jitter, msg.retry_after)
     return Retry(
         action=msg.action,
         reason=Reason(msg.kind.value),
@@ -979,6 +977,19 @@ def next_retry(previous: Retry | None, msg: m.ActionFailed, now: datetime) -> Re
         since=previous.since if previous else now,
         next_retry_at=now + delay,
     )
+
+
+def _backing_off(status: Status, tick: m.Tick, now: datetime) -> bool:
+    """A failed action's next attempt is still ahead, and nobody asked for anything new: a rotate
+    request or a spec change (it may fix the cause) is acted on at once."""
+    retry = status.retry
+    if retry is None or now >= retry.next_retry_at:
+        return False
+    requested = (
+        tick.rotate_request is not None and tick.rotate_request != status.last_rotate_request
+    )
+    respecified = tick.generation is not None and tick.generation != status.observed_generation
+    return not (requested or respecified)
 
 
 def retry_text(retry: Retry) -> str:

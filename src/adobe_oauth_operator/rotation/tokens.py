@@ -13,6 +13,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from adobe_oauth_operator.rotation import messages as m
+from adobe_oauth_operator.rotation.backoff import retry_delay
 from adobe_oauth_operator.rotation.conditions import ConditionType, set_condition
 from adobe_oauth_operator.rotation.model import (
     AccessTokenSpec,
@@ -28,10 +29,6 @@ from adobe_oauth_operator.sensitive import same_hmac
 DEFAULT_REFRESH_FRACTION = 0.2
 MAX_MARGIN_FRACTION = 0.5
 JITTER_FRACTION = 0.25
-# A failing refresh backs off like every other failing call, from a few seconds up to the cap.
-BACKOFF_BASE = timedelta(seconds=5)
-BACKOFF_CAP = timedelta(minutes=5)
-RETRY_AFTER_CAP = timedelta(hours=1)
 # From Verify on, the new client secret is proven to work and the old one is about to go.
 _NEW_SECRET_STEPS = (Step.UPDATE_SECRET, Step.ROLLOUT, Step.DRAIN, Step.DELETE_OLD)
 
@@ -195,15 +192,13 @@ def vended(
 def failed(
     spec: Spec, status: Status, msg: m.ActionFailed, now: datetime
 ) -> tuple[Status, tuple[m.Event, ...], timedelta]:
-    """A refresh failed: back off, keep the old token, make it visible; returns the delay."""
+    """A refresh failed: back off like every failing action (rotation.backoff), keep the old
+    token, make it visible; returns the delay."""
     wanted = spec.access_token or AccessTokenSpec(secret_name="")
     token = status.access_token or AccessTokenStatus(wanted.secret_name, wanted.key)
     previous = token.failure
     attempts = (previous.attempts if previous else 0) + 1
-    ceiling = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** min(attempts - 1, 16))
-    delay = ceiling * (0.5 + 0.5 * min(max(msg.jitter, 0.0), 1.0))
-    if msg.retry_after is not None:
-        delay = max(delay, min(msg.retry_after, RETRY_AFTER_CAP))
+    delay = retry_delay(attempts, msg.jitter, msg.retry_after)
     reason = Reason(msg.kind.value)
     failure = TokenFailure(
         reason=reason,

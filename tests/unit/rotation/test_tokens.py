@@ -9,6 +9,7 @@ import pytest
 
 from adobe_oauth_operator.rotation import messages as m
 from adobe_oauth_operator.rotation import tokens
+from adobe_oauth_operator.rotation.backoff import RETRY_AFTER_CAP
 from adobe_oauth_operator.rotation.conditions import ConditionType, find
 from adobe_oauth_operator.rotation.machine import Plan, decide
 from adobe_oauth_operator.rotation.model import (
@@ -249,14 +250,15 @@ def test_a_failed_refresh_keeps_the_old_token_backs_off_and_warns_once() -> None
     token = plan.status.access_token
     assert token is not None and token.failure is not None
     assert token.fingerprint == "hmac-1"  # the old token stays
-    assert token.failure.next_retry_at == at(now) + timedelta(seconds=2.5)
-    assert plan.requeue_after == timedelta(seconds=2.5)
+    # The shortest first delay of the shared schedule (rotation.backoff): 80 % of 5 s.
+    assert token.failure.next_retry_at == at(now) + timedelta(seconds=4)
+    assert plan.requeue_after == timedelta(seconds=4)
     assert fresh(plan) == (False, Reason.TRANSIENT_ERROR)
     assert [(e.warning, e.reason) for e in plan.events] == [(True, Reason.TOKEN_REFRESH_FAILED)]
     # While backing off, a tick does not try again; after it, it does.
-    assert decide(SPEC, plan.status, tick(), at(now + 1)).action is None
-    assert decide(SPEC, plan.status, tick(), at(now + 3)).action is not None
-    second = decide(SPEC, plan.status, failure(jitter=0.0), at(now + 3))
+    assert decide(SPEC, plan.status, tick(), at(now + 3.9)).action is None
+    assert decide(SPEC, plan.status, tick(), at(now + 4)).action is not None
+    second = decide(SPEC, plan.status, failure(jitter=0.0), at(now + 4))
     assert second.events == ()  # same reason: quiet
     assert second.status.access_token is not None
     assert second.status.access_token.failure is not None
@@ -282,7 +284,7 @@ def test_a_refresh_failing_past_expiry_reports_the_expiry_once_and_the_window_on
 
 def test_retry_after_is_honoured_and_capped() -> None:
     plan = decide(SPEC, vended(), failure(m.ErrorKind.THROTTLED, retry_after=timedelta(days=1)), T0)
-    assert plan.requeue_after == tokens.RETRY_AFTER_CAP
+    assert plan.requeue_after == RETRY_AFTER_CAP
 
 
 def test_a_token_failure_is_not_a_rotation_failure() -> None:
