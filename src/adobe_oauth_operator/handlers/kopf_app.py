@@ -221,8 +221,7 @@ async def _reconcile_until_stopped(
                     extra={"reason": reason.value},
                 )
             delay = min(ERROR_BACKOFF * 2 ** min(failures - 1, 10), ERROR_BACKOFF_CAP)
-        sleep = config.resync_interval if delay is None else min(delay, config.resync_interval)
-        sleep = max(sleep, MIN_SLEEP)
+        sleep = sleep_after(delay, config.resync_interval)
         # asyncio.timeout, not wait_for: no extra task per sleeping resource (1,000 of them).
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(sleep.total_seconds()):
@@ -254,6 +253,15 @@ DIFFBASE_ANNOTATION = f"{ANNOTATION_PREFIX}/{KOPF_DIFFBASE_KEY}"
 
 # No pass runs again at once: even "look again now" waits this long.
 MIN_SLEEP = timedelta(milliseconds=200)
+
+
+def sleep_after(delay: timedelta | None, resync: timedelta) -> timedelta:
+    """How long the daemon sleeps (unless woken) after a pass asking to look again in `delay`
+    (None: on events only): never past the resync, never less than MIN_SLEEP."""
+    sleep = resync if delay is None else min(delay, resync)
+    return max(sleep, MIN_SLEEP)
+
+
 CONFLICT_BACKOFF_CAP = timedelta(seconds=30)
 
 

@@ -70,6 +70,17 @@ def test_conflicts_in_a_row_back_off_to_a_cap() -> None:
     assert conflict_backoff(1, 0.0).total_seconds() == 0.5
 
 
+def test_the_daemon_sleeps_the_requeue_within_the_resync_and_never_zero() -> None:
+    """The sleep the clock-controlled outage test (e2e/test_retry_timing.py) simulates."""
+    from adobe_oauth_operator.handlers.kopf_app import MIN_SLEEP, sleep_after
+
+    resync = timedelta(hours=2)
+    assert sleep_after(timedelta(seconds=240), resync) == timedelta(seconds=240)
+    assert sleep_after(None, resync) == resync
+    assert sleep_after(timedelta(hours=3), resync) == resync
+    assert sleep_after(timedelta(0), resync) == MIN_SLEEP
+
+
 class _Failing:
     async def run(self, action: m.Action) -> m.Message:
         return m.ActionFailed(m.ErrorKind.THROTTLED, "throttled (429)")
