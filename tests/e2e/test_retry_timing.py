@@ -24,7 +24,13 @@ from adobe_oauth_operator.config import OperatorConfig
 from adobe_oauth_operator.handlers.kopf_app import sleep_after
 from adobe_oauth_operator.handlers.reconcile import Deps, reconcile
 from adobe_oauth_operator.kube.clients import KubeClients
-from adobe_oauth_operator.names import GROUP, PLURAL, ROTATE_ANNOTATION, VERSION
+from adobe_oauth_operator.names import (
+    EMERGENCY_ANNOTATION,
+    GROUP,
+    PLURAL,
+    ROTATE_ANNOTATION,
+    VERSION,
+)
 from adobe_oauth_operator.sim import RunningSimulator, SimControl, simulator_in_thread
 from adobe_oauth_operator.sim.state import ENDPOINTS
 from support.cluster import LocalCluster
@@ -170,10 +176,12 @@ async def driven(
         assert initial not in published and value not in published
 
 
-def start_outage(control: SimControl) -> int:
-    for endpoint in ENDPOINTS:
-        control.fault(endpoint, 500, count=100_000)
-    return control.advance_clock(0)
+def start_outage(driven: Driven, *endpoints: str) -> int:
+    """Every call to `endpoints` (all of Adobe's by default) answers 500 from now on."""
+    for endpoint in endpoints or ENDPOINTS:
+        driven.control.fault(endpoint, 500, count=100_000)
+    driven.shown_retries_ms.clear()
+    return driven.control.advance_clock(0)
 
 
 def adopted(status: dict[str, Any]) -> bool:
@@ -184,43 +192,60 @@ def condition(status: dict[str, Any], type_: str) -> dict[str, Any]:
     return next((c for c in status.get("conditions") or [] if c["type"] == type_), {})
 
 
+# Where the first failing call of a rotation step goes; the full outage starts right after it.
+FIRST_FAILING = {"prepare": "list", "add": "add", "verify": "token", "delete-old": "delete"}
+# The step's call that keeps failing (after a failed add, the step lists first).
+FAILING_ACTION = {
+    "adopt": "Adopt",
+    "prepare": "ListSecrets",
+    "add": "InspectPending",
+    "verify": "VerifyNewSecret",
+    "drain": "ListSecrets",
+    "delete-old": "DeleteSecret",
+}
+
+
 async def reach(driven: Driven, stage: str) -> int:
     """Bring the credential to `stage` and start the outage there; its start in ms."""
     if stage == "adopt":
-        return start_outage(driven.control)
+        return start_outage(driven)
     await driven.run_until(adopted, horizon=timedelta(minutes=1), what="adoption")
-    if stage == "prepare":
-        started = start_outage(driven.control)
+    if stage == "drain":
         request_rotation(driven)
-        return started
-    request_rotation(driven)
+        await driven.run_until(
+            lambda s: (s.get("rotation") or {}).get("step") == "Drain",
+            horizon=timedelta(minutes=2),
+            what="the drain",
+        )
+        return start_outage(driven)
+    # The step's own first call fails first (the ones before it pass), then everything does.
+    started = start_outage(driven, FIRST_FAILING[stage])
+    request_rotation(driven, emergency=stage == "delete-old")  # no drain before DeleteOld
     await driven.run_until(
-        lambda s: (s.get("rotation") or {}).get("step") == "Drain",
-        horizon=timedelta(minutes=2),
-        what="the drain",
+        lambda s: bool(s.get("retry")), horizon=timedelta(minutes=2), what="the first failure"
     )
-    return start_outage(driven.control)
+    start_outage(driven)
+    return started
 
 
-def request_rotation(driven: Driven) -> None:
+def request_rotation(driven: Driven, emergency: bool = False) -> None:
+    annotations = {ROTATE_ANNOTATION: secrets.token_hex(4)}
+    if emergency:
+        annotations[EMERGENCY_ANNOTATION] = "true"
     driven.cluster.custom.patch_namespaced_custom_object(
-        GROUP,
-        VERSION,
-        driven.namespace,
-        PLURAL,
-        NAME,
-        {"metadata": {"annotations": {ROTATE_ANNOTATION: secrets.token_hex(4)}}},
+        GROUP, VERSION, driven.namespace, PLURAL, NAME, {"metadata": {"annotations": annotations}}
     )
 
 
-@pytest.mark.parametrize("stage", ["adopt", "prepare", "drain"])
+@pytest.mark.parametrize("stage", ["adopt", "prepare", "add", "verify", "drain", "delete-old"])
 async def test_an_outage_costs_few_calls_each_when_status_said(driven: Driven, stage: str) -> None:
     started_ms = await reach(driven, stage)
-    driven.shown_retries_ms.clear()
     await driven.run_for(OUTAGE)
-    calls = driven.control.request_log(since_ms=started_ms)
-    assert calls and {c["status"] for c in calls} == {"500"}, calls
-    times = [c["at_ms"] for c in calls]
+    logged = driven.control.request_log(since_ms=started_ms)
+    # The calls of the step before its first failure passed; from that failure on, all fail.
+    failing = list(itertools.dropwhile(lambda c: c["status"] != "500", logged))
+    assert failing and {c["status"] for c in failing} == {"500"}, logged
+    times = [c["at_ms"] for c in failing]
     first = times[0]
     first_minute = [t for t in times if t < first + MINUTE_MS]
     gaps_s = [(b - a) / 1000 for a, b in itertools.pairwise(times)]
@@ -238,6 +263,7 @@ async def test_an_outage_costs_few_calls_each_when_status_said(driven: Driven, s
     status = driven.status()
     retry = status["retry"]
     assert retry["attempts"] == len(times) and retry["message"]
+    assert retry["action"] == FAILING_ACTION[stage]
     assert ms_of(retry["since"]) >= first
     assert condition(status, "Degraded")["status"] == "True"
     assert "next attempt at" in condition(status, "Degraded")["message"]
