@@ -20,13 +20,14 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
+from adobe_oauth_operator.rotation.backoff import RETRY_AFTER_CAP
+
 DEFAULT_MAX_RPS = 20.0
 DEFAULT_CONCURRENCY = 16
 # A 429 without a usable Retry-After still pauses everyone this long.
 DEFAULT_THROTTLE_PAUSE_S = 1.0
-# A Retry-After longer than this (an hour, a day, a bogus value) pauses everyone only this long:
-# the 429 that follows, if any, pauses again.
-MAX_THROTTLE_PAUSE_S = 600.0
+# A Retry-After longer than the cap pauses everyone only that long (one cap with the backoff's).
+MAX_THROTTLE_PAUSE_S = RETRY_AFTER_CAP.total_seconds()
 
 
 class FairAdmission:

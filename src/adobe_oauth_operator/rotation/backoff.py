@@ -14,7 +14,10 @@ BACKOFF_BASE = timedelta(seconds=5)
 BACKOFF_CAP = timedelta(minutes=5)
 # The share of a delay that jitter may take off: the shortest delay is 80 % of its ceiling.
 JITTER_SPREAD = 0.2
-RETRY_AFTER_CAP = timedelta(hours=1)
+# Adobe's Retry-After is honoured up to this long, for every caller (the shared limiter's pause)
+# and for the refused credential's next attempt: a day-long or bogus value cannot stop rotations
+# for a day; if Adobe still throttles then, the next 429 pauses again.
+RETRY_AFTER_CAP = timedelta(minutes=10)
 
 
 def retry_delay(attempts: int, jitter: float, retry_after: timedelta | None = None) -> timedelta:
