@@ -279,3 +279,17 @@ def test_server_side_applying_the_same_credential_twice_changes_nothing(
     for entry in after["metadata"]["managedFields"]:
         if entry["manager"] != "gitops":
             assert "f:spec" not in entry.get("fieldsV1", {}), entry
+
+
+def test_chart_identity_vends_a_token_under_the_admission_policies(env: Env) -> None:
+    """The token Secret the operator creates passes the operator-writes policy (its label)."""
+    env.apply_credential(accessToken={"secretName": "adobe-token"})
+    env.wait_adopted()
+    wait_until(
+        lambda: (env.status().get("accessToken") or {}).get("refreshes", 0) >= 1,
+        timeout=30,
+        what="the first vended token",
+    )
+    secret = env.cluster.core.read_namespaced_secret("adobe-token", env.namespace)
+    assert secret.metadata.labels["app.kubernetes.io/managed-by"] == "adobe-oauth-operator"
+    assert [o.kind for o in secret.metadata.owner_references] == ["AdobeOAuthCredential"]
