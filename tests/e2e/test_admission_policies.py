@@ -152,6 +152,17 @@ def eventually_refused_with(author: Author, body: dict[str, Any], text: str) -> 
     return message
 
 
+def rbac_allows(call: Any, *args: Any) -> bool:
+    """False while a new RoleBinding has not reached the authorizer yet (RBAC's own 403)."""
+    try:
+        call(*args)
+    except ApiException as exc:
+        if exc.status == 403 and "ValidatingAdmissionPolicy" not in str(exc.body):
+            return False
+        raise
+    return True
+
+
 def eventually_admitted(author: Author, body: dict[str, Any]) -> None:
     wait_until(lambda: author.admitted(body), timeout=15, what="the request admitted")
 
@@ -218,7 +229,8 @@ def test_updates_need_rights_only_for_what_they_change(
     editor = Author(cluster, namespace, EDITOR)  # may change the resource, nothing else
     try:
         # Admitted: a rotate request, kopf's finalizer, schedule changes, an existing target kept.
-        editor.patch("payments", {"metadata": {"annotations": {ROTATE_ANNOTATION: "1"}}})
+        rotate = {"metadata": {"annotations": {ROTATE_ANNOTATION: "1"}}}
+        wait_until(lambda: rbac_allows(editor.patch, "payments", rotate), timeout=15, what="RBAC")
         editor.patch("payments", {"metadata": {"finalizers": [FINALIZER]}})
         editor.patch("payments", {"spec": {"rotation": {"interval": "1440h"}, "suspend": True}})
         # Refused: another Secret, other keys of it, a new target, a token.

@@ -59,9 +59,17 @@ def installed_policies(cluster: LocalCluster, policies: Policies) -> Iterator[Po
                     (api.delete_validating_admission_policy_binding, doc["metadata"]["name"])
                 )
         for name in policies.names("ValidatingAdmissionPolicy"):
-            policy = api.read_validating_admission_policy(name)
-            warnings = (policy.status and policy.status.type_checking) or None
-            assert warnings is None or not warnings.expression_warnings, (name, warnings)
+            # The API server type-checks every expression against the kinds it matches.
+            status = wait_until(
+                lambda n=name: (
+                    (s := api.read_validating_admission_policy(n).status)
+                    and s.type_checking is not None
+                    and s
+                ),
+                timeout=30,
+                what=f"{name} type-checked",
+            )
+            assert not status.type_checking.expression_warnings, (name, status)
         yield policies
     finally:
         for delete, name in reversed(created):
