@@ -54,6 +54,17 @@ VARIANTS: dict[str, dict[str, Any]] = {
     },
     "no-metrics": {"metrics": {"enabled": False}},
     "crds-not-kept": {"crds": {"keep": False}},
+    "no-admission-policies": {"admissionPolicies": {"enabled": False}},
+    "hardened": {
+        "image": {"repository": "registry.example/aoo", "digest": "sha256:" + "ab" * 32},
+        "httpAddress": "::",
+        "metrics": {"address": "::"},
+        "networkPolicy": {
+            "enabled": True,
+            "apiServer": {"to": [{"ipBlock": {"cidr": "10.0.0.1/32"}}]},
+            "adobe": {"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["10.0.0.0/8"]}}]},
+        },
+    },
     "no-crds-no-rbac": {"crds": {"enabled": False}, "rbac": {"create": False}},
     "everything-set": {
         "fullnameOverride": "aoo",
@@ -337,6 +348,8 @@ def test_default_is_one_cluster_role_and_a_hardened_standalone_deployment(helm: 
         "RoleBinding",
         "Deployment",
         "Service",  # metrics
+        "ValidatingAdmissionPolicy",  # creator rights, operator writes
+        "ValidatingAdmissionPolicyBinding",
     }
 
 
@@ -442,7 +455,10 @@ def test_crd_toggles(helm: Helm) -> None:
     assert "annotations" not in not_kept["metadata"]
     docs = helm.render(VARIANTS["no-crds-no-rbac"])
     assert by_kind(docs, "CustomResourceDefinition") == []
-    assert [d["kind"] for d in docs] == ["ServiceAccount", "Service", "Deployment"]
+    # The admission policies limit the operator whoever grants its rights: they stay.
+    kinds = [d["kind"] for d in docs if not d["kind"].startswith("ValidatingAdmissionPolicy")]
+    assert kinds == ["ServiceAccount", "Service", "Deployment"]
+    assert len(docs) == len(kinds) + 4
     # The chart's crds/ directory holds only kopf's peering CRDs, the same as the top-level file.
     with_crds = helm.render(VARIANTS["no-crds-no-rbac"], "--include-crds")
     peering_crds = documents(PEERING_CRD_FILE.read_text())

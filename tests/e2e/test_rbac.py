@@ -18,7 +18,7 @@ from kubernetes.client.exceptions import ApiException
 
 from adobe_oauth_operator.names import GROUP, VERSION
 from support import workloads
-from support.chart import KUBECTL, api_client, run_tool
+from support.chart import KUBECTL, api_client, only, run_tool
 from support.chart_operator import (
     ChartInstall,
     ChartOperatorProcess,
@@ -94,7 +94,17 @@ def env(
 
 
 def test_chart_identity_completes_a_rotation(env: Env, chart: ChartInstall) -> None:
+    """With the chart's admission policies installed, matched on this very ServiceAccount."""
+    [writes] = [
+        d
+        for d in chart.manifest
+        if d["kind"] == "ValidatingAdmissionPolicy" and d["metadata"]["name"].endswith("-writes")
+    ]
+    account = only(chart.manifest, "ServiceAccount")["metadata"]["name"]
+    assert f"system:serviceaccount:{chart.namespace}:{account}" in json.dumps(writes)
     env.add_deployment("web")
+    for kind, name in (("StatefulSet", "db"), ("DaemonSet", "agent")):
+        workloads.create(env.cluster, env.namespace, workloads.workload(kind, name, "adobe-creds"))
     workloads.create(env.cluster, env.namespace, workloads.cron_job("nightly", "adobe-creds"))
     workloads.create(env.cluster, env.namespace, workloads.rollout("canary", "adobe-creds"))
     env.apply_credential()
@@ -117,12 +127,25 @@ def test_chart_identity_completes_a_rotation(env: Env, chart: ChartInstall) -> N
         "argoproj.io", "v1alpha1", env.namespace, "rollouts", "canary"
     )
     assert rollout["metadata"]["annotations"]["adobe-oauth-operator.dev/rotation-id"] == entry["id"]
+    for kind, name in (("StatefulSet", "db"), ("DaemonSet", "agent")):
+        template = workloads.read(env.cluster, env.namespace, kind, name).spec.template
+        assert template.metadata.annotations["adobe-oauth-operator.dev/rotation-id"] == entry["id"]
     assert "CronJob/nightly" in entry["message"]
     env.wait_events("Rotated")  # emitted right after the status write the wait saw
     assert {"Adopted", "SecretAdded", "Restarted", "JobsNotRestarted", "Rotated"} <= {
         e.reason for e in env.events()
     }
     assert "--resync-seconds=2" in chart.container["args"]
+    # The same identity, with the same rights, may not change what a workload runs.
+    api = api_client(chart.kubeconfig)
+    try:
+        image = {"spec": {"template": {"spec": {"containers": [{"name": "app", "image": "x:2"}]}}}}
+        with pytest.raises(ApiException) as refused:
+            client.AppsV1Api(api).patch_namespaced_deployment("web", env.namespace, image)
+        assert refused.value.status == 403
+        assert "ValidatingAdmissionPolicy" in str(refused.value.body)
+    finally:
+        api.close()
 
 
 def test_chart_identity_is_refused_outside_watch_namespaces(
@@ -256,3 +279,17 @@ def test_server_side_applying_the_same_credential_twice_changes_nothing(
     for entry in after["metadata"]["managedFields"]:
         if entry["manager"] != "gitops":
             assert "f:spec" not in entry.get("fieldsV1", {}), entry
+
+
+def test_chart_identity_vends_a_token_under_the_admission_policies(env: Env) -> None:
+    """The token Secret the operator creates passes the operator-writes policy (its label)."""
+    env.apply_credential(accessToken={"secretName": "adobe-token"})
+    env.wait_adopted()
+    wait_until(
+        lambda: (env.status().get("accessToken") or {}).get("refreshes", 0) >= 1,
+        timeout=30,
+        what="the first vended token",
+    )
+    secret = env.cluster.core.read_namespaced_secret("adobe-token", env.namespace)
+    assert secret.metadata.labels["app.kubernetes.io/managed-by"] == "adobe-oauth-operator"
+    assert [o.kind for o in secret.metadata.owner_references] == ["AdobeOAuthCredential"]

@@ -48,8 +48,23 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- default (include "aoo.fullname" .) .Values.peering.name }}
 {{- end }}
 
+{{/* The image by digest when one is given (what runs cannot change under it), else by tag. */}}
 {{- define "aoo.image" -}}
+{{- if .Values.image.digest }}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- else }}
 {{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}
+{{- end }}
+
+{{/* HOST:PORT of a listener from (list address port); an IPv6 address goes in brackets. */}}
+{{- define "aoo.hostPort" -}}
+{{- $address := index . 0 }}
+{{- if contains ":" $address }}
+{{- printf "[%s]:%d" $address (int (index . 1)) }}
+{{- else }}
+{{- printf "%s:%d" $address (int (index . 1)) }}
+{{- end }}
 {{- end }}
 
 {{/*
