@@ -8,9 +8,10 @@ resource sees its own new claim in the index, every claim written before it is t
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from adobe_oauth_operator.kube.claims import Claimant, SecretGone, claim_app_secret
@@ -22,6 +23,10 @@ from adobe_oauth_operator.rotation.model import Claim, Spec, claim_from_dict
 from adobe_oauth_operator.rotation.reasons import Reason
 
 IndexKey = tuple[str, ...]
+# How long a check waits for the watch to bring back the claim just written (no API request
+# while it waits); longer, and the machine asks again on a later pass.
+VISIBLE_WAIT = timedelta(seconds=10)
+VISIBLE_POLL = timedelta(milliseconds=50)
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,8 @@ async def check_claims(
     reserved = _reserved_name(view, me)
     if reserved is not None:
         return m.ClaimsChecked(m.ClaimOutcome.REFUSED, Reason.SECRET_NAME_RESERVED, reserved)
+    if not await _visible(view, me, since):
+        return m.ClaimsChecked(m.ClaimOutcome.NOT_VISIBLE)
     spec = me.spec
     try:
         owner = await claim_app_secret(
@@ -121,9 +128,23 @@ def _holder_check(kube: KubeClients, spec: Spec) -> Callable[[Claimant], Awaitab
     return still_holds
 
 
-def _credential(view: ClaimsView, me: Me, since: datetime) -> m.ClaimsChecked:
+def _shows_own_claim(view: ClaimsView, me: Me, since: datetime) -> bool:
     mine = next((e for e in view.in_namespace(me.namespace) if e.uid == me.uid), None)
-    if mine is None or mine.claim is None or mine.claim.since != since:
+    return mine is not None and mine.claim is not None and mine.claim.since == since
+
+
+async def _visible(view: ClaimsView, me: Me, since: datetime) -> bool:
+    """Wait, in memory and bounded, until the watch has brought back our own claim."""
+    deadline = asyncio.get_running_loop().time() + VISIBLE_WAIT.total_seconds()
+    while not _shows_own_claim(view, me, since):
+        if asyncio.get_running_loop().time() >= deadline:
+            return False
+        await asyncio.sleep(VISIBLE_POLL.total_seconds())
+    return True
+
+
+def _credential(view: ClaimsView, me: Me, since: datetime) -> m.ClaimsChecked:
+    if not _shows_own_claim(view, me, since):
         return m.ClaimsChecked(m.ClaimOutcome.NOT_VISIBLE)
     spec = me.spec
     others = [e for e in view.on_credential(spec.org_id, spec.credential_id) if e.uid != me.uid]

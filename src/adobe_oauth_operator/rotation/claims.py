@@ -44,9 +44,11 @@ class ClaimStep:
 
 
 def wanted(spec: Spec, now: datetime) -> Claim:
-    """The claim the spec asks for, unconfirmed."""
+    """The claim the spec asks for, unconfirmed; `since` as status stores it (milliseconds), so
+    the claim read back from the watch is equal to the one written."""
     token = spec.access_token.secret_name if spec.access_token is not None else None
-    return Claim(spec.org_id, spec.credential_id, spec.secret_name, token, since=now)
+    since = now.replace(microsecond=now.microsecond // 1000 * 1000)
+    return Claim(spec.org_id, spec.credential_id, spec.secret_name, token, since=since)
 
 
 def holds(spec: Spec, status: Status) -> bool:
@@ -67,7 +69,8 @@ def claim_step(spec: Spec, status: Status, msg: m.Message, now: datetime) -> Cla
     claim = status.claim
     if claim is not None and not claim.confirmed and claim.same_names(wanted(spec, now)):
         return ClaimStep(status, action=m.CheckClaims(claim.since))
-    return ClaimStep(replace(status, claim=wanted(spec, now)), action=m.CheckClaims(now))
+    intent = wanted(spec, now)
+    return ClaimStep(replace(status, claim=intent), action=m.CheckClaims(intent.since))
 
 
 def _answered(spec: Spec, status: Status, msg: m.ClaimsChecked, now: datetime) -> ClaimStep:

@@ -3,6 +3,7 @@ the app Secret's annotation (the annotation itself is tested on the API server, 
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -180,3 +181,23 @@ def test_a_token_name_another_only_asks_for_is_not_reserved_yet() -> None:
 async def test_without_the_index_nothing_is_claimed() -> None:
     found = await ownership.check_claims(None, ClaimsView(), ME, T0)  # type: ignore[arg-type]
     assert isinstance(found, m.ActionFailed) and found.kind is m.ErrorKind.TRANSIENT
+
+
+async def test_a_check_waits_in_memory_for_its_own_claim_to_come_back_from_the_watch(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    index: dict[IndexKey, list[ClaimEntry]] = defaultdict(list)
+    view = ClaimsView()
+    view.bind(index)
+
+    async def watch_delivers() -> None:
+        await asyncio.sleep(0.1)
+        spec, status = {"secretName": SPEC.secret_name}, status_of(SPEC, T0, False)
+        for key, entry in ownership.index_entries("ns", "second", "u2", spec, status).items():
+            index[key].append(entry)
+
+    delivery = asyncio.create_task(watch_delivers())
+    assert await ownership._visible(view, ME, T0)
+    await delivery
+    monkeypatch.setattr(ownership, "VISIBLE_WAIT", timedelta(milliseconds=120))
+    assert not await ownership._visible(view, ME, T0 + timedelta(seconds=1)), "bounded"

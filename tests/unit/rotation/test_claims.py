@@ -278,3 +278,12 @@ def test_the_claim_and_the_rotations_ids_survive_the_wire_form() -> None:
     for key in ("orgId", "credentialId", "clientId"):
         del older["rotation"][key]
     assert Status.from_dict(older).rotation.credential is None  # type: ignore[union-attr]
+
+
+def test_the_claim_checked_is_the_one_read_back_from_status() -> None:
+    """The check waits until the watch shows the claim written: equal after the wire form."""
+    now = T0 + timedelta(microseconds=123_456)
+    plan = decide(SPEC, Status(), tick(), now, "me")
+    assert isinstance(plan.action, m.CheckClaims)
+    read_back = Status.from_dict(plan.status.to_dict()).claim
+    assert read_back is not None and read_back.since == plan.action.since
