@@ -8,7 +8,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from adobe_oauth_operator.adobe.client import AdobeClient
+from adobe_oauth_operator.handlers.executor import Executor, Resource
+from adobe_oauth_operator.kube.clients import KubeClients
 from adobe_oauth_operator.names import GROUP, OWNER_ANNOTATION, PLURAL, VERSION
+from adobe_oauth_operator.rotation import messages as m
+from adobe_oauth_operator.rotation.model import CredentialIds, Spec
 from support.cluster import fresh_namespace
 from support.operator_env import CRED, FAST_ROTATION, ORG, Env, condition
 from support.processes import OperatorProcess
@@ -281,3 +286,33 @@ def test_editing_the_credential_mid_rotation_stalls_and_deletes_nothing(env: Env
     env.wait_rotations(1, timeout=120)
     env.assert_clean_end_state(1)
     assert env.sim.secrets("1111111") == other_before
+
+
+async def test_a_delete_is_sent_only_to_the_credential_the_rotation_recorded(env: Env) -> None:
+    """The executor's own check, below the machine's: a delete for another credential is
+    refused before Adobe is called, and "not found" counts as deleted for the recorded one."""
+    env.operator.stop()  # this test is the only caller
+    env.apply_credential()
+    uid = _uid(env, "creds")
+    recorded = CredentialIds(ORG, CRED, env.client_id)
+    adobe = AdobeClient(ims_url=env.sim.url, api_url=env.sim.url)
+    kube = KubeClients.from_api_client(env.cluster.api)
+    try:
+        edited = Spec(org_id=ORG, credential_id="1111111", secret_name="adobe-creds")
+        executor = Executor(adobe, kube, Resource(env.namespace, "creds", uid, edited, None))
+        [current] = env.adobe_secrets()
+        delete = m.DeleteSecret(current["uuid"], m.Using.APP_SECRET, credential=recorded)
+        refused = await executor.run(delete)
+        assert isinstance(refused, m.ActionFailed)
+        assert refused.kind is m.ErrorKind.SPEC_CHANGED
+        assert "1111111" in refused.message and CRED in refused.message
+        assert _calls(env, "delete") == 0 and len(env.adobe_secrets()) == 1
+
+        same = Spec(org_id=ORG, credential_id=CRED, secret_name="adobe-creds")
+        executor = Executor(adobe, kube, Resource(env.namespace, "creds", uid, same, None))
+        gone = "0" * 32
+        answer = await executor.run(m.DeleteSecret(gone, m.Using.APP_SECRET, credential=recorded))
+        assert answer == m.SecretDeleted(gone), "already gone from the recorded credential"
+        assert len(env.adobe_secrets()) == 1
+    finally:
+        await adobe.aclose()

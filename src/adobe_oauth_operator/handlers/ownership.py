@@ -101,6 +101,9 @@ async def check_claims(
     if not await _visible(view, me, since):
         return m.ClaimsChecked(m.ClaimOutcome.NOT_VISIBLE)
     spec = me.spec
+    holder = _secret_holder(view, me)
+    if holder is not None:  # its annotation was lost (the Secret recreated): status still says
+        return m.ClaimsChecked(m.ClaimOutcome.REFUSED, Reason.SECRET_CLAIMED, _taken(me, holder))
     try:
         owner = await claim_app_secret(
             kube, me.namespace, spec.secret_name, me.claimant, _holder_check(kube, spec)
@@ -161,6 +164,20 @@ def _credential(view: ClaimsView, me: Me, since: datetime) -> m.ClaimsChecked:
     if others:
         return m.ClaimsChecked(m.ClaimOutcome.CONTENDED)
     return m.ClaimsChecked(m.ClaimOutcome.HELD)
+
+
+def _secret_holder(view: ClaimsView, me: Me) -> Claimant | None:
+    """Another resource whose confirmed claim, in its status, names this Secret."""
+    for other in view.in_namespace(me.namespace):
+        claim = other.claim
+        if (
+            other.uid != me.uid
+            and claim is not None
+            and claim.confirmed
+            and claim.secret_name == me.spec.secret_name
+        ):
+            return Claimant(other.namespace, other.name, other.uid)
+    return None
 
 
 def _taken(me: Me, owner: Claimant) -> str:

@@ -12,6 +12,7 @@ import pytest
 
 from adobe_oauth_operator.handlers import ownership
 from adobe_oauth_operator.handlers.ownership import ClaimEntry, ClaimsView, IndexKey, Me
+from adobe_oauth_operator.kube.claims import Claimant
 from adobe_oauth_operator.rotation import messages as m
 from adobe_oauth_operator.rotation.claims import wanted
 from adobe_oauth_operator.rotation.model import AccessTokenSpec, Spec, Status
@@ -201,3 +202,14 @@ async def test_a_check_waits_in_memory_for_its_own_claim_to_come_back_from_the_w
     await delivery
     monkeypatch.setattr(ownership, "VISIBLE_WAIT", timedelta(milliseconds=120))
     assert not await ownership._visible(view, ME, T0 + timedelta(seconds=1)), "bounded"
+
+
+def test_a_secret_held_in_another_claim_is_refused_even_without_its_annotation() -> None:
+    """A Secret recreated without the owner annotation is still held: status says so."""
+    held = view_of(MINE, ("ns", "first", "u1", SPEC, status_of(SPEC, T0, True)))
+    assert ownership._secret_holder(held, ME) == Claimant("ns", "first", "u1")
+    asked = view_of(MINE, ("ns", "first", "u1", SPEC, status_of(SPEC, T0, False)))
+    assert ownership._secret_holder(asked, ME) is None, "an unconfirmed claim holds nothing yet"
+    renamed = replace(SPEC, secret_name="other")
+    elsewhere = view_of(MINE, ("ns", "first", "u1", renamed, status_of(renamed, T0, True)))
+    assert ownership._secret_holder(elsewhere, ME) is None
