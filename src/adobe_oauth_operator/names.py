@@ -37,6 +37,9 @@ KOPF_DIFFBASE_KEY = "last-handled-configuration"
 ROTATION_ID_ANNOTATION = f"{ANNOTATION_PREFIX}/rotation-id"
 # On the application Secret and the pending Secret: Adobe's uuid of the client secret they hold.
 SECRET_UUID_ANNOTATION = f"{ANNOTATION_PREFIX}/secret-uuid"
+# On the application Secret: the AdobeOAuthCredential that holds it ("<namespace>/<name>/<uid>"),
+# written at adoption; another resource naming the Secret waits (SecretClaimed) until it lets go.
+OWNER_ANNOTATION = f"{ANNOTATION_PREFIX}/owner"
 # Only ever sent in a server-side dry-run patch of the application Secret; never stored.
 PREFLIGHT_ANNOTATION = f"{ANNOTATION_PREFIX}/preflight"
 

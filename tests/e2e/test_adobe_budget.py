@@ -31,8 +31,11 @@ def _all_adopted(env: Env) -> list[dict[str, Any]] | None:
 
 @BUDGETED
 def test_a_credential_waiting_for_the_adobe_budget_says_so_then_is_adopted(env: Env) -> None:
-    for name in NAMES:
-        env.apply_credential(name)
+    env.apply_credential(NAMES[0])
+    for number, name in enumerate(NAMES[1:], start=1):
+        # One owner per Secret and credential: each its own.
+        env.separate_credential(f"{number}000000", f"creds-{name}")
+        env.apply_credential(name, credentialId=f"{number}000000", secretName=f"creds-{name}")
     waiting = wait_until(
         lambda: _first_waiting(env),
         timeout=60,
@@ -47,9 +50,9 @@ def test_a_credential_waiting_for_the_adobe_budget_says_so_then_is_adopted(env: 
     statuses = wait_until(lambda: _all_adopted(env), timeout=90, what="all four adopted")
     assert [condition(s, "Ready")["reason"] for s in statuses] == ["Adopted"] * 4
     requests = env.sim.state()["requests"]
-    # One list each; the four share one client id, so one token serves them all.
+    # One list and one token each (four credentials, four client ids).
     assert sum(requests["list"].values()) == 4
-    assert sum(requests["token"].values()) == 1
+    assert sum(requests["token"].values()) == 4
 
 
 def test_a_retry_after_pause_is_bounded_and_shown_in_status(env: Env) -> None:
@@ -62,7 +65,8 @@ def test_a_retry_after_pause_is_bounded_and_shown_in_status(env: Env) -> None:
         timeout=60,
         what="Adobe's 429 to the first list",
     )
-    env.apply_credential("c1")
+    env.separate_credential("1000000", "creds-c1")
+    env.apply_credential("c1", credentialId="1000000", secretName="creds-c1")
 
     def paused_message() -> str | None:
         message = condition(env.status("c1"), "Ready").get("message") or ""

@@ -261,9 +261,10 @@ def test_status_records_every_fenced_action(env: Env) -> None:
         timeout=30,
         what="inFlight cleared and the copy current",
     )
-    # copy after adoption; add, verify, write, restart, delete old, delete pending; copy the new
-    # value: each recorded before it ran
-    assert status["actionSeq"] == 8
+    # the claim (the Secret's owner annotation) before adoption; copy after adoption; add,
+    # verify, write, restart, delete old, delete pending; copy the new value: each recorded
+    # before it ran
+    assert status["actionSeq"] == 9
     assert condition(status, "Degraded")["status"] == "False"
 
 

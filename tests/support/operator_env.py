@@ -53,6 +53,30 @@ class Env:
             GROUP, VERSION, self.namespace, PLURAL, body
         )
 
+    def separate_credential(self, credential_id: str, secret_name: str) -> None:
+        """Another Adobe credential in the simulator (its own client id and secret) and a Secret
+        holding it: a resource of its own, since one credential and one Secret have one owner."""
+        client_id = secrets.token_hex(16)
+        value = f"p8e-{secrets.token_urlsafe(24)}"
+        self.sim.call(
+            "POST",
+            "/__sim/credentials",
+            {
+                "org_id": ORG,
+                "credential_id": credential_id,
+                "client_id": client_id,
+                "secrets": [value],
+                "age_s": 7200,
+            },
+        )
+        self.cluster.core.create_namespaced_secret(
+            self.namespace,
+            {
+                "metadata": {"name": secret_name},
+                "stringData": {"ADOBE_CLIENT_ID": client_id, "ADOBE_CLIENT_SECRET": value},
+            },
+        )
+
     def credential(self, name: str = "creds") -> dict[str, Any]:
         return dict(
             self.cluster.custom.get_namespaced_custom_object(

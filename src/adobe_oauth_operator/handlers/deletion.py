@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
 from adobe_oauth_operator.adobe import errors as adobe_errors
 from adobe_oauth_operator.handlers.executor import Executor, Resource
 from adobe_oauth_operator.handlers.reconcile import Deps
+from adobe_oauth_operator.kube.claims import Claimant, release_app_secret
 from adobe_oauth_operator.kube.events import emit_event
 from adobe_oauth_operator.kube.secrets import (
     delete_pending_secret,
@@ -53,6 +54,7 @@ async def finalize(deps: Deps, obj: dict[str, Any]) -> None:
             _cleanup(deps, resource, rot, status.known_good_fingerprint),
             CLEANUP_TIMEOUT.total_seconds(),
         )
+        await _release_claim(deps, resource, status)
     except Exception as exc:
         left = _left_behind(rot)
         text = (
@@ -108,9 +110,8 @@ async def _cleanup(
         raise adobe_errors.TransientError(listed.message, operation="list")
     candidates.discard(rot.old_secret_uuid)
     for uuid in sorted(candidates):
-        result = await executor.run(
-            m.DeleteSecret(uuid, m.Using.APP_SECRET, m.DeleteGuard.APP_NOT_NEW)
-        )
+        delete = m.DeleteSecret(uuid, m.Using.APP_SECRET, m.DeleteGuard.APP_NOT_NEW)
+        result = await executor.run(replace(delete, credential=rot.credential))
         if isinstance(result, m.ActionFailed):
             raise adobe_errors.TransientError(result.message, operation="delete")
     await delete_pending_secret(kube, resource.namespace, resource.name, resource.uid)
@@ -153,6 +154,16 @@ async def _restore_known_good(deps: Deps, executor: Executor, rot: Rotation) -> 
         {SECRET_UUID_ANNOTATION: copy.secret_uuid},
     )
     return True
+
+
+async def _release_claim(deps: Deps, resource: Resource, status: Status) -> None:
+    """Let another resource naming the Secret adopt it at its next check, not after a lookup
+    that finds this one gone."""
+    claim = status.claim
+    if claim is None:
+        return
+    me = Claimant(resource.namespace, resource.name, resource.uid)
+    await release_app_secret(deps.kube, resource.namespace, claim.secret_name, me)
 
 
 def _what(rot: Rotation | None) -> str:

@@ -17,6 +17,7 @@ from adobe_oauth_operator.adobe.client import AdobeClient
 from adobe_oauth_operator.adobe.models import CredentialRef, SecretInfo
 from adobe_oauth_operator.adobe.scopes import IO_MANAGEMENT_SCOPES
 from adobe_oauth_operator.handlers.failures import failure_from_adobe_error, failure_from_kube_error
+from adobe_oauth_operator.handlers.ownership import ClaimsView, Me, check_claims
 from adobe_oauth_operator.kube import errors as kube_errors
 from adobe_oauth_operator.kube.clients import KubeClients
 from adobe_oauth_operator.kube.rollouts import restart_workload, rollout_state, workload_exists
@@ -51,7 +52,14 @@ from adobe_oauth_operator.names import (
     TOKEN_REFRESH_ANNOTATION,
 )
 from adobe_oauth_operator.rotation import messages as m
-from adobe_oauth_operator.rotation.model import JobConsumer, OnDrift, SecretMeta, Spec, Target
+from adobe_oauth_operator.rotation.model import (
+    CredentialIds,
+    JobConsumer,
+    OnDrift,
+    SecretMeta,
+    Spec,
+    Target,
+)
 from adobe_oauth_operator.rotation.tokens import expires_at_text
 from adobe_oauth_operator.rotation.validation import client_id_problem
 from adobe_oauth_operator.sensitive import Sensitive, same_hmac, secret_fingerprint
@@ -97,11 +105,13 @@ class Executor:
         kube: KubeClients,
         resource: Resource,
         hmac_key: Sensitive | None = None,
+        claims: ClaimsView | None = None,
     ) -> None:
         self.adobe = adobe
         self.kube = kube
         self.res = resource
         self.hmac_key = hmac_key
+        self.claims = claims if claims is not None else ClaimsView()
         # Set for a rotation restoring a drifted Secret: Adobe is called with the known-good copy.
         self.from_known_good = False
         # status.knownGoodHmac: the copy is used only while it still holds that value.
@@ -138,6 +148,7 @@ class Executor:
             m.RestartTokenReaders: self._restart_token_readers,  # type: ignore[dict-item]
             m.SaveKnownGood: self._save_known_good,  # type: ignore[dict-item]
             m.DeleteKnownGood: self._delete_known_good,  # type: ignore[dict-item]
+            m.CheckClaims: self._check_claims,  # type: ignore[dict-item]
         }
 
     # -- credentials -------------------------------------------------------------------------
@@ -346,8 +357,23 @@ class Executor:
         )
         return m.SecretAdded(added.uuid, added.created_at)
 
+    async def _check_claims(self, action: m.CheckClaims) -> m.Message:
+        res = self.res
+        me = Me(res.namespace, res.name, res.uid, self.spec)
+        return await check_claims(self.kube, self.claims, me, action.since)
+
     async def _delete(self, action: m.DeleteSecret) -> m.Message:
         ref, value = await self._credential(action.using)
+        recorded = action.credential
+        if recorded is not None and not _same_credential(ref, recorded):
+            # Never on another credential's secrets, and "not found" there proves nothing.
+            return m.ActionFailed(
+                m.ErrorKind.SPEC_CHANGED,
+                f"refusing to delete client secret {action.secret_uuid}: the rotation works on "
+                f"{recorded} (client id {recorded.client_id}) and the spec or Secret now names "
+                f"orgId {ref.org_id}, credentialId {ref.credential_id} (client id "
+                f"{ref.client_id}); put the rotation's ids back to let it finish",
+            )
         refusal = await self._guard_delete(ref, action)
         if refusal is not None:
             return refusal
@@ -596,6 +622,12 @@ class Executor:
         if found is None or not found.owned or found.token is None:
             return m.TokenObservation(present=False)
         return m.TokenObservation(True, self.token_fingerprint(found.token), found.expires_at)
+
+
+def _same_credential(ref: CredentialRef, recorded: CredentialIds) -> bool:
+    return (ref.org_id, ref.credential_id) == (recorded.org_id, recorded.credential_id) and (
+        recorded.client_id is None or ref.client_id == recorded.client_id
+    )
 
 
 def _meta(info: SecretInfo) -> SecretMeta:

@@ -19,6 +19,7 @@ from adobe_oauth_operator.adobe.client import AdobeClient
 from adobe_oauth_operator.adobe.limiter import AdobeLimiter
 from adobe_oauth_operator.config import OperatorConfig
 from adobe_oauth_operator.handlers.deletion import finalize
+from adobe_oauth_operator.handlers.ownership import ClaimEntry, IndexKey, index_entries
 from adobe_oauth_operator.handlers.reconcile import Deps, Watched, reconcile
 from adobe_oauth_operator.kube.clients import KubeClients
 from adobe_oauth_operator.kube.credentials import get_credential
@@ -152,6 +153,19 @@ async def wake_on_change(body: kopf.Body, event: kopf.RawEvent, memo: kopf.Memo,
         memo.setdefault("wake", asyncio.Event()).set()
 
 
+@kopf.index(GROUP, VERSION, PLURAL)
+def credential_claims(
+    namespace: str | None,
+    name: str,
+    uid: str,
+    spec: kopf.Spec,
+    status: kopf.Status,
+    **_: Any,
+) -> dict[IndexKey, ClaimEntry]:
+    """Every resource by namespace and by the credential its status claims (handlers/ownership)."""
+    return index_entries(namespace, name, uid, spec, status)
+
+
 @kopf.daemon(GROUP, VERSION, PLURAL, cancellation_timeout=10.0)
 async def credential_daemon(
     name: str,
@@ -159,13 +173,15 @@ async def credential_daemon(
     body: kopf.Body,
     memo: Any,
     stopped: kopf.DaemonStopped,
-    **_: Any,
+    **kwargs: Any,
 ) -> None:
     """Reconcile until the resource goes away, sleeping until the next due time or a wake-up."""
     wake: asyncio.Event = memo.setdefault("wake", asyncio.Event())
     done: asyncio.Event = memo.setdefault("daemon_done", asyncio.Event())
     done.clear()
     deps: Deps = memo.deps
+    index: kopf.Index[IndexKey, ClaimEntry] = kwargs["credential_claims"]
+    deps.claims.bind(index)
     config: OperatorConfig = memo.config
     # Per-credential series exist while this replica handles the resource: kopf stops the
     # daemon on deletion and when peering pauses this replica, so neither leaves stale series.

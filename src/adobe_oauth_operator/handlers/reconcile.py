@@ -17,6 +17,7 @@ from typing import Any
 from adobe_oauth_operator.adobe.client import AdobeClient
 from adobe_oauth_operator.handlers.adoption_log import adoption_summary
 from adobe_oauth_operator.handlers.executor import Executor, Resource
+from adobe_oauth_operator.handlers.ownership import ClaimsView
 from adobe_oauth_operator.kube.clients import KubeClients
 from adobe_oauth_operator.kube.credentials import (
     get_credential,
@@ -75,6 +76,8 @@ class Deps:
     metrics: OperatorMetrics = field(default_factory=OperatorMetrics)
     # Served metrics include each secret's age: list the secrets once when status lacks it.
     learn_secret_age: bool = False
+    # Who holds which Secret and credential: kopf's index, bound by the first daemon.
+    claims: ClaimsView = field(default_factory=ClaimsView)
 
 
 @dataclass
@@ -148,7 +151,7 @@ async def reconcile(
             )
         return INVALID_SPEC_RETRY
     resource = Resource(namespace, name, obj["metadata"]["uid"], spec, status.client_id)
-    executor = Executor(deps.adobe, deps.kube, resource, deps.hmac_key)
+    executor = Executor(deps.adobe, deps.kube, resource, deps.hmac_key, deps.claims)
     msg: m.Message = await _tick(deps, obj, status, executor)
     version = obj["metadata"]["resourceVersion"]
     annotations = obj["metadata"].get("annotations") or {}
@@ -303,7 +306,7 @@ async def _run(
             f"unexpected {type(exc).__name__} in {what}; the operator log has the traceback",
         )
         return replace(msg, action=what, jitter=deps.jitter())
-    if isinstance(msg, m.ActionFailed | m.TokenVended):
+    if isinstance(msg, m.ActionFailed | m.TokenVended | m.ClaimsChecked):
         msg = replace(msg, jitter=deps.jitter())
     if isinstance(msg, m.ActionFailed):
         deps.metrics.reconcile_error(msg.kind.value)

@@ -14,8 +14,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from adobe_oauth_operator.names import ROTATE_ANNOTATION
+from adobe_oauth_operator.rotation import claims, pinned, tokens
 from adobe_oauth_operator.rotation import messages as m
-from adobe_oauth_operator.rotation import tokens
 from adobe_oauth_operator.rotation.backoff import retry_delay
 from adobe_oauth_operator.rotation.conditions import ConditionType, find, set_condition
 from adobe_oauth_operator.rotation.durations import format_duration
@@ -72,8 +72,15 @@ def decide(spec: Spec, status: Status, msg: m.Message, now: datetime, holder: st
     plan = _spend_emergency(status, msg, plan)
     if recovered is not None:
         plan = replace(plan, events=recovered.events + plan.events)
-    plan = _fence(spec, _vend_first(spec, plan, now), holder, now)
+    plan = _pin(spec, _vend_first(spec, plan, now))
+    plan = _fence(spec, plan, holder, now)
     return _wake_for_token(plan, now)
+
+
+def _pin(spec: Spec, plan: Plan) -> Plan:
+    """Record the credential of a rotation and stamp it on its deletes (rotation/pinned.py)."""
+    status = pinned.record(spec, plan.status)
+    return replace(plan, status=status, action=pinned.stamp(status, plan.action))
 
 
 def _spend_emergency(before: Status, msg: m.Message, plan: Plan) -> Plan:
@@ -108,6 +115,16 @@ def _decide(spec: Spec, status: Status, msg: m.Message, now: datetime) -> Plan:
     if isinstance(msg, m.Tick):
         status = replace(status, observed_generation=msg.generation or status.observed_generation)
         status = tokens.forget_if_unset(spec, status)
+    claim = claims.claim_step(spec, status, msg, now)
+    if claim is not None:
+        # Nothing runs before the claim is held: not even a token written into a Secret name
+        # another resource uses.
+        if claim.stall is not None:
+            plan = _stall(claim.status, *claim.stall, now, spec.check_interval)
+        else:
+            plan = Plan(claim.status, action=claim.action, requeue_after=claim.requeue_after)
+        return replace(plan, events=events + plan.events)
+    if isinstance(msg, m.Tick):
         # Applications depend on the vended token even while rotations are suspended.
         vend = tokens.vend_action(status)
         if vend is not None and tokens.why_vend(spec, status, msg.token, now) is not None:
@@ -118,10 +135,13 @@ def _decide(spec: Spec, status: Status, msg: m.Message, now: datetime) -> Plan:
             return Plan(status, action=readers, events=events)
     if isinstance(msg, m.Tick) and spec.suspend:
         return Plan(_suspended(status, now))
-    if backing_off and status.retry is not None:
+    changed = pinned.changed_text(spec, status)
+    if changed is not None:
+        plan = _stall(status, Reason.SPEC_CHANGED_MID_ROTATION, changed, now, spec.check_interval)
+    elif backing_off and status.retry is not None:
         # Woken before the next attempt status shows (a resync, a restart, a conflict): wait.
-        return Plan(status, events=events, requeue_after=status.retry.next_retry_at - now)
-    if not status.adopted:
+        plan = Plan(status, requeue_after=status.retry.next_retry_at - now)
+    elif not status.adopted:
         plan = _adoption(spec, status, msg, now)
     elif status.rotation is None:
         plan = _idle(spec, status, msg, now)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from adobe_oauth_operator.rotation.model import JobConsumer, SecretMeta, Target
+from adobe_oauth_operator.rotation.model import CredentialIds, JobConsumer, SecretMeta, Target
 from adobe_oauth_operator.rotation.reasons import Reason
 
 
@@ -40,6 +40,7 @@ class ErrorKind(StrEnum):
     SECRET_DRIFTED = Reason.SECRET_DRIFTED
     TOKEN_SECRET_CONFLICT = Reason.TOKEN_SECRET_CONFLICT
     KNOWN_GOOD_MISSING = Reason.KNOWN_GOOD_MISSING
+    SPEC_CHANGED = Reason.SPEC_CHANGED_MID_ROTATION
 
     @property
     def transient(self) -> bool:
@@ -227,6 +228,23 @@ class TokenReadersRestarted:
     results: tuple[tuple[Target, RestartResult], ...]
 
 
+class ClaimOutcome(StrEnum):
+    HELD = "Held"  # nobody else holds the Secret, the credential or a name this resource uses
+    NOT_VISIBLE = "NotVisible"  # our own claim has not come back through the watch yet
+    CONTENDED = "Contended"  # another resource asks for the same credential at the same time
+    REFUSED = "Refused"  # another resource holds it: `reason` and `message` say which
+
+
+@dataclass(frozen=True)
+class ClaimsChecked:
+    """What CheckClaims found; on REFUSED, `reason` and `message` name the owner."""
+
+    outcome: ClaimOutcome
+    reason: Reason | None = None
+    message: str = ""
+    jitter: float = 0.5  # in [0, 1): spreads the retries of contending resources apart
+
+
 @dataclass(frozen=True)
 class ActionFailed:
     kind: ErrorKind
@@ -258,6 +276,7 @@ Message = (
     | DriftRefused
     | KnownGoodSaved
     | KnownGoodDeleted
+    | ClaimsChecked
     | ActionFailed
 )
 
@@ -287,6 +306,15 @@ class AddSecret:
     rotation_id: str
 
 
+@dataclass(frozen=True)
+class CheckClaims:
+    """Claim the app Secret (an owner annotation, fenced by its resourceVersion), check that no
+    other resource holds the credential or reserves a name this one uses, once the claim
+    recorded in status at `since` is visible among all resources."""
+
+    since: datetime
+
+
 class DeleteGuard(StrEnum):
     """What the executor re-checks in the app Secret right before a delete."""
 
@@ -300,6 +328,10 @@ class DeleteSecret:
     secret_uuid: str
     using: Using
     guard: DeleteGuard = DeleteGuard.NONE
+    # The credential the rotation recorded: the delete is refused for any other (a spec edited
+    # mid-rotation), and "not found" is success only for this one. A check the delete carries,
+    # not part of which delete it is.
+    credential: CredentialIds | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -392,6 +424,7 @@ Action = (
     | RestartTokenReaders
     | SaveKnownGood
     | DeleteKnownGood
+    | CheckClaims
 )
 
 
@@ -417,6 +450,7 @@ ANSWERS: dict[type, type] = {
     PendingDeleted: DeletePending,
     TokenVended: VendToken,
     TokenReadersRestarted: RestartTokenReaders,
+    ClaimsChecked: CheckClaims,
 }
 
 # Actions with a side effect: each runs only after a status write that records it succeeded.
@@ -431,6 +465,7 @@ MUTATING: tuple[type, ...] = (
     RestartTokenReaders,
     SaveKnownGood,
     DeleteKnownGood,
+    CheckClaims,
 )
 
 

@@ -238,6 +238,39 @@ class JobConsumer:
         return "picks up the new value when it runs again"
 
 
+@dataclass(frozen=True, order=True)
+class CredentialIds:
+    """Which Adobe credential a rotation works on: the ids its calls use."""
+
+    org_id: str
+    credential_id: str
+    client_id: str | None = None
+
+    def __str__(self) -> str:
+        return f"orgId {self.org_id}, credentialId {self.credential_id}"
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What a resource holds alone, recorded in its status: the credential, the app Secret (also
+    annotated with the owner) and the token Secret's name. Held once `confirmed`."""
+
+    org_id: str
+    credential_id: str
+    secret_name: str
+    token_secret_name: str | None
+    since: datetime
+    confirmed: bool = False
+
+    def same_names(self, other: Claim) -> bool:
+        return (
+            self.org_id == other.org_id
+            and self.credential_id == other.credential_id
+            and self.secret_name == other.secret_name
+            and self.token_secret_name == other.token_secret_name
+        )
+
+
 @dataclass(frozen=True)
 class Rotation:
     """The rotation in flight, persisted step by step."""
@@ -271,6 +304,9 @@ class Rotation:
     reverts: int = 0
     # Adobe is called with the known-good copy, not the Secret: the Secret holds a refused value.
     from_known_good: bool = False
+    # The credential every call of this rotation is for; None only for a rotation an older
+    # operator started (then the spec's ids are recorded at the next step).
+    credential: CredentialIds | None = None
 
     @property
     def emergency(self) -> bool:
@@ -384,6 +420,8 @@ class Status:
     access_token: AccessTokenStatus | None = None
     # The HMAC of what the known-good copy holds (onDrift: Rotate); None when there is no copy.
     known_good_fingerprint: str | None = None
+    # The credential and Secrets this resource holds alone (or asks to).
+    claim: Claim | None = None
 
     @property
     def adopted(self) -> bool:
@@ -413,6 +451,7 @@ class Status:
             "secretHmac": self.secret_fingerprint,
             "accessToken": _token_to_dict(self.access_token) if self.access_token else None,
             "knownGoodHmac": self.known_good_fingerprint,
+            "claim": _claim_to_dict(self.claim) if self.claim else None,
         }
 
     @classmethod
@@ -440,6 +479,7 @@ class Status:
             secret_fingerprint=raw.get("secretHmac") or None,
             access_token=_token_from_dict(raw.get("accessToken")),
             known_good_fingerprint=raw.get("knownGoodHmac") or None,
+            claim=claim_from_dict(raw.get("claim")),
         )
 
 
@@ -501,6 +541,7 @@ def _rotation_to_dict(r: Rotation) -> dict[str, Any]:
         "addAttemptedAt": _ts(r.add_attempted_at),
         "reverts": r.reverts,
         "fromKnownGood": r.from_known_good,
+        **_credential_to_dict(r.credential),
         "targets": [
             {
                 "kind": t.target.kind,
@@ -550,6 +591,7 @@ def _rotation_from_dict(raw: Mapping[str, Any]) -> Rotation:
         add_attempted_at=_parse_ts(raw.get("addAttemptedAt")),
         reverts=int(raw.get("reverts") or 0),
         from_known_good=bool(raw.get("fromKnownGood")),
+        credential=_credential_from_dict(raw),
         targets=tuple(
             TargetProgress(
                 Target(t["kind"], t["name"]), bool(t.get("restarted")), bool(t.get("complete"))
@@ -561,6 +603,44 @@ def _rotation_from_dict(raw: Mapping[str, Any]) -> Rotation:
             for j in raw.get("jobs") or ()
             if j.get("kind") in JobKind._value2member_map_
         ),
+    )
+
+
+def _credential_to_dict(ids: CredentialIds | None) -> dict[str, Any]:
+    if ids is None:  # null: a merge patch removes what an earlier write left
+        return {"orgId": None, "credentialId": None, "clientId": None}
+    return {"orgId": ids.org_id, "credentialId": ids.credential_id, "clientId": ids.client_id}
+
+
+def _credential_from_dict(raw: Mapping[str, Any]) -> CredentialIds | None:
+    org_id, credential_id = raw.get("orgId"), raw.get("credentialId")
+    if not org_id or not credential_id:
+        return None
+    return CredentialIds(str(org_id), str(credential_id), raw.get("clientId") or None)
+
+
+def _claim_to_dict(c: Claim) -> dict[str, Any]:
+    return {
+        "orgId": c.org_id,
+        "credentialId": c.credential_id,
+        "secretName": c.secret_name,
+        "tokenSecretName": c.token_secret_name,
+        "since": _ts(c.since),
+        "confirmed": c.confirmed,
+    }
+
+
+def claim_from_dict(raw: Mapping[str, Any] | None) -> Claim | None:
+    """A claim as status holds it (also read from other resources' status); None when absent."""
+    if not raw or not raw.get("orgId") or not raw.get("credentialId"):
+        return None
+    return Claim(
+        org_id=str(raw["orgId"]),
+        credential_id=str(raw["credentialId"]),
+        secret_name=str(raw.get("secretName") or ""),
+        token_secret_name=raw.get("tokenSecretName") or None,
+        since=_parse_ts(raw.get("since")) or EPOCH,
+        confirmed=bool(raw.get("confirmed")),
     )
 
 

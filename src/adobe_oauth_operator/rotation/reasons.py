@@ -64,6 +64,12 @@ class Reason(StrEnum):
     TOKEN_RECOVERED = "TokenRecovered"
     TOKEN_SECRET_CONFLICT = "TokenSecretConflict"
     WAITING_FOR_TOKEN = "WaitingForToken"
+    # one owner per Secret and per Adobe credential; a rotation keeps to the credential it began on
+    SECRET_CLAIMED = "SecretClaimed"
+    CREDENTIAL_CLAIMED = "CredentialClaimed"
+    SECRET_NAME_RESERVED = "SecretNameReserved"
+    CLAIMED = "Claimed"
+    SPEC_CHANGED_MID_ROTATION = "SpecChangedMidRotation"
     # onDrift: Rotate cannot proceed: the copy it rotates from is gone or was changed
     KNOWN_GOOD_MISSING = "KnownGoodMissing"
     # failing calls and their recovery (the Degraded condition)

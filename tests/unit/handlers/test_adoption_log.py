@@ -16,6 +16,7 @@ from adobe_oauth_operator.handlers.executor import Resource
 from adobe_oauth_operator.kube.errors import Conflict
 from adobe_oauth_operator.rotation import messages as m
 from adobe_oauth_operator.rotation.model import SecretMeta, Spec, Status
+from support.claims import claimed
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 HELD, OTHER = "a" * 32, "b" * 32
@@ -53,7 +54,9 @@ def test_a_secret_whose_creation_time_adobe_did_not_give_is_listed_last_as_unkno
 class FakeExecutor:
     """Adopts on the first Adopt it is asked for; records the actions it ran."""
 
-    def __init__(self, adobe: Any, kube: Any, resource: Resource, hmac_key: Any = None) -> None:
+    def __init__(
+        self, adobe: Any, kube: Any, resource: Resource, hmac_key: Any = None, claims: Any = None
+    ) -> None:
         self.res = resource
         self.from_known_good = False
         self.actions: list[m.Action] = []
@@ -77,6 +80,7 @@ class Store:
         self.obj: dict[str, Any] = {
             "metadata": {"name": "creds", "namespace": "team", "uid": "u1", "resourceVersion": "1"},
             "spec": {"orgId": "1234567", "credentialId": "7654321", "secretName": "adobe-creds"},
+            "status": claimed(SPEC).to_dict(),
         }
         self.conflicts = 0
 

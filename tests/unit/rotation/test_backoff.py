@@ -21,6 +21,7 @@ from adobe_oauth_operator.rotation.backoff import (
 )
 from adobe_oauth_operator.rotation.machine import decide
 from adobe_oauth_operator.rotation.model import Phase, Rotation, Spec, Status, Step, Trigger
+from support.claims import claimed
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 OLD, NEW = "a" * 32, "b" * 32
@@ -59,7 +60,7 @@ def rotating(step: Step, **kw: object) -> Status:
 
 
 STARTS = {
-    "adopt": Status(),
+    "adopt": claimed(SPEC),  # the claim comes first, and is no Adobe call
     "prepare": rotating(Step.PREPARE),
     "add": rotating(Step.ADD, pre_add_uuids=(OLD,), add_attempted_at=T0, add_attempts=1),
     "verify": rotating(Step.VERIFY),

@@ -10,10 +10,11 @@ import pytest
 from adobe_oauth_operator.rotation import messages as m
 from adobe_oauth_operator.rotation.machine import decide
 from adobe_oauth_operator.rotation.model import Phase, Rotation, Spec, Status, Step, Trigger
+from support.claims import claimed
 
 NOW = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
 SPEC = Spec(org_id="1", credential_id="2", secret_name="creds")
-IDLE = Status(phase=Phase.READY, current_secret_uuid="a" * 32, adopted_at=NOW)
+IDLE = claimed(SPEC, Status(phase=Phase.READY, current_secret_uuid="a" * 32, adopted_at=NOW))
 ROTATION = Rotation("r0", Step.ROLLOUT, Trigger.ON_DEMAND, NOW, "a" * 32, "b" * 32)
 
 
@@ -29,7 +30,7 @@ def tick(request: str | None, emergency: bool) -> m.Tick:
         pytest.param(
             replace(IDLE, last_rotate_request="1"), "1", True, None, id="idle: emergency alone"
         ),
-        pytest.param(Status(), "1", True, "1", id="before adoption: taken by adoption"),
+        pytest.param(claimed(SPEC), "1", True, "1", id="before adoption: taken by adoption"),
         pytest.param(
             replace(IDLE, phase=Phase.ROTATING, rotation=ROTATION, last_rotate_request="0"),
             "1",

@@ -24,6 +24,7 @@ from adobe_oauth_operator.rotation.model import (
     Trigger,
 )
 from adobe_oauth_operator.rotation.reasons import Reason
+from support.claims import claimed
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 OLD, NEW, STRAY = "a" * 32, "b" * 32, "c" * 32
@@ -49,7 +50,9 @@ def tick(request: str | None = None, emergency: bool = False, **kw: object) -> m
 
 
 def adopted(**kw: object) -> Status:
-    base = Status(phase=Phase.READY, current_secret_uuid=OLD, client_id="cid", adopted_at=T0)
+    base = claimed(
+        SPEC, Status(phase=Phase.READY, current_secret_uuid=OLD, client_id="cid", adopted_at=T0)
+    )
     return replace(base, **kw)  # type: ignore[arg-type]
 
 
@@ -72,14 +75,14 @@ def cond(plan: Plan, type_: ConditionType) -> tuple[bool, Reason] | None:
 
 # -- adoption ---------------------------------------------------------------------------------
 def test_unadopted_resource_asks_to_adopt_and_consumes_an_earlier_rotate_request() -> None:
-    plan = decide(SPEC, Status(), tick("req-1"), T0)
+    plan = decide(SPEC, claimed(SPEC), tick("req-1"), T0)
     assert plan.action == m.Adopt()
     assert plan.status.last_rotate_request == "req-1"
 
 
 def test_adoption_records_uuid_and_schedule_without_rotating() -> None:
     spec = replace(SPEC, interval=timedelta(hours=720))
-    plan = decide(spec, Status(), m.Adopted(OLD, "cid"), T0)
+    plan = decide(spec, claimed(spec), m.Adopted(OLD, "cid"), T0)
     assert plan.status.current_secret_uuid == OLD
     assert plan.status.phase is Phase.READY
     assert plan.status.next_rotation_time == T0 + timedelta(hours=720)
@@ -101,7 +104,7 @@ def test_adoption_failure_is_pending_with_actionable_reason_and_one_warning(
     kind: m.ErrorKind, phase_reason: Reason
 ) -> None:
     failure = m.ActionFailed(kind, "what went wrong")
-    first = decide(SPEC, Status(), failure, T0)
+    first = decide(SPEC, claimed(SPEC), failure, T0)
     assert first.status.phase is Phase.PENDING
     assert cond(first, ConditionType.READY) == (False, phase_reason)
     assert [e.warning for e in first.events] == [True]

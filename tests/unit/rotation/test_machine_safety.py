@@ -31,6 +31,7 @@ from adobe_oauth_operator.rotation.model import (
     Trigger,
 )
 from adobe_oauth_operator.rotation.reasons import Reason
+from support.claims import claimed
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 OLD, NEW, STRAY = "a" * 32, "b" * 32, "c" * 32
@@ -288,7 +289,7 @@ def idle(**kw: object) -> Status:
         adopted_at=T0,
         secret_fingerprint="f-old",
     )
-    return replace(base, **kw)  # type: ignore[arg-type]
+    return replace(claimed(SPEC, base), **kw)  # type: ignore[arg-type]
 
 
 def test_a_changed_fingerprint_is_inspected_and_an_unchanged_one_is_not() -> None:
@@ -358,7 +359,7 @@ def test_the_known_good_copy_follows_the_verified_value(
 def test_a_value_verified_by_adoption_is_copied_in_the_same_pass(
     spec: Spec, msg: m.Message, action: m.Action | None
 ) -> None:
-    status = Status() if isinstance(msg, m.Adopted) else idle()
+    status = claimed(SPEC) if isinstance(msg, m.Adopted) else idle()
     plan = decide(spec, status, msg, T0, ME)
     assert plan.status.phase is Phase.READY
     assert plan.action == action, "not hours later at the next resync"

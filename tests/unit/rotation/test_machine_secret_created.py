@@ -20,6 +20,7 @@ from adobe_oauth_operator.rotation.model import (
     Step,
     Trigger,
 )
+from support.claims import claimed
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 OLD, NEW, OTHER = "a" * 32, "b" * 32, "c" * 32
@@ -44,12 +45,15 @@ def listed(*secrets: tuple[str, datetime]) -> tuple[SecretMeta, ...]:
 
 
 def idle(created: datetime | None = OLD_CREATED) -> Status:
-    return Status(
-        phase=Phase.READY,
-        client_id="cid",
-        current_secret_uuid=OLD,
-        current_secret_created_at=created,
-        adopted_at=T0,
+    return claimed(
+        SPEC,
+        Status(
+            phase=Phase.READY,
+            client_id="cid",
+            current_secret_uuid=OLD,
+            current_secret_created_at=created,
+            adopted_at=T0,
+        ),
     )
 
 
@@ -77,7 +81,7 @@ def rotating(
 # (status before, message, current uuid after, current created after, new created in rotation)
 CASES = [
     pytest.param(
-        Status(),
+        claimed(SPEC),
         m.Adopted(OLD, "cid", "f", OLD_CREATED),
         OLD,
         OLD_CREATED,
@@ -85,7 +89,7 @@ CASES = [
         id="adoption-carries-the-listed-time",
     ),
     pytest.param(
-        Status(), m.Adopted(OLD, "cid", "f"), OLD, None, None, id="adoption-without-a-time"
+        claimed(SPEC), m.Adopted(OLD, "cid", "f"), OLD, None, None, id="adoption-without-a-time"
     ),
     pytest.param(
         idle(),

@@ -25,6 +25,7 @@ from adobe_oauth_operator.rotation.model import (
     Trigger,
 )
 from adobe_oauth_operator.rotation.reasons import Reason
+from support.claims import claimed
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 DAY = timedelta(seconds=86399)  # Adobe's default token lifetime
@@ -63,6 +64,7 @@ def vended(uuid: str = OLD, issued: float = 0, lifetime: timedelta = DAY, **kw: 
         readers_stamp=f"token-{at(issued):%Y%m%d-%H%M%S}",
     )
     status = Status(phase=Phase.READY, current_secret_uuid=OLD, client_id="cid", adopted_at=T0)
+    status = claimed(SPEC, status)
     return replace(status, access_token=replace(token, **kw))  # type: ignore[arg-type]
 
 
@@ -140,8 +142,9 @@ def test_after_adoption_the_first_token_is_vended_with_the_current_secret_and_fe
 
 
 def test_nothing_is_vended_before_adoption_or_without_spec_access_token() -> None:
-    assert decide(SPEC, Status(), tick(), T0).action == m.Adopt()
-    plan = decide(replace(SPEC, access_token=None), vended(), tick(None), at(1))
+    assert decide(SPEC, claimed(SPEC), tick(), T0).action == m.Adopt()
+    untokened = replace(SPEC, access_token=None)
+    plan = decide(untokened, claimed(untokened, vended()), tick(None), at(1))
     assert plan.action is None
     assert plan.status.access_token is None  # the status stops reporting a token
     assert fresh(plan) is None

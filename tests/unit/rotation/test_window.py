@@ -11,6 +11,7 @@ from adobe_oauth_operator.rotation import messages as m
 from adobe_oauth_operator.rotation.machine import decide
 from adobe_oauth_operator.rotation.model import Phase, Spec, Status, Trigger
 from adobe_oauth_operator.rotation.window import Window
+from support.claims import claimed
 
 BERLIN = {"timeZone": "Europe/Berlin"}
 NEW_YORK = {"timeZone": "America/New_York"}
@@ -191,7 +192,9 @@ ADOPTED_AT = utc("2026-10-05T10:00")  # a Monday, inside the window; due 2026-11
 
 
 def idle(**kw: object) -> Status:
-    base = Status(phase=Phase.READY, current_secret_uuid="a" * 32, adopted_at=ADOPTED_AT)
+    base = claimed(
+        SPEC, Status(phase=Phase.READY, current_secret_uuid="a" * 32, adopted_at=ADOPTED_AT)
+    )
     return replace(base, **kw)  # type: ignore[arg-type]
 
 
@@ -237,7 +240,7 @@ def test_requests_ignore_the_window(emergency: bool, trigger: Trigger) -> None:
 
 def test_adoption_schedules_into_the_window() -> None:
     wednesday = utc("2026-10-07T10:00")  # + 30 days is Friday 2026-11-06: waits for Monday
-    plan = decide(SPEC, Status(), m.Adopted("a" * 32, "cid"), wednesday)
+    plan = decide(SPEC, claimed(SPEC), m.Adopted("a" * 32, "cid"), wednesday)
     assert plan.status.next_rotation_time == utc("2026-11-09T08:00")
     [ready] = [c for c in plan.status.conditions if c.type.value == "Ready"]
     assert ready.message.endswith(
