@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import itertools
 import secrets
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,6 +22,7 @@ import pytest
 from adobe_oauth_operator.adobe.client import AdobeClient
 from adobe_oauth_operator.config import OperatorConfig
 from adobe_oauth_operator.handlers.kopf_app import sleep_after
+from adobe_oauth_operator.handlers.ownership import ClaimEntry, IndexKey, index_entries
 from adobe_oauth_operator.handlers.reconcile import Deps, reconcile
 from adobe_oauth_operator.kube.clients import KubeClients
 from adobe_oauth_operator.names import (
@@ -90,6 +91,37 @@ class Driven:
                 return None
             self.control.advance_clock(sleep_after(delay, RESYNC).total_seconds())
         raise AssertionError("more passes than any horizon here needs: a pass loop")
+
+
+class ListedIndex(Mapping[IndexKey, list[ClaimEntry]]):
+    """What kopf's index of all resources holds (no kopf runs here), from a fresh list on each
+    read: the claim check before adoption sees the claim as soon as status holds it."""
+
+    def __init__(self, cluster: LocalCluster, namespace: str) -> None:
+        self._cluster, self._namespace = cluster, namespace
+
+    def _entries(self) -> dict[IndexKey, list[ClaimEntry]]:
+        listed = self._cluster.custom.list_namespaced_custom_object(
+            GROUP, VERSION, self._namespace, PLURAL
+        )
+        index: dict[IndexKey, list[ClaimEntry]] = {}
+        for obj in listed["items"]:
+            meta = obj["metadata"]
+            keys = index_entries(
+                meta["namespace"], meta["name"], meta["uid"], obj["spec"], obj.get("status") or {}
+            )
+            for key, entry in keys.items():
+                index.setdefault(key, []).append(entry)
+        return index
+
+    def __getitem__(self, key: IndexKey) -> list[ClaimEntry]:
+        return self._entries()[key]
+
+    def __iter__(self) -> Iterator[IndexKey]:
+        return iter(self._entries())
+
+    def __len__(self) -> int:
+        return len(self._entries())
 
 
 def ms_of(timestamp: str) -> int:
@@ -164,6 +196,7 @@ async def driven(
         holder="retry-timing",
         jitter=lambda: 0.0,  # the shortest delays: the most calls an outage can cost
     )
+    deps.claims.bind(ListedIndex(cluster, namespace))
     try:
         yield Driven(cluster, namespace, control, deps, now_ms, [])
     finally:
