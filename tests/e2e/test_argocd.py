@@ -84,6 +84,18 @@ def doc_operator_app() -> dict[str, Any]:
     return dict(app["spec"])
 
 
+def doc_credentials_app() -> dict[str, Any]:
+    """The Application the doc gives for a team's credentials (and maybe their Secret)."""
+    [app] = [
+        b
+        for b in doc_yaml_blocks()
+        if b.get("kind") == "Application"
+        and "SkipDryRunOnMissingResource=true" in b["spec"]["syncPolicy"].get("syncOptions", [])
+        and not b["spec"]["source"].get("helm")
+    ]
+    return dict(app["spec"])
+
+
 def doc_workload_rules() -> tuple[list[dict[str, Any]], list[str]]:
     """The workloads Application's ignoreDifferences and sync options."""
     [app] = [
@@ -305,13 +317,15 @@ def installed(gitops: GitOps) -> GitOps:
         )
     revision = repo.commit("a credential, its Secret and the workloads that read it")
 
-    credential_options = ["SkipDryRunOnMissingResource=true", "RespectIgnoreDifferences=true"]
+    documented = doc_credentials_app()
+    rules = [dict(rule, name="gitops-creds") for rule in documented["ignoreDifferences"]]
+    assert rules == doc_secret_rules("gitops-creds")
     gitops.create_app(
         "gitops-credentials",
         "credentials",
-        sync_options=credential_options,
-        ignore_differences=doc_secret_rules("gitops-creds"),
-        retry=True,
+        sync_options=documented["syncPolicy"]["syncOptions"],
+        ignore_differences=rules,
+        retry=documented["syncPolicy"]["retry"],
     )
     spec = doc_operator_app()
     values = dict(spec["source"]["helm"]["valuesObject"])
@@ -620,7 +634,8 @@ def test_pruning_a_credential_mid_rotation_runs_its_cleanup_and_the_sync_finishe
         [{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": app}, "data": {}}],
     )
     revision = repo.commit(f"{name}: a credential that will be removed")
-    installed.create_app(app, app, sync_options=[f"PrunePropagationPolicy={policy}"])
+    options = [o for o in doc_credentials_app()["syncPolicy"]["syncOptions"] if "Prune" not in o]
+    installed.create_app(app, app, sync_options=[*options, f"PrunePropagationPolicy={policy}"])
     argocd.wait(app, revision=revision, timeout=120)
     installed.wait_status(name, "adopted", lambda s: s.get("phase") == "Ready")
     cluster.custom.patch_namespaced_custom_object(

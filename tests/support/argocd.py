@@ -86,7 +86,7 @@ class ArgoCD:
         ignore_differences: list[dict[str, Any]] | None = None,
         helm: dict[str, Any] | None = None,
         automated: bool = True,
-        retry: bool = False,
+        retry: dict[str, Any] | None = None,
     ) -> None:
         source: dict[str, Any] = {"repoURL": repo.url, "targetRevision": "main", "path": path}
         if helm is not None:
@@ -94,11 +94,8 @@ class ArgoCD:
         sync_policy: dict[str, Any] = {"syncOptions": list(sync_options)}
         if automated:
             sync_policy["automated"] = {"prune": True, "selfHeal": True}
-        if retry:
-            sync_policy["retry"] = {
-                "limit": 10,
-                "backoff": {"duration": "2s", "factor": 1, "maxDuration": "2s"},
-            }
+        if retry is not None:
+            sync_policy["retry"] = retry
         spec: dict[str, Any] = {
             "project": "default",
             "source": source,
