@@ -25,16 +25,18 @@ from kubernetes.client.exceptions import ApiException
 
 from adobe_oauth_operator.names import GROUP, PLURAL, ROTATION_ID_ANNOTATION, VERSION
 from support import workloads
-from support.argocd import ArgoCD, GitRepo, start_argocd
+from support.argocd import ArgoCD, GitRepo, start_argocd, stop_argocd
 from support.chart import CHART, service_account_kubeconfig
 from support.chart_operator import ChartOperatorProcess
 from support.cluster import REPO, LocalCluster
+from support.crds import apply_crd
 from support.operator_env import FAST_ROTATION, condition
 from support.processes import SimProcess, sha256
 from support.waiting import wait_until
 
 ARGOCD_DOC = REPO / "docs" / "argocd.md"
 CRD_NAME = "adobeoauthcredentials.adobe-oauth-operator.dev"
+CRD_FILE = REPO / "crds" / "adobe-oauth-operator.dev_adobeoauthcredentials.yaml"
 ORG = "1234567"
 # One Adobe credential per scenario, all served by the same operator.
 CREDENTIALS = {
@@ -218,7 +220,8 @@ class GitOps:
 @pytest.fixture(scope="module")
 def gitops(cluster: LocalCluster, tmp_path_factory: pytest.TempPathFactory) -> Iterator[GitOps]:
     workdir = tmp_path_factory.mktemp("argocd")
-    argocd = ArgoCD(cluster, start_argocd(cluster))
+    argocd_namespace, started = start_argocd()
+    argocd = ArgoCD(cluster, argocd_namespace)
     argocd.set_settings(doc_argocd_cm())  # the health check, exactly as the doc shows it
     suffix = secrets.token_hex(3)
     namespace, operator_namespace = f"gitops-{suffix}", f"aoo-{suffix}"
@@ -247,7 +250,11 @@ def gitops(cluster: LocalCluster, tmp_path_factory: pytest.TempPathFactory) -> I
     try:
         yield world
     finally:
-        _tear_down(world)
+        try:
+            _tear_down(world)
+        finally:
+            if started:  # the rest of the session does not pay for an idle Argo CD
+                stop_argocd()
 
 
 def _tear_down(world: GitOps) -> None:
@@ -689,3 +696,62 @@ def test_pruning_a_credential_mid_rotation_runs_its_cleanup_and_the_sync_finishe
         s.metadata.name for s in cluster.core.list_namespaced_secret(installed.namespace).items
     }
     assert f"{name}-pending" not in secrets_left
+
+
+def test_deleting_the_operators_application_keeps_the_crd(installed: GitOps) -> None:
+    """Deleting the chart's Application with its resources (the background resources finalizer)
+    removes what the chart made except the CRD: Argo CD honours `helm.sh/resource-policy: keep`,
+    so no credential in the cluster goes with it. Runs last: the operator goes away."""
+    cluster, argocd = installed.cluster, installed.argocd
+    args = (GROUP, VERSION, installed.namespace, PLURAL)
+    # The credentials go first, while the operator runs to release their finalizers.
+    for app in [a for a in installed.apps if a != "operator"]:
+        argocd.delete_app(app)
+    installed.apps[:] = ["operator"]
+    cluster.custom.delete_collection_namespaced_custom_object(*args)
+    wait_until(
+        lambda: not cluster.custom.list_namespaced_custom_object(*args)["items"],
+        timeout=60,
+        what="credentials deleted",
+    )
+    rbac = client.RbacAuthorizationV1Api(cluster.api)
+    release = {"app.kubernetes.io/instance": "adobe-oauth-operator"}
+    selector = ",".join(f"{k}={v}" for k, v in release.items())
+    assert rbac.list_cluster_role(label_selector=selector).items
+    cluster.custom.patch_namespaced_custom_object(
+        "argoproj.io",
+        "v1alpha1",
+        argocd.namespace,
+        "applications",
+        "operator",
+        {"metadata": {"finalizers": ["resources-finalizer.argocd.argoproj.io/background"]}},
+    )
+    argocd.delete_app("operator")
+    installed.apps.clear()
+    try:
+        wait_until(
+            lambda: (
+                not [
+                    a
+                    for a in cluster.custom.list_namespaced_custom_object(
+                        "argoproj.io", "v1alpha1", argocd.namespace, "applications"
+                    )["items"]
+                    if a["metadata"]["name"] == "operator"
+                ]
+            ),
+            timeout=90,
+            what="the operator's Application and its resources deleted",
+        )
+        wait_until(
+            lambda: (
+                not cluster.apps.list_namespaced_deployment(installed.operator_namespace).items
+                and not rbac.list_cluster_role(label_selector=selector).items
+            ),
+            timeout=60,
+            what="the chart's Deployment and ClusterRoles deleted",
+        )
+        crd = client.ApiextensionsV1Api(cluster.api).read_custom_resource_definition(CRD_NAME)
+        assert crd.metadata.deletion_timestamp is None
+    finally:
+        if not crd_exists(cluster):  # the rest of the session needs it
+            apply_crd(cluster, yaml.safe_load(CRD_FILE.read_text()), replace=False)

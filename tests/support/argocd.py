@@ -19,14 +19,21 @@ GROUP, VERSION, PLURAL = "argoproj.io", "v1alpha1", "applications"
 IN_CLUSTER = "https://kubernetes.default.svc"
 
 
-def start_argocd(cluster: LocalCluster) -> str:
-    """Start Argo CD in the running local cluster (a no-op when it runs); its namespace."""
+def start_argocd() -> tuple[str, bool]:
+    """Start Argo CD in the running local cluster unless it runs: its namespace, and whether
+    this call started it."""
     out = subprocess.run(
         [str(LOCAL_CLUSTER), "argocd"], capture_output=True, text=True, check=False, timeout=300
     )
     if out.returncode != 0:
         raise RuntimeError(f"hack/local-cluster argocd failed:\n{out.stderr}")
-    return out.stdout.strip().splitlines()[-1].removeprefix("ARGOCD_NAMESPACE=")
+    lines = dict(line.split("=", 1) for line in out.stdout.strip().splitlines() if "=" in line)
+    return lines["ARGOCD_NAMESPACE"], lines["ARGOCD_STARTED"] == "true"
+
+
+def stop_argocd() -> None:
+    """Stop Argo CD's processes (its CRDs, namespace and settings stay)."""
+    subprocess.run([str(LOCAL_CLUSTER), "argocd-down"], check=True, timeout=120)
 
 
 class GitRepo:
