@@ -44,6 +44,8 @@ CREDENTIALS = {
     "owned": "7000002",
     "pruned-background": "7000003",
     "pruned-foreground": "7000004",
+    "cred-ssa": "7000005",
+    "cred-replace": "7000006",
 }
 # Every sync option docs/argocd.md mentions for workloads, with and without its ignoreDifferences.
 SYNC_VARIANTS: dict[str, tuple[list[str], bool]] = {
@@ -174,9 +176,15 @@ class GitOps:
 
     # -- credentials ---------------------------------------------------------------------------
     def status(self, name: str) -> dict[str, Any]:
-        obj = self.cluster.custom.get_namespaced_custom_object(
-            GROUP, VERSION, self.namespace, PLURAL, name
-        )
+        """The credential's status; empty while it does not exist (yet)."""
+        try:
+            obj = self.cluster.custom.get_namespaced_custom_object(
+                GROUP, VERSION, self.namespace, PLURAL, name
+            )
+        except ApiException as exc:
+            if exc.status == 404:
+                return {}
+            raise
         return dict(obj.get("status") or {})
 
     def secret_value(self, secret_name: str) -> str:
@@ -598,6 +606,81 @@ def test_a_secret_value_owned_in_git_is_put_back_by_self_heal_and_the_operator_s
     assert len(installed.adobe_secrets("owned")) == 2
     assert sha256(initial) in {s["value_sha256"] for s in installed.adobe_secrets("owned")}
     argocd.wait("owned", sync="Synced", health="Degraded", timeout=60)
+
+
+@pytest.mark.parametrize("option", ["ServerSideApply=true", "Replace=true"])
+def test_a_credential_and_its_secret_under_another_sync_option(
+    installed: GitOps, option: str
+) -> None:
+    """The credentials Application of the doc with server-side apply: a rotation requested by a
+    commit leaves it Synced, and a later sync (a commit changing the credential's labels) keeps
+    the operator's finalizer and the Secret's new value. With Replace=true it is OutOfSync as
+    soon as the operator adopted the credential."""
+    argocd, repo, cluster = installed.argocd, installed.repo, installed.cluster
+    variant = "ssa" if option.startswith("ServerSide") else "replace"
+    name = app = f"cred-{variant}"
+    secret_name = f"{name}-creds"
+    client_id = installed.client_ids[name]
+    cluster.core.create_namespaced_secret(
+        installed.namespace, app_secret(secret_name, client_id, installed.initial[name])
+    )
+    documented = doc_credentials_app()
+
+    def write(annotations: dict[str, str], labels: dict[str, str]) -> None:
+        resource = credential(name, secret_name)
+        resource["metadata"] |= {"annotations": annotations, "labels": labels}
+        repo.write(f"{app}/credential.yaml", [resource, app_secret(secret_name, client_id, "x")])
+
+    write({}, {})
+    revision = repo.commit(f"{name}: a credential synced with {option}")
+    installed.create_app(
+        app,
+        app,
+        sync_options=[*documented["syncPolicy"]["syncOptions"], option],
+        ignore_differences=[dict(r, name=secret_name) for r in documented["ignoreDifferences"]],
+    )
+    installed.wait_status(name, "adopted", lambda s: s.get("phase") == "Ready")
+    if variant == "replace":
+        # Without a last-applied configuration, what the operator (and kopf) add to the
+        # credential's metadata is a difference: the Application goes OutOfSync on the
+        # credential as soon as it is adopted, and stays so. Replace=true is not for credentials.
+        state = argocd.wait(app, sync="OutOfSync", health="Healthy", revision=revision)
+        assert state.operation_phase == "Succeeded"
+        assert state.resource("AdobeOAuthCredential", name)["status"] == "OutOfSync"
+        assert state.resource("Secret", secret_name)["status"] == "Synced"
+        return
+    argocd.wait(app, revision=revision, timeout=120)
+
+    write({"adobe-oauth-operator.dev/rotate": "first"}, {})
+    revision = installed.commit_and_refresh(f"{name}: rotate", app)
+    out_of_sync: list[str] = []
+    synced_commit = []  # watched once the Application has synced the commit
+
+    def rotated() -> dict[str, Any] | None:
+        state = argocd.state(app)
+        if state.revision == revision and state.sync == "Synced":
+            synced_commit.append(True)
+        if synced_commit and state.sync == "OutOfSync":
+            out_of_sync.append(str(state.resources))
+        status = installed.status(name)
+        return status if status.get("history") and not status.get("rotation") else None
+
+    status = wait_until(rotated, timeout=120, what=f"{name} rotated", interval=0.3)
+    assert status["history"][0]["result"] == "Succeeded"
+    argocd.wait(app, revision=revision, timeout=60)
+
+    write({"adobe-oauth-operator.dev/rotate": "first"}, {"team": "payments"})
+    revision = installed.commit_and_refresh(f"{name}: label it", app)
+    argocd.wait(app, revision=revision, timeout=60)
+    obj = cluster.custom.get_namespaced_custom_object(
+        GROUP, VERSION, installed.namespace, PLURAL, name
+    )
+    assert obj["metadata"]["labels"] == {"team": "payments"}
+    assert "adobe-oauth-operator.dev/finalizer" in obj["metadata"].get("finalizers", [])
+    [current] = installed.adobe_secrets(name)
+    assert current["uuid"] == installed.status(name)["currentSecretUuid"]
+    assert current["value_sha256"] == sha256(installed.secret_value(secret_name))
+    assert not out_of_sync, out_of_sync
 
 
 @pytest.mark.parametrize(
