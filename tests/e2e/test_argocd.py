@@ -286,6 +286,9 @@ def _tear_down(world: GitOps) -> None:
         except ApiException as exc:
             if exc.status != 404:
                 raise
+    # The CRD back to exactly crds/ (Argo CD's labels, annotations and field owners gone), as the
+    # rest of the session expects it.
+    apply_crd(cluster, yaml.safe_load(CRD_FILE.read_text()), replace=True)
     if world.operator is not None:
         logs = world.operator.logs()
         for value in world.initial.values():
