@@ -46,6 +46,7 @@ CREDENTIALS = {
     "pruned-foreground": "7000004",
     "cred-ssa": "7000005",
     "cred-replace": "7000006",
+    "pruned-mid-add": "7000007",
 }
 # Every sync option docs/argocd.md mentions for workloads, with and without its ignoreDifferences.
 SYNC_VARIANTS: dict[str, tuple[list[str], bool]] = {
@@ -782,6 +783,66 @@ def test_pruning_a_credential_mid_rotation_runs_its_cleanup_and_the_sync_finishe
         s.metadata.name for s in cluster.core.list_namespaced_secret(installed.namespace).items
     }
     assert f"{name}-pending" not in secrets_left
+
+
+def test_pruning_a_credential_whose_new_secret_never_reached_the_secret_deletes_it(
+    installed: GitOps,
+) -> None:
+    """Pruned right after Adobe added the rotation's new secret and before the operator heard
+    back (the operator stopped meanwhile): the finalizer deletes that secret, which nothing can
+    be using, so Adobe is left with exactly what it had before; the Application ends Synced."""
+    argocd, repo, cluster = installed.argocd, installed.repo, installed.cluster
+    name = app = "pruned-mid-add"
+    secret_name = f"{name}-creds"
+    cluster.core.create_namespaced_secret(
+        installed.namespace,
+        app_secret(secret_name, installed.client_ids[name], installed.initial[name]),
+    )
+    repo.write(f"{app}/credential.yaml", [credential(name, secret_name)])
+    repo.write(
+        f"{app}/configmap.yaml",
+        [{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": app}, "data": {}}],
+    )
+    revision = repo.commit(f"{name}: a credential that will be removed")
+    installed.create_app(app, app, sync_options=doc_credentials_app()["syncPolicy"]["syncOptions"])
+    argocd.wait(app, revision=revision, timeout=120)
+    status = installed.wait_status(name, "adopted", lambda s: s.get("phase") == "Ready")
+    before = {s["uuid"] for s in installed.adobe_secrets(name)}
+    assert before == {status["currentSecretUuid"]}
+
+    # Adobe adds the secret at once but answers only 15 s later; the operator stops meanwhile.
+    installed.sim.fault(endpoint="add", delay_s=15, after_commit=True)
+    cluster.custom.patch_namespaced_custom_object(
+        GROUP,
+        VERSION,
+        installed.namespace,
+        PLURAL,
+        name,
+        {"metadata": {"annotations": {"adobe-oauth-operator.dev/rotate": "now"}}},
+    )
+    wait_until(lambda: len(installed.adobe_secrets(name)) == 2, timeout=60, what="the add in Adobe")
+    [added] = {s["uuid"] for s in installed.adobe_secrets(name)} - before
+    assert installed.operator is not None
+    installed.operator.stop()
+    repo.remove(f"{app}/credential.yaml")
+    revision = installed.commit_and_refresh(f"{name}: remove the credential", app)
+    wait_until(
+        lambda: cluster.custom.get_namespaced_custom_object(
+            GROUP, VERSION, installed.namespace, PLURAL, name
+        )["metadata"].get("deletionTimestamp"),
+        timeout=60,
+        what=f"Argo CD's deletion of {name} under way",
+    )
+    installed.operator.start()
+    argocd.wait(app, revision=revision, timeout=120)
+    [cleaned] = wait_until(
+        lambda: installed.events(name, "CleanedUp"),
+        timeout=30,
+        what=f"the cleanup's event (events: {installed.events_summary(name)})",
+    )
+    assert added in cleaned.message and "it had added" in cleaned.message, cleaned.message
+    assert {s["uuid"] for s in installed.adobe_secrets(name)} == before
+    assert installed.secret_value(secret_name) == installed.initial[name]
 
 
 def test_deleting_the_operators_application_keeps_the_crd(installed: GitOps) -> None:
