@@ -15,6 +15,7 @@ import secrets
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -557,8 +558,6 @@ def _template_revision(cluster: LocalCluster, namespace: str, name: str) -> str:
 
 
 def _reconciled_after(app: dict[str, Any], moment: float) -> bool:
-    from datetime import datetime
-
     stamp = (app.get("status") or {}).get("reconciledAt")
     if not stamp:
         return False
