@@ -568,6 +568,35 @@ def _operation_started(app: dict[str, Any]) -> str:
     return str(((app.get("status") or {}).get("operationState") or {}).get("startedAt", ""))
 
 
+def test_a_placeholder_under_string_data_is_not_kept_out_by_the_rule(installed: GitOps) -> None:
+    """Why docs/argocd.md says `data`: the same rule and options with the placeholder under
+    `stringData` let Argo CD's sync write the placeholder over the value in the Secret."""
+    argocd, repo, cluster = installed.argocd, installed.repo, installed.cluster
+    secret_name, app = "string-data-creds", "string-data"
+    real = f"p8e-{secrets.token_urlsafe(24)}"
+    cluster.core.create_namespaced_secret(
+        installed.namespace, app_secret(secret_name, "client-id", real)
+    )
+    in_git = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": secret_name},
+        "type": "Opaque",
+        "stringData": {"ADOBE_CLIENT_ID": "client-id", "ADOBE_CLIENT_SECRET": "placeholder"},
+    }
+    repo.write(f"{app}/secret.yaml", [in_git])
+    revision = repo.commit("a Secret with a placeholder under stringData")
+    documented = doc_credentials_app()
+    installed.create_app(
+        app,
+        app,
+        sync_options=documented["syncPolicy"]["syncOptions"],
+        ignore_differences=[dict(r, name=secret_name) for r in documented["ignoreDifferences"]],
+    )
+    argocd.wait(app, revision=revision, timeout=120)
+    assert installed.secret_value(secret_name) == "placeholder"
+
+
 def test_a_secret_value_owned_in_git_is_put_back_by_self_heal_and_the_operator_stalls(
     installed: GitOps,
 ) -> None:
