@@ -717,22 +717,10 @@ def test_a_credential_and_its_secret_under_another_sync_option(
 
 @pytest.mark.parametrize(
     "policy",
-    [
-        "background",
-        pytest.param(
-            "foreground",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason=(
-                    "operator bug: with Argo CD's default foreground pruning the garbage "
-                    "collector deletes the pending Secret (owned by the credential) before the "
-                    "finalizer runs (always when the operator is down at that moment, often "
-                    "otherwise); the cleanup then takes the new secret for one that never "
-                    "reached the Secret and deletes it in Adobe while the Secret holds it"
-                ),
-            ),
-        ),
-    ],
+    # foreground, Argo CD's default: the garbage collector may delete the pending Secret (owned
+    # by the credential) before the finalizer runs; the cleanup then asks Adobe which secret the
+    # Secret holds instead of taking the new one for lost (it deleted it, once).
+    ["background", "foreground"],
 )
 def test_pruning_a_credential_mid_rotation_runs_its_cleanup_and_the_sync_finishes(
     installed: GitOps, policy: str

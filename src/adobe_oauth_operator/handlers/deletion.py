@@ -109,6 +109,19 @@ async def _cleanup(
     elif isinstance(listed, m.ActionFailed):
         raise adobe_errors.TransientError(listed.message, operation="list")
     candidates.discard(rot.old_secret_uuid)
+    if pending is None:
+        # The pending copy may be gone because the garbage collector deleted it first (a
+        # foreground deletion), not because the new secret never reached the Secret: ask.
+        held = [uuid for uuid in sorted(candidates) if await executor.app_may_hold(uuid)]
+        if held:
+            return _Outcome(
+                True,
+                Reason.OLD_SECRET_LEFT,
+                f"deleted during rotation {rot.id}: the Secret keeps the new client secret "
+                f"{held[0]}; the old secret {rot.old_secret_uuid} stays in Adobe because "
+                "something may still use it: delete it in the Adobe Developer Console once it "
+                "is unused",
+            )
     for uuid in sorted(candidates):
         delete = m.DeleteSecret(uuid, m.Using.APP_SECRET, m.DeleteGuard.APP_NOT_NEW)
         result = await executor.run(replace(delete, credential=rot.credential))

@@ -25,6 +25,7 @@ from adobe_oauth_operator.kube.secrets import (
     AppSecret,
     KnownGood,
     OwnerRef,
+    PendingSecret,
     check_app_secret_writable,
     delete_known_good,
     delete_pending_secret,
@@ -390,14 +391,7 @@ class Executor:
             self.kube, self.res.namespace, self.res.name, self.res.uid
         )
         if action.guard is m.DeleteGuard.APP_NOT_NEW:
-            # A pending value whose uuid Adobe's add answer did not name may be this secret's.
-            holds = (
-                app is not None
-                and pending is not None
-                and pending.secret_uuid in (action.secret_uuid, "")
-                and app.client_secret == pending.value
-            )
-            if not holds:
+            if not await self._app_may_hold(ref, action.secret_uuid, app, pending):
                 return None
             return m.ActionFailed(
                 m.ErrorKind.UNEXPECTED,
@@ -417,6 +411,37 @@ class Executor:
                 action.secret_uuid,
             )
         return None if same else m.AppSecretReverted("it holds a different client secret")
+
+    async def app_may_hold(self, uuid: str) -> bool:
+        """Whether the Secret holds (or may hold) client secret `uuid`: never delete that one."""
+        app = await self.read_app()
+        if app is None or app.client_secret is None:
+            return False
+        ref, _ = await self._app_credential()
+        pending = await read_pending_secret(
+            self.kube, self.res.namespace, self.res.name, self.res.uid
+        )
+        return await self._app_may_hold(ref, uuid, app, pending)
+
+    async def _app_may_hold(
+        self, ref: CredentialRef, uuid: str, app: AppSecret | None, pending: PendingSecret | None
+    ) -> bool:
+        """Whether the Secret holds (or may hold) client secret `uuid`, which is about to go."""
+        if app is None or app.client_secret is None:
+            return False
+        if pending is not None:
+            # A pending value whose uuid Adobe's add answer did not name may be this secret's.
+            return pending.secret_uuid in (uuid, "") and app.client_secret == pending.value
+        # The pending copy is gone (the garbage collector may delete it before the finalizer
+        # runs, in a foreground deletion): only Adobe can tell which secret the Secret holds.
+        try:
+            listed = await self._list_secrets(ref, app.client_secret, self.spec.scopes)
+            if all(s.uuid != uuid for s in listed):
+                return False
+            held = await self._identify(ref, app.client_secret, listed)
+        except adobe_errors.InvalidClientError:
+            return False  # IMS refuses the Secret's value: it is no live secret, not `uuid`
+        return held is None or held == uuid  # not told apart: keep it
 
     async def _verify(self, _: m.VerifyNewSecret) -> m.Message:
         ref, old_value = await self._app_credential()
