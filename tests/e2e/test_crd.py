@@ -220,7 +220,8 @@ def test_the_example_resource_quota_caps_credentials_per_namespace(
     assert int(quota["spec"]["hard"][key]) > 2
     quota["spec"]["hard"][key] = "2"
     cluster.core.create_namespaced_resource_quota(namespace, quota)
-    # The quota admits nothing until the controller has computed its usage.
+    # The quota admits nothing until the controller has computed its usage: within its discovery
+    # period (30 s) and full resync (15 s on the local cluster) of a CRD just installed.
     wait_until(
         lambda: (
             (
@@ -231,7 +232,7 @@ def test_the_example_resource_quota_caps_credentials_per_namespace(
             ).get(key)
             == "0"
         ),
-        timeout=60,
+        timeout=120,
         what="the quota's usage computed",
     )
     create(cluster, namespace, "first", dict(MINIMAL_SPEC))

@@ -22,7 +22,7 @@ from adobe_oauth_operator.rotation.validation import (
 from support.cluster import REPO, LocalCluster
 from support.crds import apply_crd
 from support.operator_env import CRED, FAST_ROTATION, ORG, Env, condition
-from support.waiting import ConditionTimeout, wait_until
+from support.waiting import wait_until
 
 OLD_CRD_FILE = REPO / "tests" / "support" / "old_crds" / "adobeoauthcredentials-899734a.yaml"
 NEW_CRD_FILE = REPO / "crds" / "adobe-oauth-operator.dev_adobeoauthcredentials.yaml"
@@ -286,16 +286,6 @@ def test_a_change_to_a_refused_token_scope_must_fix_it(
     assert spec_problems(name, narrowed["spec"]) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ApiException,
-    reason=(
-        "the rule behind TOKEN_NO_SCOPES_MESSAGE sits on the root of the schema, so a change to"
-        " metadata or status re-checks it (ratcheting spares only unchanged objects): a stored"
-        " resource it refuses takes no finalizer, annotation or status write until its spec is"
-        " fixed; on spec it would be spared like the spec.accessToken rule"
-    ),
-)
 def test_a_resource_refused_by_the_inherited_scope_rule_still_takes_metadata_and_status(
     cluster: LocalCluster, namespace: str, upgraded: dict[str, dict[str, Any]]
 ) -> None:
@@ -384,14 +374,6 @@ def test_the_operator_reports_a_stored_refused_token_scope_and_resumes_once_fixe
     assert condition(status, "Ready")["reason"] != "InvalidSpec"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ConditionTimeout,
-    reason=(
-        "the API server refuses the operator's InvalidSpec status write (and its finalizer) for a"
-        " resource the root-level inherited-scope rule refuses, so nothing reports it"
-    ),
-)
 @pytest.mark.parametrize(
     "stored_credential",
     [
