@@ -676,8 +676,14 @@ def test_a_credential_and_its_secret_under_another_sync_option(
         # Without a last-applied configuration, what the operator (and kopf) add to the
         # credential's metadata is a difference: the Application goes OutOfSync on the
         # credential as soon as it is adopted, and stays so. Replace=true is not for credentials.
-        state = argocd.wait(app, sync="OutOfSync", health="Healthy", revision=revision)
-        assert state.operation_phase == "Succeeded"
+        argocd.wait(app, sync="OutOfSync", health="Healthy", revision=revision)
+        # The sync's own record may come a moment after the comparison: wait for it too.
+        state = wait_until(
+            lambda: (s := argocd.state(app)).operation_phase == "Succeeded" and s,
+            timeout=60,
+            what=f"{app}'s sync operation recorded as Succeeded",
+        )
+        assert (state.sync, state.health, state.revision) == ("OutOfSync", "Healthy", revision)
         assert state.resource("AdobeOAuthCredential", name)["status"] == "OutOfSync"
         assert state.resource("Secret", secret_name)["status"] == "Synced"
         return
