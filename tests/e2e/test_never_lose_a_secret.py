@@ -386,11 +386,11 @@ def test_a_secret_adobe_refuses_is_replaced_by_a_new_working_one_from_the_known_
     )
 
 
-def test_deleting_mid_restore_puts_the_known_good_copy_back_into_the_secret(env: Env) -> None:
-    """A restoring rotation cut short by the deletion before the Secret got a working value: the
-    copy (about to be garbage-collected with the resource) goes back into the Secret."""
+def _restoring(env: Env) -> str:
+    """Adopt, save the copy, then a typo in the Secret while Adobe refuses adds: a restoring
+    rotation starts and cannot finish. The adopted uuid."""
     env.apply_credential()
-    old_uuid = env.wait_adopted()["currentSecretUuid"]
+    old_uuid: str = env.wait_adopted()["currentSecretUuid"]
     wait_until(
         lambda: (s := env.status()).get("knownGoodHmac") == s.get("secretHmac") and s,
         timeout=60,
@@ -405,6 +405,13 @@ def test_deleting_mid_restore_puts_the_known_good_copy_back_into_the_secret(env:
         timeout=60,
         what="the restoring rotation",
     )
+    return old_uuid
+
+
+def test_deleting_mid_restore_puts_the_known_good_copy_back_into_the_secret(env: Env) -> None:
+    """A restoring rotation cut short by the deletion before the Secret got a working value: the
+    copy (about to be garbage-collected with the resource) goes back into the Secret."""
+    old_uuid = _restoring(env)
     _delete_and_wait(env)
     assert env.app_secret_value() == env.initial_value, "the verified value is back"
     assert [s["uuid"] for s in env.adobe_secrets()] == [old_uuid]
@@ -415,22 +422,7 @@ def test_deleting_mid_restore_puts_the_known_good_copy_back_into_the_secret(env:
 def test_a_known_good_copy_changed_mid_restore_is_never_used(env: Env) -> None:
     """The copy's HMAC is checked on every read that feeds an Adobe call or a write, not only
     when the restore starts: a copy changed meanwhile is neither sent to IMS nor written."""
-    env.apply_credential()
-    env.wait_adopted()
-    wait_until(
-        lambda: (s := env.status()).get("knownGoodHmac") == s.get("secretHmac") and s,
-        timeout=60,
-        what="the known-good copy",
-    )
-    env.sim.fault(endpoint="add", status=503, count=10_000)
-    env.cluster.core.patch_namespaced_secret(
-        "adobe-creds", env.namespace, {"stringData": {"ADOBE_CLIENT_SECRET": "p8e-typo"}}
-    )
-    wait_until(
-        lambda: (env.status().get("rotation") or {}).get("reason") == "Drift",
-        timeout=60,
-        what="the restoring rotation",
-    )
+    _restoring(env)
     tampered = "p8e-tampered-copy"
     env.cluster.core.patch_namespaced_secret(
         "creds-known-good", env.namespace, {"stringData": {"clientSecret": tampered}}

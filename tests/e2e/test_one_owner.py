@@ -111,22 +111,6 @@ def _copy_app_secret(env: Env, namespace: str, name: str = "adobe-creds") -> Non
     )
 
 
-def _create(env: Env, name: str, namespace: str, **spec: Any) -> None:
-    body = {
-        "apiVersion": f"{GROUP}/{VERSION}",
-        "kind": "AdobeOAuthCredential",
-        "metadata": {"name": name},
-        "spec": {
-            "orgId": ORG,
-            "credentialId": CRED,
-            "secretName": "adobe-creds",
-            "rotation": dict(FAST_ROTATION),
-            **spec,
-        },
-    }
-    env.cluster.custom.create_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL, body)
-
-
 def test_a_second_resource_naming_a_claimed_secret_waits_until_the_owner_is_gone(
     env: Env,
 ) -> None:
@@ -199,9 +183,9 @@ def _operator_for(env: Env, *namespaces: str) -> Iterator[OperatorProcess]:
 def test_the_same_credential_in_two_namespaces_has_one_owner(env: Env) -> None:
     with fresh_namespace(env.cluster) as other, _operator_for(env, other):
         _copy_app_secret(env, other)
-        _create(env, "first", env.namespace)
+        env.apply_credential("first")
         first = _wait_ready(env, "first")
-        _create(env, "second", other)
+        env.apply_credential("second", namespace=other)
         stalled = _wait_stalled(env, "second", "CredentialClaimed", other)
         message = condition(stalled, "Stalled")["message"]
         assert f"orgId {ORG}, credentialId {CRED}" in message

@@ -35,7 +35,10 @@ class Env:
     workdir: Path
 
     # -- the resource ------------------------------------------------------------------------
-    def apply_credential(self, name: str = "creds", **spec: Any) -> None:
+    def apply_credential(
+        self, name: str = "creds", *, namespace: str | None = None, **spec: Any
+    ) -> None:
+        """Create the resource (in `namespace`, default the test's) with the test's spec."""
         body = {
             "apiVersion": f"{GROUP}/{VERSION}",
             "kind": "AdobeOAuthCredential",
@@ -50,7 +53,7 @@ class Env:
             },
         }
         self.cluster.custom.create_namespaced_custom_object(
-            GROUP, VERSION, self.namespace, PLURAL, body
+            GROUP, VERSION, namespace or self.namespace, PLURAL, body
         )
 
     def separate_credential(self, credential_id: str, secret_name: str) -> None:
