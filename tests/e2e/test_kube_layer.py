@@ -11,11 +11,7 @@ import pytest
 from adobe_oauth_operator.kube import errors
 from adobe_oauth_operator.kube import workloads as workload_module
 from adobe_oauth_operator.kube.clients import KubeClients
-from adobe_oauth_operator.kube.credentials import get_credential, patch_credential_status
-from adobe_oauth_operator.kube.events import emit_event
-from adobe_oauth_operator.kube.rest import NamespacedResource
-from adobe_oauth_operator.kube.rollouts import restart_workload, rollout_state
-from adobe_oauth_operator.kube.secrets import (
+from adobe_oauth_operator.kube.credential_secrets import (
     OwnerRef,
     delete_pending_secret,
     pending_secret_name,
@@ -24,6 +20,10 @@ from adobe_oauth_operator.kube.secrets import (
     write_app_secret,
     write_pending_secret,
 )
+from adobe_oauth_operator.kube.credentials import get_credential, patch_credential_status
+from adobe_oauth_operator.kube.events import emit_event
+from adobe_oauth_operator.kube.rest import NamespacedResource
+from adobe_oauth_operator.kube.rollouts import restart_workload, rollout_state
 from adobe_oauth_operator.kube.workloads import discover_jobs, discover_workloads
 from adobe_oauth_operator.names import API_VERSION, FIELD_MANAGER, GROUP, KIND, PLURAL, VERSION
 from adobe_oauth_operator.rotation.messages import RestartResult

@@ -11,6 +11,7 @@ from typing import TypeVar
 import httpx
 
 from adobe_oauth_operator import __version__
+from adobe_oauth_operator.adobe.client_secrets import SecretsApi
 from adobe_oauth_operator.adobe.errors import (
     AdobeError,
     CredentialNotFoundError,
@@ -19,11 +20,10 @@ from adobe_oauth_operator.adobe.errors import (
     ThrottledError,
     TokenRejectedError,
 )
+from adobe_oauth_operator.adobe.ims import DEFAULT_MARGIN, ImsTokenClient, TokenCache
 from adobe_oauth_operator.adobe.limiter import AdobeLimiter
 from adobe_oauth_operator.adobe.models import AccessToken, AddedSecret, CredentialRef, SecretInfo
 from adobe_oauth_operator.adobe.retry import RETRYABLE, RetryPolicy
-from adobe_oauth_operator.adobe.secrets import SecretsApi
-from adobe_oauth_operator.adobe.tokens import DEFAULT_MARGIN, ImsTokenClient, TokenCache
 from adobe_oauth_operator.adobe.transport import RequestObserver, ignore_request
 from adobe_oauth_operator.config import (
     API_URL_NAME,

@@ -18,13 +18,13 @@ from adobe_oauth_operator.adobe import errors as adobe_errors
 from adobe_oauth_operator.handlers.executor import Executor, Resource
 from adobe_oauth_operator.handlers.reconcile import Deps
 from adobe_oauth_operator.kube.claims import Claimant, release_app_secret
-from adobe_oauth_operator.kube.events import emit_event
-from adobe_oauth_operator.kube.secrets import (
+from adobe_oauth_operator.kube.credential_secrets import (
     delete_pending_secret,
     read_known_good,
     read_pending_secret,
     write_app_secret,
 )
+from adobe_oauth_operator.kube.events import emit_event
 from adobe_oauth_operator.names import SECRET_UUID_ANNOTATION
 from adobe_oauth_operator.rotation import messages as m
 from adobe_oauth_operator.rotation.machine import proven_ours

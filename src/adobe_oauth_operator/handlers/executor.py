@@ -19,9 +19,9 @@ from adobe_oauth_operator.adobe.scopes import IO_MANAGEMENT_SCOPES
 from adobe_oauth_operator.handlers.failures import failure_from_adobe_error, failure_from_kube_error
 from adobe_oauth_operator.handlers.ownership import ClaimsView, Me, check_claims
 from adobe_oauth_operator.kube import errors as kube_errors
+from adobe_oauth_operator.kube.access_token_secret import read_token_secret, write_token_secret
 from adobe_oauth_operator.kube.clients import KubeClients
-from adobe_oauth_operator.kube.rollouts import restart_workload, rollout_state, workload_exists
-from adobe_oauth_operator.kube.secrets import (
+from adobe_oauth_operator.kube.credential_secrets import (
     AppSecret,
     KnownGood,
     OwnerRef,
@@ -38,7 +38,7 @@ from adobe_oauth_operator.kube.secrets import (
     write_known_good,
     write_pending_secret,
 )
-from adobe_oauth_operator.kube.token_secrets import read_token_secret, write_token_secret
+from adobe_oauth_operator.kube.rollouts import restart_workload, rollout_state, workload_exists
 from adobe_oauth_operator.kube.workloads import (
     discover_jobs,
     discover_workloads,
@@ -61,8 +61,8 @@ from adobe_oauth_operator.rotation.model import (
     Spec,
     Target,
 )
-from adobe_oauth_operator.rotation.tokens import expires_at_text
 from adobe_oauth_operator.rotation.validation import client_id_problem
+from adobe_oauth_operator.rotation.vended_tokens import expires_at_text
 from adobe_oauth_operator.sensitive import Sensitive, same_hmac, secret_fingerprint
 
 logger = logging.getLogger(__name__)

@@ -16,8 +16,8 @@ from typing import Any
 
 from adobe_oauth_operator.kube.claims import Claimant, SecretGone, claim_app_secret
 from adobe_oauth_operator.kube.clients import KubeClients
+from adobe_oauth_operator.kube.credential_secrets import known_good_name, pending_secret_name
 from adobe_oauth_operator.kube.credentials import get_credential
-from adobe_oauth_operator.kube.secrets import known_good_name, pending_secret_name
 from adobe_oauth_operator.rotation import messages as m
 from adobe_oauth_operator.rotation.model import Claim, Spec, claim_from_dict
 from adobe_oauth_operator.rotation.reasons import Reason

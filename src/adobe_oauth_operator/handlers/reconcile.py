@@ -19,6 +19,7 @@ from adobe_oauth_operator.handlers.adoption_log import adoption_summary
 from adobe_oauth_operator.handlers.executor import Executor, Resource
 from adobe_oauth_operator.handlers.ownership import ClaimsView
 from adobe_oauth_operator.kube.clients import KubeClients
+from adobe_oauth_operator.kube.credential_secrets import read_pending_secret
 from adobe_oauth_operator.kube.credentials import (
     get_credential,
     patch_credential_status,
@@ -26,7 +27,6 @@ from adobe_oauth_operator.kube.credentials import (
 )
 from adobe_oauth_operator.kube.errors import Conflict
 from adobe_oauth_operator.kube.events import emit_event
-from adobe_oauth_operator.kube.secrets import read_pending_secret
 from adobe_oauth_operator.names import EMERGENCY_ANNOTATION, ROTATE_ANNOTATION
 from adobe_oauth_operator.observability import logs
 from adobe_oauth_operator.observability.metrics import OperatorMetrics

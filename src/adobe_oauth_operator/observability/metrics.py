@@ -23,7 +23,7 @@ from adobe_oauth_operator import __version__
 from adobe_oauth_operator.rotation.conditions import ConditionType
 from adobe_oauth_operator.rotation.model import Phase, Status, Step, Trigger
 from adobe_oauth_operator.rotation.reasons import Reason
-from adobe_oauth_operator.rotation.tokens import expiry_timestamp_seconds
+from adobe_oauth_operator.rotation.vended_tokens import expiry_timestamp_seconds
 
 PREFIX = "adobe_oauth"
 # Rotations take minutes (no drain) to a day (maxWait); steps from a second to hours.

@@ -18,10 +18,10 @@ from adobe_oauth_operator.adobe.errors import (
     InvalidClientError,
     PermissionDeniedError,
 )
+from adobe_oauth_operator.adobe.ims import TOKEN_PATH
 from adobe_oauth_operator.adobe.models import ClientSecretValue, CredentialRef, SecretInfo
 from adobe_oauth_operator.adobe.retry import RetryPolicy
 from adobe_oauth_operator.adobe.scopes import IO_MANAGEMENT_SCOPES
-from adobe_oauth_operator.adobe.tokens import TOKEN_PATH
 from adobe_oauth_operator.plugin.kube import Cluster, PluginError
 from adobe_oauth_operator.rotation.model import Spec
 from adobe_oauth_operator.rotation.validation import client_id_problem

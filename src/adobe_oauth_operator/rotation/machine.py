@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from adobe_oauth_operator.names import ROTATE_ANNOTATION
-from adobe_oauth_operator.rotation import claims, pinned, tokens
+from adobe_oauth_operator.rotation import claims, pinned, vended_tokens
 from adobe_oauth_operator.rotation import messages as m
 from adobe_oauth_operator.rotation.backoff import retry_delay
 from adobe_oauth_operator.rotation.conditions import ConditionType, find, set_condition
@@ -100,21 +100,21 @@ def _decide(spec: Spec, status: Status, msg: m.Message, now: datetime) -> Plan:
     backing_off = isinstance(msg, m.Tick) and _backing_off(status, msg, now)
     if isinstance(msg, m.ActionFailed):
         if msg.action == m.VendToken.__name__:
-            status, warnings, delay = tokens.failed(spec, status, msg, now)
+            status, warnings, delay = vended_tokens.failed(spec, status, msg, now)
             return Plan(status, events=warnings, requeue_after=delay)
         return _on_failure(spec, status, msg, now)
     if isinstance(msg, m.SecretsListed | m.PendingInspected):
         status = _note_created(status, msg.secrets)
     events: tuple[m.Event, ...] = ()
     if isinstance(msg, m.TokenVended):
-        status, events = tokens.vended(spec, status, msg, now)
+        status, events = vended_tokens.vended(spec, status, msg, now)
     elif isinstance(msg, m.TokenReadersRestarted):
-        status, events = tokens.readers_restarted(status, msg)
+        status, events = vended_tokens.readers_restarted(status, msg)
     elif isinstance(msg, m.TargetsRestarted):
-        status = tokens.rotation_restarted(status)
+        status = vended_tokens.rotation_restarted(status)
     if isinstance(msg, m.Tick):
         status = replace(status, observed_generation=msg.generation or status.observed_generation)
-        status = tokens.forget_if_unset(spec, status)
+        status = vended_tokens.forget_if_unset(spec, status)
     claim = claims.claim_step(spec, status, msg, now)
     if claim is not None:
         # Nothing runs before the claim is held: not even a token written into a Secret name
@@ -126,11 +126,11 @@ def _decide(spec: Spec, status: Status, msg: m.Message, now: datetime) -> Plan:
         return replace(plan, events=events + plan.events)
     if isinstance(msg, m.Tick):
         # Applications depend on the vended token even while rotations are suspended.
-        vend = tokens.vend_action(status)
-        if vend is not None and tokens.why_vend(spec, status, msg.token, now) is not None:
+        vend = vended_tokens.vend_action(status)
+        if vend is not None and vended_tokens.why_vend(spec, status, msg.token, now) is not None:
             return Plan(status, action=vend)
     if isinstance(msg, m.Tick | m.TokenVended):
-        readers = tokens.readers_action(status, now)
+        readers = vended_tokens.readers_action(status, now)
         if readers is not None and spec.access_token is not None:
             return Plan(status, action=readers, events=events)
     if isinstance(msg, m.Tick) and spec.suspend:
@@ -154,7 +154,7 @@ def _vend_first(spec: Spec, plan: Plan, now: datetime) -> Plan:
     """Before the Secret gets the new client secret, and before the old one is deleted, the
     vended token is made with the new one: no vended token depends on a secret about to go."""
     rot, action = plan.status.rotation, plan.action
-    if rot is None or not tokens.needs_switch(spec, plan.status):
+    if rot is None or not vended_tokens.needs_switch(spec, plan.status):
         return plan
     if isinstance(action, m.WriteAppSecret):
         before = f"Secret {spec.secret_name} gets it"
@@ -162,18 +162,18 @@ def _vend_first(spec: Spec, plan: Plan, now: datetime) -> Plan:
         before = f"the old client secret {rot.old_secret_uuid} is deleted"
     else:
         return plan
-    retry_at = tokens.in_backoff(plan.status, now)
-    vend = tokens.vend_action(plan.status)
+    retry_at = vended_tokens.in_backoff(plan.status, now)
+    vend = vended_tokens.vend_action(plan.status)
     if retry_at is None and vend is not None:
         return replace(plan, action=vend)
-    text = f"rotation {rot.id}: {tokens.waiting_text(plan.status, before)}"
+    text = f"rotation {rot.id}: {vended_tokens.waiting_text(plan.status, before)}"
     status = _set(plan.status, ConditionType.ROTATING, True, Reason.WAITING_FOR_TOKEN, text, now)
     return Plan(status, events=plan.events, requeue_after=(retry_at or now) - now)
 
 
 def _wake_for_token(plan: Plan, now: datetime) -> Plan:
     """An idle resource still wakes up for its token's refresh point or next retry."""
-    wake = tokens.next_wake(plan.status, now)
+    wake = vended_tokens.next_wake(plan.status, now)
     if plan.action is not None or wake is None:
         return plan
     current = plan.requeue_after

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
+from adobe_oauth_operator.kube.credential_secrets import pending_secret_name
 from adobe_oauth_operator.kube.refs import bounded_name, label_value
-from adobe_oauth_operator.kube.secrets import pending_secret_name
 
 DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from adobe_oauth_operator.rotation import messages as m
-from adobe_oauth_operator.rotation import tokens
+from adobe_oauth_operator.rotation import vended_tokens
 from adobe_oauth_operator.rotation.backoff import RETRY_AFTER_CAP
 from adobe_oauth_operator.rotation.conditions import ConditionType, find
 from adobe_oauth_operator.rotation.machine import Plan, decide
@@ -104,7 +104,7 @@ def failure(kind: m.ErrorKind = m.ErrorKind.TRANSIENT, **kw: object) -> m.Action
 def test_refresh_point(
     lifetime: timedelta, refresh_before: timedelta | None, jitter: float, left: timedelta
 ) -> None:
-    point = tokens.refresh_point(T0, T0 + lifetime, refresh_before, jitter)
+    point = vended_tokens.refresh_point(T0, T0 + lifetime, refresh_before, jitter)
     assert abs((T0 + lifetime - point) - left) < timedelta(milliseconds=1)
 
 
@@ -114,18 +114,18 @@ def test_jitter_only_moves_a_refresh_earlier_and_by_at_most_a_quarter_of_the_mar
 ) -> None:
     expires = T0 + DAY
     margin = DAY * 0.2
-    point = tokens.refresh_point(T0, expires, None, jitter)
+    point = vended_tokens.refresh_point(T0, expires, None, jitter)
     assert expires - margin * 1.25 <= point <= expires - margin
 
 
 def test_a_token_without_lifetime_is_refreshed_at_once() -> None:
-    assert tokens.refresh_point(T0, T0, None, 0.5) == T0
+    assert vended_tokens.refresh_point(T0, T0, None, 0.5) == T0
 
 
 def test_grants_per_day_at_adobes_default_lifetime() -> None:
     """Refreshed when 20-25 % of 86399 s is left: every 17.9-19.2 h, 1.25-1.34 grants a day."""
-    earliest = tokens.refresh_point(T0, T0 + DAY, None, 1.0) - T0
-    latest = tokens.refresh_point(T0, T0 + DAY, None, 0.0) - T0
+    earliest = vended_tokens.refresh_point(T0, T0 + DAY, None, 1.0) - T0
+    latest = vended_tokens.refresh_point(T0, T0 + DAY, None, 0.0) - T0
     assert (earliest.total_seconds(), latest.total_seconds()) == pytest.approx((64799.25, 69119.2))
     per_day = (86400 / latest.total_seconds(), 86400 / earliest.total_seconds())
     assert per_day == pytest.approx((1.25, 1.333), abs=0.001)
@@ -176,7 +176,7 @@ def test_a_token_is_vended_again_when(
 
 def test_without_the_hmac_key_the_expiry_beside_the_token_tells_it_is_still_there() -> None:
     status = vended(fingerprint=None)
-    text = tokens.expires_at_text(at(0) + DAY)
+    text = vended_tokens.expires_at_text(at(0) + DAY)
     assert decide(SPEC, status, tick(m.TokenObservation(True, None, text)), at(60)).action is None
     other = m.TokenObservation(True, None, "2020-01-01T00:00:00Z")
     assert decide(SPEC, status, tick(other), at(60)).action is not None
@@ -202,7 +202,7 @@ def test_a_vended_token_is_recorded_with_its_schedule_and_announced_once() -> No
     assert (token.fingerprint, token.secret_uuid, token.refreshes) == ("hmac-2", OLD, 1)
     assert fresh(plan) == (True, Reason.TOKEN_ISSUED)
     assert [e.reason for e in plan.events] == [Reason.TOKEN_ISSUED]
-    assert tokens.expiry_timestamp_seconds(plan.status) == (at(10) + DAY).timestamp()
+    assert vended_tokens.expiry_timestamp_seconds(plan.status) == (at(10) + DAY).timestamp()
     # A routine refresh is quiet.
     again = decide(SPEC, plan.status, m.TokenVended(OLD, at(70000) + DAY, "hmac-3"), at(70000))
     assert again.events == ()
@@ -242,7 +242,7 @@ def test_during_a_rotation_its_own_restart_covers_the_env_readers() -> None:
 
 
 def test_no_expiry_without_a_token() -> None:
-    assert tokens.expiry_timestamp_seconds(Status()) is None
+    assert vended_tokens.expiry_timestamp_seconds(Status()) is None
 
 
 # -- failures ---------------------------------------------------------------------------------
