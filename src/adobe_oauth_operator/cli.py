@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 import kopf
 from prometheus_client import disable_created_metrics
 
+from adobe_oauth_operator import __version__
 from adobe_oauth_operator.config import OperatorConfig
 from adobe_oauth_operator.memory import limit_malloc_arenas
 from adobe_oauth_operator.observability import logs
@@ -22,6 +23,7 @@ LOG_FORMATS = ("plain", "full", "json")
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="adobe-oauth-operator", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="run the operator")
     run.add_argument(

@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from adobe_oauth_operator import __version__
 from adobe_oauth_operator.config import DEFAULT_API_URL, DEFAULT_IMS_URL, adobe_url_problem
 from adobe_oauth_operator.names import EMERGENCY_ANNOTATION, KIND, ROTATE_ANNOTATION
 from adobe_oauth_operator.plugin import report
@@ -30,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kubectl aoc", description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     status = commands.add_parser("status", parents=[common], help="one resource at a glance")
