@@ -117,22 +117,81 @@ def changes(lines: list[str]) -> list[dict[str, Any]]:
     return entries
 
 
-def release_changelog(changelog: str, version: str, date: str) -> str:
-    """The Unreleased entries become VERSION's section, unless the changelog has one already."""
-    if any(v == version for v, _, _ in sections(changelog)):
-        return changelog
+def grouped(lines: list[str]) -> tuple[list[str], dict[str, list[list[str]]]]:
+    """A section's free text before its first heading, and its entries (as lines) by kind."""
+    intro: list[str] = []
+    groups: dict[str, list[list[str]]] = {}
+    kind = None
+    for line in lines:
+        heading = re.match(r"^### (\w+)\s*$", line)
+        if heading:
+            kind = heading[1].lower()
+            groups.setdefault(kind, [])
+        elif kind is None:
+            intro.append(line)
+        elif line.startswith("- "):
+            groups[kind].append([line])
+        elif line.startswith("  ") and line.strip() and groups[kind]:
+            groups[kind][-1].append(line)
+    return [line for line in intro if line.strip()], groups
+
+
+def render(heading: str, intro: list[str], groups: dict[str, list[list[str]]]) -> list[str]:
+    """A section's lines, its change types in Keep a Changelog's order."""
+    out = [heading, ""]
+    if intro:
+        out += [*intro, ""]
+    for kind in KINDS:
+        if groups.get(kind):
+            out += [f"### {kind.capitalize()}", ""]
+            out += [line for entry in groups[kind] for line in entry]
+            out.append("")
+    return out
+
+
+def release_changelog(changelog: str, version: str, date: str, released: bool) -> str:
+    """Unreleased's entries go into VERSION's section, dated DATE, until VERSION is released
+    (tagged); a released version's section is never changed."""
     found = sections(changelog)
-    unreleased = [lines for v, _, lines in found if v == "Unreleased"]
-    if not unreleased or not changes(unreleased[0]):
+    names = [v for v, _, _ in found]
+    if version in names and released:
+        return changelog
+    if not names or names[0] != "Unreleased":
+        raise Problem("CHANGELOG.md: the first section must be ## [Unreleased]")
+    unreleased_intro, unreleased = grouped(found[0][2])
+    if version in names:
+        if names.index(version) != 1:
+            raise Problem(f"CHANGELOG.md: {version} is not the newest version; it cannot change")
+        if found[1][1] == date and not any(unreleased.values()):
+            return changelog
+        intro, groups = grouped(found[1][2])
+    elif any(unreleased.values()):
+        intro, groups = [], {}
+    else:
         raise Problem(
             f"CHANGELOG.md has no section for {version} and no Unreleased entries to make it from"
         )
-    return replace_one(
-        changelog,
-        r"^## \[Unreleased\][ \t]*$",
-        f"## [Unreleased]\n\n## [{version}] - {date}",
-        "CHANGELOG.md",
+    for kind, entries in unreleased.items():
+        groups.setdefault(kind, []).extend(entries)
+    lines = changelog.splitlines()
+    heads = [i for i, line in enumerate(lines) if SECTION.match(line)]
+    replaced = 2 if version in names else 1  # Unreleased, and VERSION's section if it has one
+    if len(heads) > replaced:
+        end = heads[replaced]
+    else:  # the last section ends at the link references, if any
+        refs = [i for i in range(heads[-1], len(lines)) if re.match(r"^\[[^\]]+\]: ", lines[i])]
+        end = refs[0] if refs else len(lines)
+    spliced = render("## [Unreleased]", unreleased_intro, {})
+    spliced += render(f"## [{version}] - {date}", intro, groups)
+    return "\n".join([*lines[: heads[0]], *spliced, *lines[end:]]).rstrip("\n") + "\n"
+
+
+def released(root: Path, version: str) -> bool:
+    """VERSION was released: the repository has its tag vVERSION (make release tags it)."""
+    tag = subprocess.run(
+        ["git", "-C", str(root), "tag", "--list", f"v{version}"], capture_output=True, text=True
     )
+    return tag.returncode == 0 and tag.stdout.strip() == f"v{version}"
 
 
 def version_changes(changelog: str, version: str) -> list[dict[str, Any]]:
@@ -261,8 +320,8 @@ def plan(root: Path, version: str | None, args: argparse.Namespace) -> dict[Path
         "Dockerfile",
     )
     changelog = (root / "CHANGELOG.md").read_text()
-    if not args.check:
-        changelog = release_changelog(changelog, version, args.date)
+    if args.version and not args.check:  # a re-stamp never moves changelog entries
+        changelog = release_changelog(changelog, version, args.date, released(root, version))
     files[Path("CHANGELOG.md")] = changelog
     chart = (root / CHART).read_text()
     current = current_annotations(chart)

@@ -79,7 +79,9 @@ def test_a_new_version_reaches_every_derived_place(root: Path) -> None:
     assert f'app.kubernetes.io/version: "{CURRENT}"' not in deploy
     changelog = (root / "CHANGELOG.md").read_text()
     # Unreleased's entries became the version's section, dated SOURCE_DATE_EPOCH.
-    assert f"## [Unreleased]\n\n## [{NEXT}] - 2027-01-01{unreleased}\n## [{CURRENT}]" in changelog
+    assert f"## [Unreleased]\n\n## [{NEXT}] - 2027-01-01\n" in changelog
+    section = changelog.split(f"## [{NEXT}]")[1].split(f"## [{CURRENT}]")[0]
+    assert all(line in section for line in unreleased.splitlines())
     changes = annotation(root, "changes")
     assert isinstance(changes, list)
     assert len(changes) == len(re.findall(r"^- ", unreleased, re.M))
@@ -189,3 +191,39 @@ def test_check_names_each_stale_place(root: Path) -> None:
     assert set_version(root).returncode == 0
     assert annotation(root, "crdsExamples")[0]["metadata"]["name"] == "renamed"  # type: ignore[index]
     assert set_version(root, "--check").returncode == 0
+
+
+def add_unreleased(root: Path, entry: str) -> None:
+    changelog = root / "CHANGELOG.md"
+    changelog.write_text(
+        changelog.read_text().replace("## [Unreleased]\n", f"## [Unreleased]\n\n{entry}", 1)
+    )
+
+
+def test_unreleased_entries_join_the_version_until_it_is_tagged(root: Path) -> None:
+    assert set_version(root, NEXT).returncode == 0
+    add_unreleased(root, "### Added\n\n- A later feature,\n  on two lines.\n")
+    # A re-stamp without a version never moves entries.
+    assert set_version(root).returncode == 0
+    assert (
+        "## [Unreleased]\n\n### Added\n\n- A later feature" in (root / "CHANGELOG.md").read_text()
+    )
+    # Setting the same version again (make release) folds them in and dates the section anew.
+    result = set_version(root, NEXT, "--date", "2027-02-02")
+    assert result.returncode == 0, result.stderr
+    changelog = (root / "CHANGELOG.md").read_text()
+    assert f"## [Unreleased]\n\n## [{NEXT}] - 2027-02-02\n\n### Added\n" in changelog
+    assert "- A later feature,\n  on two lines.\n" in changelog
+    changes = annotation(root, "changes")
+    assert {"kind": "added", "description": "A later feature, on two lines."} in changes  # type: ignore[operator]
+    # Once tagged, the section is the release's: nothing joins it.
+    for args in (["init", "-q"], ["add", "."], ["commit", "-qm", "r"], ["tag", f"v{NEXT}"]):
+        subprocess.run(
+            ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@t", *args],
+            check=True,
+            capture_output=True,
+        )
+    add_unreleased(root, "### Fixed\n\n- After the release.\n")
+    before = (root / "CHANGELOG.md").read_text()
+    assert set_version(root, NEXT, "--date", "2027-03-03").returncode == 0
+    assert (root / "CHANGELOG.md").read_text() == before
