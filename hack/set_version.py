@@ -91,32 +91,6 @@ def sections(changelog: str) -> list[tuple[str, str | None, list[str]]]:
     return found
 
 
-def changes(lines: list[str]) -> list[dict[str, Any]]:
-    """A section's entries as Artifact Hub's structured changes (markdown links become links)."""
-    entries: list[dict[str, Any]] = []
-    kind = None
-    for line in lines:
-        heading = re.match(r"^### (\w+)\s*$", line)
-        if heading:
-            kind = heading[1].lower()
-            if kind not in KINDS:
-                raise Problem(f"CHANGELOG.md: '### {heading[1]}' is not one of Keep a Changelog's")
-        elif line.startswith("- "):
-            if kind is None:
-                raise Problem(
-                    f"CHANGELOG.md: an entry before any '### Added'-style heading: {line}"
-                )
-            entries.append({"kind": kind, "description": line[2:].strip()})
-        elif line.startswith("  ") and line.strip() and entries:
-            entries[-1]["description"] += " " + line.strip()
-    for entry in entries:
-        links = [{"name": name, "url": url} for name, url in LINK.findall(entry["description"])]
-        entry["description"] = LINK.sub(r"\1", entry["description"])
-        if links:
-            entry["links"] = links
-    return entries
-
-
 def grouped(lines: list[str]) -> tuple[list[str], dict[str, list[list[str]]]]:
     """A section's free text before its first heading, and its entries (as lines) by kind."""
     intro: list[str] = []
@@ -126,14 +100,34 @@ def grouped(lines: list[str]) -> tuple[list[str], dict[str, list[list[str]]]]:
         heading = re.match(r"^### (\w+)\s*$", line)
         if heading:
             kind = heading[1].lower()
+            if kind not in KINDS:
+                raise Problem(f"CHANGELOG.md: '### {heading[1]}' is not one of Keep a Changelog's")
             groups.setdefault(kind, [])
         elif kind is None:
+            if line.startswith("- "):
+                raise Problem(
+                    f"CHANGELOG.md: an entry before any '### Added'-style heading: {line}"
+                )
             intro.append(line)
         elif line.startswith("- "):
             groups[kind].append([line])
         elif line.startswith("  ") and line.strip() and groups[kind]:
             groups[kind][-1].append(line)
     return [line for line in intro if line.strip()], groups
+
+
+def changes(lines: list[str]) -> list[dict[str, Any]]:
+    """A section's entries as Artifact Hub's structured changes (markdown links become links)."""
+    entries: list[dict[str, Any]] = []
+    for kind, items in grouped(lines)[1].items():
+        for item in items:
+            text = " ".join(line.strip() for line in item)[2:]
+            entry: dict[str, Any] = {"kind": kind, "description": LINK.sub(r"\1", text)}
+            links = [{"name": name, "url": url} for name, url in LINK.findall(text)]
+            if links:
+                entry["links"] = links
+            entries.append(entry)
+    return entries
 
 
 def render(heading: str, intro: list[str], groups: dict[str, list[list[str]]]) -> list[str]:

@@ -227,3 +227,16 @@ def test_unreleased_entries_join_the_version_until_it_is_tagged(root: Path) -> N
     before = (root / "CHANGELOG.md").read_text()
     assert set_version(root, NEXT, "--date", "2027-03-03").returncode == 0
     assert (root / "CHANGELOG.md").read_text() == before
+
+
+def test_a_markdown_link_in_an_entry_becomes_the_changes_link(root: Path) -> None:
+    add_unreleased(root, "### Security\n\n- Closes [issue 23](https://issues.test/23).\n")
+    assert set_version(root, NEXT).returncode == 0
+    changes = annotation(root, "changes")
+    assert {
+        "kind": "security",
+        "description": "Closes issue 23.",
+        "links": [{"name": "issue 23", "url": "https://issues.test/23"}],
+    } in changes  # type: ignore[operator]
+    chart = yaml.safe_load((root / CHART).read_text())
+    assert chart["annotations"]["artifacthub.io/containsSecurityUpdates"] == "true"
