@@ -240,3 +240,13 @@ def test_a_markdown_link_in_an_entry_becomes_the_changes_link(root: Path) -> Non
     } in changes  # type: ignore[operator]
     chart = yaml.safe_load((root / CHART).read_text())
     assert chart["annotations"]["artifacthub.io/containsSecurityUpdates"] == "true"
+
+
+def test_without_helm_deploy_is_left_and_check_says_so(root: Path) -> None:
+    """A release's source archive has no .tools: the version is stamped, deploy/ is not."""
+    (root / ".tools" / "bin" / "helm").unlink()
+    result = set_version(root, NEXT)
+    assert result.returncode == 0 and "not re-rendered" in result.stderr
+    assert yaml.safe_load((root / CHART).read_text())["version"] == NEXT
+    check = set_version(root, "--check")
+    assert check.returncode == 1 and "deploy/adobe-oauth-operator.yaml" in check.stderr
