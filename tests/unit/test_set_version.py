@@ -57,8 +57,12 @@ def set_version(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def snapshot(root: Path) -> dict[str, str]:
-    return {str(p): p.read_text() for p in sorted(root.rglob("*")) if p.is_file()}
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {
+        str(p): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and not p.is_symlink()
+    }
 
 
 def annotation(root: Path, key: str) -> object:
