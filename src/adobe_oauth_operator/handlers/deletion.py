@@ -27,6 +27,10 @@ from adobe_oauth_operator.kube.credential_secrets import (
 from adobe_oauth_operator.kube.events import emit_event
 from adobe_oauth_operator.names import SECRET_UUID_ANNOTATION
 from adobe_oauth_operator.rotation import messages as m
+from adobe_oauth_operator.rotation.credential_source import (
+    credential_source,
+    with_credential_source,
+)
 from adobe_oauth_operator.rotation.machine import proven_ours
 from adobe_oauth_operator.rotation.model import Rotation, Spec, Status
 from adobe_oauth_operator.rotation.reasons import Reason
@@ -83,8 +87,7 @@ async def _cleanup(
         await delete_pending_secret(kube, resource.namespace, resource.name, resource.uid)
         return None
     executor = Executor(deps.adobe, kube, resource, deps.hmac_key)
-    executor.from_known_good = rot.from_known_good
-    executor.known_good_hmac = known_good_hmac
+    source = credential_source(rot, known_good_hmac)
     app = await executor.read_app()
     pending = await read_pending_secret(kube, resource.namespace, resource.name, resource.uid)
     if app is not None and pending is not None and app.client_secret == pending.value:
@@ -97,11 +100,13 @@ async def _cleanup(
             "stays in Adobe because something may still use it: delete it in the Adobe "
             "Developer Console once it is unused",
         )
-    restored = await _restore_known_good(deps, executor, rot)
+    restored = await _restore_known_good(deps, executor, rot, known_good_hmac)
     candidates = {u for u in (rot.new_secret_uuid,) if u}
     if pending is not None and pending.rotation_id in (rot.id, rot.restart_id):
         candidates.add(pending.secret_uuid)
-    listed = await executor.run(m.ListSecrets(m.Using.APP_SECRET))
+    listed = await executor.run(
+        with_credential_source(m.ListSecrets(m.Using.APP_SECRET), rot, known_good_hmac)
+    )
     if isinstance(listed, m.SecretsListed):
         candidates.update(s.uuid for s in listed.secrets if proven_ours(rot, s))
         present = {s.uuid for s in listed.secrets}
@@ -112,7 +117,7 @@ async def _cleanup(
     if pending is None:
         # The pending copy may be gone because the garbage collector deleted it first (a
         # foreground deletion), not because the new secret never reached the Secret: ask.
-        held = [uuid for uuid in sorted(candidates) if await executor.app_may_hold(uuid)]
+        held = [uuid for uuid in sorted(candidates) if await executor.app_may_hold(uuid, source)]
         if held:
             return _Outcome(
                 True,
@@ -124,7 +129,8 @@ async def _cleanup(
             )
     for uuid in sorted(candidates):
         delete = m.DeleteSecret(uuid, m.Using.APP_SECRET, m.DeleteGuard.APP_NOT_NEW)
-        result = await executor.run(replace(delete, credential=rot.credential))
+        delete = replace(delete, credential=rot.credential)
+        result = await executor.run(with_credential_source(delete, rot, known_good_hmac))
         if isinstance(result, m.ActionFailed):
             raise adobe_errors.TransientError(result.message, operation="delete")
     await delete_pending_secret(kube, resource.namespace, resource.name, resource.uid)
@@ -145,7 +151,9 @@ async def _cleanup(
     )
 
 
-async def _restore_known_good(deps: Deps, executor: Executor, rot: Rotation) -> bool:
+async def _restore_known_good(
+    deps: Deps, executor: Executor, rot: Rotation, known_good_hmac: str | None
+) -> bool:
     """A restoring rotation cut short before the Secret got a working value: put back the verified
     copy (its secret stays in Adobe), so the copy's garbage collection loses nothing. A copy whose
     HMAC is no longer the one status recorded is not written anywhere."""
@@ -153,7 +161,7 @@ async def _restore_known_good(deps: Deps, executor: Executor, rot: Rotation) -> 
         return False
     resource = executor.res
     copy = await read_known_good(deps.kube, resource.namespace, resource.name, resource.uid)
-    if copy is None or not executor.known_good_intact(copy, executor.known_good_hmac):
+    if copy is None or not executor.known_good_intact(copy, known_good_hmac):
         return False
     spec = resource.spec
     await write_app_secret(

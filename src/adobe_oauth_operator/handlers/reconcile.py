@@ -32,6 +32,7 @@ from adobe_oauth_operator.observability import logs
 from adobe_oauth_operator.observability.metrics import OperatorMetrics
 from adobe_oauth_operator.rotation import messages as m
 from adobe_oauth_operator.rotation.budget import waiting_for_budget
+from adobe_oauth_operator.rotation.credential_source import with_credential_source
 from adobe_oauth_operator.rotation.machine import decide, invalid_spec
 from adobe_oauth_operator.rotation.model import Spec, Status
 from adobe_oauth_operator.rotation.reasons import Reason
@@ -49,17 +50,6 @@ ACTION_TIMEOUT = timedelta(seconds=75)
 RELEASE_TIMEOUT_S = 5.0
 # A step expected to wait this long for the shared Adobe budget says so in status first.
 WAIT_WORTH_SAYING = timedelta(seconds=2)
-# The actions that call Adobe (the others talk to Kubernetes only).
-ADOBE_ACTIONS = (
-    m.Adopt,
-    m.InspectDrift,
-    m.ListSecrets,
-    m.InspectPending,
-    m.AddSecret,
-    m.DeleteSecret,
-    m.VerifyNewSecret,
-    m.VendToken,
-)
 
 
 @dataclass(frozen=True)
@@ -203,9 +193,8 @@ async def reconcile(
             requeue, msg = _sooner(requeue, plan.requeue_after), learned
             continue
         logger.info("%s/%s: %s", namespace, name, type(plan.action).__name__)
-        executor.from_known_good = status.rotation is not None and status.rotation.from_known_good
-        executor.known_good_hmac = status.known_good_fingerprint
-        limiter = deps.adobe.limiter if isinstance(plan.action, ADOBE_ACTIONS) else None
+        action = with_credential_source(plan.action, status.rotation, status.known_good_fingerprint)
+        limiter = deps.adobe.limiter if isinstance(action, m.CALLS_ADOBE) else None
         if limiter is not None:
             waiting = _waiting_for_budget(deps, namespace, status)
             # Conflict: changed meanwhile, raised like any other (the action has not run).
@@ -215,11 +204,11 @@ async def reconcile(
                 watched.last_known = version
         try:
             if limiter is None:
-                msg = await _run(deps, executor, plan.action, namespace, name)
+                msg = await _run(deps, executor, action, namespace, name)
             else:
                 # Admitted before the action's time bound starts; fair between namespaces.
                 async with limiter.action(namespace, _urgent(status)):
-                    msg = await _run(deps, executor, plan.action, namespace, name)
+                    msg = await _run(deps, executor, action, namespace, name)
         except asyncio.CancelledError:
             await _release(deps, namespace, name, version, stored)
             raise
@@ -298,9 +287,9 @@ async def _run(
             name,
             what,
             type(exc).__name__,
-            extra={"reason": Reason.UNEXPECTED.value},
+            extra={"reason": Reason.UNEXPECTED_ERROR.value},
         )
-        deps.metrics.reconcile_error(Reason.UNEXPECTED)
+        deps.metrics.reconcile_error(Reason.UNEXPECTED_ERROR)
         msg = m.ActionFailed(
             m.ErrorKind.RECONCILE_ERROR,
             f"unexpected {type(exc).__name__} in {what}; the operator log has the traceback",
