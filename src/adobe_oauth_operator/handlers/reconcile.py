@@ -16,6 +16,7 @@ from typing import Any
 
 from adobe_oauth_operator.adobe.client import AdobeClient
 from adobe_oauth_operator.handlers.adoption_log import adoption_summary
+from adobe_oauth_operator.handlers.emergency import emergency_spent, is_emergency, remove_emergency
 from adobe_oauth_operator.handlers.executor import Executor, Resource
 from adobe_oauth_operator.handlers.ownership import ClaimsView
 from adobe_oauth_operator.kube.clients import KubeClients
@@ -23,7 +24,6 @@ from adobe_oauth_operator.kube.credential_secrets import read_pending_secret
 from adobe_oauth_operator.kube.credentials import (
     get_credential,
     patch_credential_status,
-    remove_spent_annotation,
 )
 from adobe_oauth_operator.kube.errors import Conflict
 from adobe_oauth_operator.kube.events import emit_event
@@ -235,10 +235,10 @@ class _Pass:
 
     async def _spend_emergency(self) -> None:
         """Remove the emergency annotation once status records the request it was spent on."""
-        if not _emergency_spent(self.annotations, self.status):
+        if not emergency_spent(self.annotations, self.status):
             return
-        self.version = await _remove_emergency(
-            self.deps, self.namespace, self.name, self.annotations, self.version
+        self.version = await remove_emergency(
+            self.deps.kube, self.namespace, self.name, self.annotations, self.version
         )
         self.annotations = {k: v for k, v in self.annotations.items() if k != EMERGENCY_ANNOTATION}
         self._seen(self.version)
@@ -292,37 +292,6 @@ def _crash_if_asked(deps: Deps, action: m.Action) -> None:
     if deps.crash_after_action == type(action).__name__:
         logger.warning("crash injected after %s", deps.crash_after_action)
         os.kill(os.getpid(), signal.SIGKILL)
-
-
-def _emergency_spent(annotations: dict[str, str], status: Status) -> bool:
-    """The emergency annotation sits beside the request it was recorded as spent on."""
-    request = annotations.get(ROTATE_ANNOTATION)
-    return (
-        EMERGENCY_ANNOTATION in annotations
-        and request is not None
-        and request == status.last_emergency_request
-    )
-
-
-async def _remove_emergency(
-    deps: Deps, namespace: str, name: str, annotations: dict[str, str], version: str
-) -> str:
-    """Remove the spent emergency annotation unless the object changed meanwhile (then the next
-    pass, which reads it again, does); the resourceVersion to go on with."""
-    expected = {k: annotations[k] for k in (ROTATE_ANNOTATION, EMERGENCY_ANNOTATION)}
-    removed = await remove_spent_annotation(
-        deps.kube, namespace, name, EMERGENCY_ANNOTATION, expected, version
-    )
-    if removed is None:
-        return version
-    logger.info("%s/%s: emergency annotation spent and removed", namespace, name)
-    return removed
-
-
-def is_emergency(annotations: dict[str, str]) -> bool:
-    """`emergency: "true"` (the documented form) or the rotate request's own value."""
-    value = annotations.get(EMERGENCY_ANNOTATION, "")
-    return value.lower() == "true" or (value != "" and value == annotations.get(ROTATE_ANNOTATION))
 
 
 async def _release(deps: Deps, namespace: str, name: str, version: str, status: Status) -> None:
