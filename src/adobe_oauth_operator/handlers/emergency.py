@@ -1,5 +1,4 @@
-"""The emergency annotation: how it is read, and its removal once the request it came with is
-spent."""
+"""The emergency annotation: how it is read, and its removal once its request is spent."""
 
 from __future__ import annotations
 

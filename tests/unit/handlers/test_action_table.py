@@ -104,4 +104,4 @@ def test_every_family_has_an_executor_module_and_an_action() -> None:
     assert families == set(m.Family)
     for family in m.Family:
         module = getattr(executor, family.value)
-        assert module.__doc__ and len(module.__doc__.strip().splitlines()) <= 2
+        assert module.__doc__ and len(module.__doc__.strip().splitlines()) == 1

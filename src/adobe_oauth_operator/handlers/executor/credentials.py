@@ -1,5 +1,4 @@
-"""Which client id and secret an action authenticates with: the Secret's, the pending Secret's,
-or the known-good copy's (as stamped on the action)."""
+"""The client id and secret an action authenticates with: the Secret's, pending or known-good."""
 
 from __future__ import annotations
 
