@@ -19,6 +19,7 @@ from adobe_oauth_operator.handlers.executor import Executor, Resource
 from adobe_oauth_operator.handlers.reconcile import Deps
 from adobe_oauth_operator.kube.claims import Claimant, release_app_secret
 from adobe_oauth_operator.kube.credential_secrets import (
+    PendingSecret,
     delete_pending_secret,
     read_known_good,
     read_pending_secret,
@@ -27,6 +28,10 @@ from adobe_oauth_operator.kube.credential_secrets import (
 from adobe_oauth_operator.kube.events import emit_event
 from adobe_oauth_operator.names import SECRET_UUID_ANNOTATION
 from adobe_oauth_operator.rotation import messages as m
+from adobe_oauth_operator.rotation.credential_source import (
+    credential_source,
+    with_credential_source,
+)
 from adobe_oauth_operator.rotation.machine import proven_ours
 from adobe_oauth_operator.rotation.model import Rotation, Spec, Status
 from adobe_oauth_operator.rotation.reasons import Reason
@@ -83,25 +88,40 @@ async def _cleanup(
         await delete_pending_secret(kube, resource.namespace, resource.name, resource.uid)
         return None
     executor = Executor(deps.adobe, kube, resource, deps.hmac_key)
-    executor.from_known_good = rot.from_known_good
-    executor.known_good_hmac = known_good_hmac
     app = await executor.read_app()
     pending = await read_pending_secret(kube, resource.namespace, resource.name, resource.uid)
     if app is not None and pending is not None and app.client_secret == pending.value:
         await delete_pending_secret(kube, resource.namespace, resource.name, resource.uid)
-        return _Outcome(
-            True,
-            Reason.OLD_SECRET_LEFT,
-            f"deleted during rotation {rot.id}: the Secret keeps the new client secret "
-            f"{rot.new_secret_uuid or pending.secret_uuid}; the old secret {rot.old_secret_uuid} "
-            "stays in Adobe because something may still use it: delete it in the Adobe "
-            "Developer Console once it is unused",
-        )
-    restored = await _restore_known_good(deps, executor, rot)
+        return _new_kept(rot, rot.new_secret_uuid or pending.secret_uuid)
+    restored = await _restore_known_good(deps, executor, rot, known_good_hmac)
+    candidates = await _added(executor, rot, pending, known_good_hmac)
+    if pending is None:
+        # The pending copy may be gone because the garbage collector deleted it first (a
+        # foreground deletion), not because the new secret never reached the Secret: ask.
+        source = credential_source(rot, known_good_hmac)
+        held = [uuid for uuid in sorted(candidates) if await executor.app_may_hold(uuid, source)]
+        if held:
+            return _new_kept(rot, held[0])
+    for uuid in sorted(candidates):
+        delete = m.DeleteSecret(uuid, m.Using.APP_SECRET, m.DeleteGuard.APP_NOT_NEW)
+        delete = replace(delete, credential=rot.credential)
+        result = await executor.run(with_credential_source(delete, rot, known_good_hmac))
+        if isinstance(result, m.ActionFailed):
+            raise adobe_errors.TransientError(result.message, operation="delete")
+    await delete_pending_secret(kube, resource.namespace, resource.name, resource.uid)
+    return _cleaned(rot, candidates, restored)
+
+
+async def _added(
+    executor: Executor, rot: Rotation, pending: PendingSecret | None, known_good_hmac: str | None
+) -> set[str]:
+    """The secrets this rotation added that Adobe still lists (never the old one)."""
     candidates = {u for u in (rot.new_secret_uuid,) if u}
     if pending is not None and pending.rotation_id in (rot.id, rot.restart_id):
         candidates.add(pending.secret_uuid)
-    listed = await executor.run(m.ListSecrets(m.Using.APP_SECRET))
+    listed = await executor.run(
+        with_credential_source(m.ListSecrets(m.Using.APP_SECRET), rot, known_good_hmac)
+    )
     if isinstance(listed, m.SecretsListed):
         candidates.update(s.uuid for s in listed.secrets if proven_ours(rot, s))
         present = {s.uuid for s in listed.secrets}
@@ -109,31 +129,26 @@ async def _cleanup(
     elif isinstance(listed, m.ActionFailed):
         raise adobe_errors.TransientError(listed.message, operation="list")
     candidates.discard(rot.old_secret_uuid)
-    if pending is None:
-        # The pending copy may be gone because the garbage collector deleted it first (a
-        # foreground deletion), not because the new secret never reached the Secret: ask.
-        held = [uuid for uuid in sorted(candidates) if await executor.app_may_hold(uuid)]
-        if held:
-            return _Outcome(
-                True,
-                Reason.OLD_SECRET_LEFT,
-                f"deleted during rotation {rot.id}: the Secret keeps the new client secret "
-                f"{held[0]}; the old secret {rot.old_secret_uuid} stays in Adobe because "
-                "something may still use it: delete it in the Adobe Developer Console once it "
-                "is unused",
-            )
-    for uuid in sorted(candidates):
-        delete = m.DeleteSecret(uuid, m.Using.APP_SECRET, m.DeleteGuard.APP_NOT_NEW)
-        result = await executor.run(replace(delete, credential=rot.credential))
-        if isinstance(result, m.ActionFailed):
-            raise adobe_errors.TransientError(result.message, operation="delete")
-    await delete_pending_secret(kube, resource.namespace, resource.name, resource.uid)
-    if not candidates and not restored:
+    return candidates
+
+
+def _new_kept(rot: Rotation, new_uuid: str) -> _Outcome:
+    return _Outcome(
+        True,
+        Reason.OLD_SECRET_LEFT,
+        f"deleted during rotation {rot.id}: the Secret keeps the new client secret "
+        f"{new_uuid}; the old secret {rot.old_secret_uuid} stays in Adobe because something may "
+        "still use it: delete it in the Adobe Developer Console once it is unused",
+    )
+
+
+def _cleaned(rot: Rotation, deleted_uuids: set[str], restored: bool) -> _Outcome | None:
+    if not deleted_uuids and not restored:
         return None
     deleted = (
-        f"deleted client secret(s) {', '.join(sorted(candidates))} it had added, which never "
+        f"deleted client secret(s) {', '.join(sorted(deleted_uuids))} it had added, which never "
         "reached the Secret; "
-        if candidates
+        if deleted_uuids
         else ""
     )
     keeps = "now holds the known-good" if restored else "keeps"
@@ -145,7 +160,9 @@ async def _cleanup(
     )
 
 
-async def _restore_known_good(deps: Deps, executor: Executor, rot: Rotation) -> bool:
+async def _restore_known_good(
+    deps: Deps, executor: Executor, rot: Rotation, known_good_hmac: str | None
+) -> bool:
     """A restoring rotation cut short before the Secret got a working value: put back the verified
     copy (its secret stays in Adobe), so the copy's garbage collection loses nothing. A copy whose
     HMAC is no longer the one status recorded is not written anywhere."""
@@ -153,7 +170,7 @@ async def _restore_known_good(deps: Deps, executor: Executor, rot: Rotation) -> 
         return False
     resource = executor.res
     copy = await read_known_good(deps.kube, resource.namespace, resource.name, resource.uid)
-    if copy is None or not executor.known_good_intact(copy, executor.known_good_hmac):
+    if copy is None or not executor.known_good_intact(copy, known_good_hmac):
         return False
     spec = resource.spec
     await write_app_secret(

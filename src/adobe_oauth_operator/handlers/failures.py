@@ -51,7 +51,8 @@ def failure_from_adobe_error(exc: adobe_errors.AdobeError) -> m.ActionFailed:
             retry = getattr(exc, "retry_after", None)
             return m.ActionFailed(kind, f"{text} ({type(exc).__name__})", _as_delta(retry))
     return m.ActionFailed(
-        m.ErrorKind.UNEXPECTED, f"unexpected answer from Adobe ({type(exc).__name__}: {exc})"
+        m.ErrorKind.UNEXPECTED_RESPONSE,
+        f"unexpected answer from Adobe ({type(exc).__name__}: {exc})",
     )
 
 

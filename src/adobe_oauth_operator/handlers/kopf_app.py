@@ -220,7 +220,9 @@ async def _reconcile_until_stopped(
             # The API server is unreachable or something unexpected broke outside an action:
             # back off exponentially; the traceback once, then one line per failure.
             failures += 1
-            reason = Reason.KUBERNETES_ERROR if isinstance(exc, KubeError) else Reason.UNEXPECTED
+            reason = (
+                Reason.KUBERNETES_ERROR if isinstance(exc, KubeError) else Reason.UNEXPECTED_ERROR
+            )
             deps.metrics.reconcile_error(reason)
             if failures == 1:
                 logger.exception(

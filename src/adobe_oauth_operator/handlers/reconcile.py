@@ -9,13 +9,14 @@ import os
 import random
 import secrets
 import signal
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from adobe_oauth_operator.adobe.client import AdobeClient
 from adobe_oauth_operator.handlers.adoption_log import adoption_summary
+from adobe_oauth_operator.handlers.emergency import emergency_spent, is_emergency, remove_emergency
 from adobe_oauth_operator.handlers.executor import Executor, Resource
 from adobe_oauth_operator.handlers.ownership import ClaimsView
 from adobe_oauth_operator.kube.clients import KubeClients
@@ -23,7 +24,6 @@ from adobe_oauth_operator.kube.credential_secrets import read_pending_secret
 from adobe_oauth_operator.kube.credentials import (
     get_credential,
     patch_credential_status,
-    remove_spent_annotation,
 )
 from adobe_oauth_operator.kube.errors import Conflict
 from adobe_oauth_operator.kube.events import emit_event
@@ -32,6 +32,7 @@ from adobe_oauth_operator.observability import logs
 from adobe_oauth_operator.observability.metrics import OperatorMetrics
 from adobe_oauth_operator.rotation import messages as m
 from adobe_oauth_operator.rotation.budget import waiting_for_budget
+from adobe_oauth_operator.rotation.credential_source import with_credential_source
 from adobe_oauth_operator.rotation.machine import decide, invalid_spec
 from adobe_oauth_operator.rotation.model import Spec, Status
 from adobe_oauth_operator.rotation.reasons import Reason
@@ -49,17 +50,6 @@ ACTION_TIMEOUT = timedelta(seconds=75)
 RELEASE_TIMEOUT_S = 5.0
 # A step expected to wait this long for the shared Adobe budget says so in status first.
 WAIT_WORTH_SAYING = timedelta(seconds=2)
-# The actions that call Adobe (the others talk to Kubernetes only).
-ADOBE_ACTIONS = (
-    m.Adopt,
-    m.InspectDrift,
-    m.ListSecrets,
-    m.InspectPending,
-    m.AddSecret,
-    m.DeleteSecret,
-    m.VerifyNewSecret,
-    m.VendToken,
-)
 
 
 @dataclass(frozen=True)
@@ -131,13 +121,9 @@ async def reconcile(
     deps: Deps, namespace: str, name: str, watched: Watched | None = None
 ) -> timedelta | None:
     """Run one pass for one resource; return when to look again (None: on events only)."""
-    obj = watched.current() if watched is not None else None
+    obj = await _read(deps, namespace, name, watched)
     if obj is None:
-        obj = await get_credential(deps.kube, namespace, name)
-    if obj is None or obj["metadata"].get("deletionTimestamp"):
         return None
-    if watched is not None:
-        watched.last_known = obj["metadata"]["resourceVersion"]
     status = Status.from_dict(obj.get("status"))
     deps.metrics.index.set_status(namespace, name, status)
     _bind_rotation(status)
@@ -152,117 +138,160 @@ async def reconcile(
         return INVALID_SPEC_RETRY
     resource = Resource(namespace, name, obj["metadata"]["uid"], spec, status.client_id)
     executor = Executor(deps.adobe, deps.kube, resource, deps.hmac_key, deps.claims)
-    msg: m.Message = await _tick(deps, obj, status, executor)
-    version = obj["metadata"]["resourceVersion"]
-    annotations = obj["metadata"].get("annotations") or {}
-    stored = status  # what the API server holds: the machine's status, or it waiting for budget
-    requeue: timedelta | None = None  # of a plan that ended the pass before the age was learned
-    for _ in range(MAX_ACTIONS_PER_PASS):
-        plan = decide(spec, status, msg, deps.clock(), deps.holder)
+    return await _Pass(deps, obj, spec, status, executor, watched).run()
+
+
+async def _read(
+    deps: Deps, namespace: str, name: str, watched: Watched | None
+) -> dict[str, Any] | None:
+    """The resource to work on: the watched body if it is current, else read; None if gone or
+    being deleted."""
+    obj = watched.current() if watched is not None else None
+    if obj is None:
+        obj = await get_credential(deps.kube, namespace, name)
+    if obj is None or obj["metadata"].get("deletionTimestamp"):
+        return None
+    if watched is not None:
+        watched.last_known = obj["metadata"]["resourceVersion"]
+    return obj
+
+
+class _Pass:
+    """One pass's decide-persist-act loop, and what it carries from one step to the next."""
+
+    def __init__(
+        self,
+        deps: Deps,
+        obj: dict[str, Any],
+        spec: Spec,
+        status: Status,
+        executor: Executor,
+        watched: Watched | None,
+    ) -> None:
+        self.deps, self.obj, self.spec, self.executor = deps, obj, spec, executor
+        self.namespace, self.name = executor.res.namespace, executor.res.name
+        self.watched = watched
+        self.status = status
+        self.stored = status  # what the API server holds: the machine's status, or it waiting
+        self.version: str = obj["metadata"]["resourceVersion"]
+        self.annotations: dict[str, str] = obj["metadata"].get("annotations") or {}
+        self.requeue: timedelta | None = None  # of a plan that ended before the age was learned
+
+    async def run(self) -> timedelta | None:
+        msg: m.Message = await self._tick()
+        for _ in range(MAX_ACTIONS_PER_PASS):
+            plan = decide(self.spec, self.status, msg, self.deps.clock(), self.deps.holder)
+            await self._record(plan.status, msg)
+            await self._spend_emergency()
+            await self._emit(plan.events)
+            if plan.action is None:
+                learned = await _learn_secret_age(self.deps, self.executor, self.status)
+                if learned is None:
+                    return _sooner(self.requeue, plan.requeue_after)
+                # The machine records the creation time in status: later restarts need no list.
+                self.requeue, msg = _sooner(self.requeue, plan.requeue_after), learned
+                continue
+            msg = await self._act(plan.action)
+            if isinstance(msg, m.PendingDeleted):
+                # A leftover is gone: look again at once, a rotate request may be waiting.
+                msg = await self._tick()
+        logger.warning(
+            "%s/%s: pass ended after %d actions", self.namespace, self.name, MAX_ACTIONS_PER_PASS
+        )
+        return PASS_LIMIT_RETRY
+
+    async def _tick(self) -> m.Tick:
+        return await _tick(self.deps, self.obj, self.status, self.executor)
+
+    async def _store(self, status: Status) -> None:
+        """Write `status` fenced on the version last seen (Conflict: changed meanwhile)."""
+        self.version = await _persist(
+            self.deps, self.namespace, self.name, self.version, self.stored, status
+        )
+        self.stored = status
+        self._seen(self.version)
+
+    def _seen(self, version: str) -> None:
+        if self.watched is not None:
+            self.watched.last_known = version
+
+    async def _record(self, decided: Status, msg: m.Message) -> None:
+        """Persist the decision before anything of it is done; say an adoption once it is."""
         try:
-            version = await _persist(deps, namespace, name, version, stored, plan.status)
-            if watched is not None:
-                watched.last_known = version
+            await self._store(decided)
         except Conflict:
             # Someone else changed the resource since we read it (a new request, or another
             # operator): nothing was done on the stale state; the caller starts over from what
             # is stored, backing off if this keeps happening.
-            logger.info("%s/%s: changed while reconciling; starting over", namespace, name)
+            logger.info(
+                "%s/%s: changed while reconciling; starting over", self.namespace, self.name
+            )
             raise
-        if isinstance(msg, m.Adopted) and not status.adopted and plan.status.adopted:
+        if isinstance(msg, m.Adopted) and not self.status.adopted and decided.adopted:
             # Said once: after the write that records the adoption, which no later pass repeats.
-            summary = adoption_summary(namespace, name, spec, msg)
+            summary = adoption_summary(self.namespace, self.name, self.spec, msg)
             logger.info(summary, extra={"reason": Reason.ADOPTED.value})
-        status = stored = plan.status
-        if _emergency_spent(annotations, status):
-            version = await _remove_emergency(deps, namespace, name, annotations, version)
-            annotations = {k: v for k, v in annotations.items() if k != EMERGENCY_ANNOTATION}
-            if watched is not None:
-                watched.last_known = version
-        for event in plan.events:
+        self.status = decided
+
+    async def _spend_emergency(self) -> None:
+        """Remove the emergency annotation once status records the request it was spent on."""
+        if not emergency_spent(self.annotations, self.status):
+            return
+        self.version = await remove_emergency(
+            self.deps.kube, self.namespace, self.name, self.annotations, self.version
+        )
+        self.annotations = {k: v for k, v in self.annotations.items() if k != EMERGENCY_ANNOTATION}
+        self._seen(self.version)
+
+    async def _emit(self, events: Sequence[m.Event]) -> None:
+        for event in events:
             logger.info(
                 "%s/%s: event %s: %s",
-                namespace,
-                name,
+                self.namespace,
+                self.name,
                 event.reason.value,
                 event.message,
                 extra={"reason": event.reason.value},
             )
             await emit_event(
-                deps.kube,
-                resource.owner,
+                self.deps.kube,
+                self.executor.res.owner,
                 "Warning" if event.warning else "Normal",
                 event.reason.value,
                 event.message,
             )
-        if plan.action is None:
-            learned = await _learn_secret_age(deps, executor, status)
-            if learned is None:
-                return _sooner(requeue, plan.requeue_after)
-            # The machine records the creation time in status: later restarts need no list.
-            requeue, msg = _sooner(requeue, plan.requeue_after), learned
-            continue
-        logger.info("%s/%s: %s", namespace, name, type(plan.action).__name__)
-        executor.from_known_good = status.rotation is not None and status.rotation.from_known_good
-        executor.known_good_hmac = status.known_good_fingerprint
-        limiter = deps.adobe.limiter if isinstance(plan.action, ADOBE_ACTIONS) else None
+
+    async def _act(self, decided: m.Action) -> m.Message:
+        """Run the decided action with the credential it authenticates with, within the shared
+        Adobe budget if it calls Adobe; release the in-flight record if cancelled."""
+        deps, namespace, name = self.deps, self.namespace, self.name
+        logger.info("%s/%s: %s", namespace, name, type(decided).__name__)
+        rotation = self.status.rotation
+        action = with_credential_source(decided, rotation, self.status.known_good_fingerprint)
+        limiter = deps.adobe.limiter if isinstance(action, m.CALLS_ADOBE) else None
         if limiter is not None:
-            waiting = _waiting_for_budget(deps, namespace, status)
             # Conflict: changed meanwhile, raised like any other (the action has not run).
-            version = await _persist(deps, namespace, name, version, stored, waiting)
-            stored = waiting
-            if watched is not None:
-                watched.last_known = version
+            await self._store(_waiting_for_budget(deps, namespace, self.status))
         try:
             if limiter is None:
-                msg = await _run(deps, executor, plan.action, namespace, name)
+                msg = await _run(deps, self.executor, action, namespace, name)
             else:
                 # Admitted before the action's time bound starts; fair between namespaces.
-                async with limiter.action(namespace, _urgent(status)):
-                    msg = await _run(deps, executor, plan.action, namespace, name)
+                async with limiter.action(namespace, _urgent(self.status)):
+                    msg = await _run(deps, self.executor, action, namespace, name)
         except asyncio.CancelledError:
-            await _release(deps, namespace, name, version, stored)
+            await _release(deps, namespace, name, self.version, self.stored)
             raise
         _observe(deps, namespace, msg)
-        if deps.crash_after_action == type(plan.action).__name__:
-            logger.warning("crash injected after %s", deps.crash_after_action)
-            os.kill(os.getpid(), signal.SIGKILL)
-        if isinstance(msg, m.PendingDeleted):
-            # A leftover is gone: look again at once, a rotate request may be waiting.
-            msg = await _tick(deps, obj, status, executor)
-    logger.warning("%s/%s: pass ended after %d actions", namespace, name, MAX_ACTIONS_PER_PASS)
-    return PASS_LIMIT_RETRY
+        _crash_if_asked(deps, action)
+        return msg
 
 
-def _emergency_spent(annotations: dict[str, str], status: Status) -> bool:
-    """The emergency annotation sits beside the request it was recorded as spent on."""
-    request = annotations.get(ROTATE_ANNOTATION)
-    return (
-        EMERGENCY_ANNOTATION in annotations
-        and request is not None
-        and request == status.last_emergency_request
-    )
-
-
-async def _remove_emergency(
-    deps: Deps, namespace: str, name: str, annotations: dict[str, str], version: str
-) -> str:
-    """Remove the spent emergency annotation unless the object changed meanwhile (then the next
-    pass, which reads it again, does); the resourceVersion to go on with."""
-    expected = {k: annotations[k] for k in (ROTATE_ANNOTATION, EMERGENCY_ANNOTATION)}
-    removed = await remove_spent_annotation(
-        deps.kube, namespace, name, EMERGENCY_ANNOTATION, expected, version
-    )
-    if removed is None:
-        return version
-    logger.info("%s/%s: emergency annotation spent and removed", namespace, name)
-    return removed
-
-
-def is_emergency(annotations: dict[str, str]) -> bool:
-    """`emergency: "true"` (the documented form) or the rotate request's own value."""
-    value = annotations.get(EMERGENCY_ANNOTATION, "")
-    return value.lower() == "true" or (value != "" and value == annotations.get(ROTATE_ANNOTATION))
+def _crash_if_asked(deps: Deps, action: m.Action) -> None:
+    """Test hook: die right after the named action, before its answer is recorded."""
+    if deps.crash_after_action == type(action).__name__:
+        logger.warning("crash injected after %s", deps.crash_after_action)
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 async def _release(deps: Deps, namespace: str, name: str, version: str, status: Status) -> None:
@@ -298,9 +327,9 @@ async def _run(
             name,
             what,
             type(exc).__name__,
-            extra={"reason": Reason.UNEXPECTED.value},
+            extra={"reason": Reason.UNEXPECTED_ERROR.value},
         )
-        deps.metrics.reconcile_error(Reason.UNEXPECTED)
+        deps.metrics.reconcile_error(Reason.UNEXPECTED_ERROR)
         msg = m.ActionFailed(
             m.ErrorKind.RECONCILE_ERROR,
             f"unexpected {type(exc).__name__} in {what}; the operator log has the traceback",

@@ -23,7 +23,7 @@ from adobe_oauth_operator.adobe.models import ClientSecretValue, CredentialRef, 
 from adobe_oauth_operator.adobe.retry import RetryPolicy
 from adobe_oauth_operator.adobe.scopes import IO_MANAGEMENT_SCOPES
 from adobe_oauth_operator.plugin.kube import Cluster, PluginError
-from adobe_oauth_operator.rotation.model import Spec
+from adobe_oauth_operator.rotation.model import Rotation, Spec, Status
 from adobe_oauth_operator.rotation.validation import client_id_problem
 
 # A preflight answers quickly: one retry of a transient failure, not the operator's budget.
@@ -69,7 +69,9 @@ class Preflight:
         client_id, value = secret
         for line in self.announcement(spec, client_id):
             self.out(line)
-        adobe = asyncio.run(self._adobe(spec, client_id, value, Rotation.of(raw_status)))
+        adobe = asyncio.run(
+            self._adobe(spec, client_id, value, Status.from_dict(raw_status).rotation)
+        )
         self._say(adobe)
         return results + adobe
 
@@ -197,13 +199,13 @@ def _count(listed: list[SecretInfo], rotation: Rotation | None) -> Result:
     """Room for a rotation's new secret; during a rotation, its two secrets are expected."""
     uuids = ", ".join(s.uuid for s in listed)
     if rotation is not None:
-        if {s.uuid for s in listed} <= {rotation.old_uuid, rotation.new_uuid}:
+        if {s.uuid for s in listed} <= {rotation.old_secret_uuid, rotation.new_secret_uuid}:
             return Result(
                 "secret count",
                 True,
                 f"{len(listed)} of {MAX_SECRETS}: rotation {rotation.id} is in progress (step"
                 f" {rotation.step}); the operator deletes the old client secret"
-                f" {rotation.old_uuid} when it ends: delete nothing by hand",
+                f" {rotation.old_secret_uuid} when it ends: delete nothing by hand",
             )
         return Result(
             "secret count",
@@ -224,28 +226,6 @@ def _count(listed: list[SecretInfo], rotation: Rotation | None) -> Result:
             " nothing uses it",
         )
     return Result("secret count", True, f"{len(listed)} of {MAX_SECRETS}")
-
-
-@dataclass(frozen=True)
-class Rotation:
-    """The rotation in progress, as the applied resource's status records it."""
-
-    id: str
-    step: str
-    old_uuid: str
-    new_uuid: str
-
-    @classmethod
-    def of(cls, raw_status: dict[str, Any] | None) -> Rotation | None:
-        raw = (raw_status or {}).get("rotation") or {}
-        if not raw.get("id"):
-            return None
-        return cls(
-            str(raw["id"]),
-            str(raw.get("step") or "?"),
-            str(raw.get("oldSecretUuid") or ""),
-            str(raw.get("newSecretUuid") or ""),
-        )
 
 
 _COPY_ID = "copy the client id from the Developer Console (OAuth Server-to-Server credential)"

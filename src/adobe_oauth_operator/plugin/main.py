@@ -174,7 +174,7 @@ def _suspend(cluster: Cluster, args: argparse.Namespace) -> int:
 
 
 def _history(cluster: Cluster, args: argparse.Namespace) -> int:
-    history = (cluster.get(args.name).get("status") or {}).get("history") or []
+    history = report.history(cluster.get(args.name).get("status"))
     now = datetime.now(UTC)
     print(report.dump(history, args.output) if args.output else report.history_text(history, now))
     return 0

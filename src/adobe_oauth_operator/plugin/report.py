@@ -9,88 +9,107 @@ from typing import Any
 
 import yaml
 
+from adobe_oauth_operator.rotation.model import Rotation, Status, Step, TargetProgress
+
 HISTORY_SHOWN = 5
 EVENTS_SHOWN = 10
 
 
 def summary(obj: dict[str, Any], events: Sequence[Any], now: datetime) -> dict[str, Any]:
-    """Everything `status` shows, as plain data (the -o json|yaml form)."""
-    meta, spec, status = obj["metadata"], obj.get("spec") or {}, obj.get("status") or {}
+    """Everything `status` shows, as plain data (the -o json|yaml form).
+
+    Status is read with the operator's own decoder; times and records are shown in the form the
+    operator writes them (the model's encoding of what it decoded)."""
+    meta, spec = obj["metadata"], obj.get("spec") or {}
+    status = Status.from_dict(obj.get("status"))
+    wire = status.to_dict()
     rotation_spec = spec.get("rotation") or {}
-    current = status.get("currentSecretUuid")
+    current = status.current_secret_uuid
     return {
         "name": meta["name"],
         "namespace": meta.get("namespace"),
-        "phase": status.get("phase") or "Pending",
+        "phase": status.phase.value,
         "suspended": bool(spec.get("suspend")),
-        "conditions": status.get("conditions") or [],
-        "currentSecret": _current_secret(status, current, now) if current else None,
+        "conditions": wire["conditions"],
+        "currentSecret": _current_secret(status, wire, current, now) if current else None,
         "schedule": {
             "interval": rotation_spec.get("interval") or None,
             "window": rotation_spec.get("window"),
-            "lastRotationTime": status.get("lastRotationTime"),
-            "nextRotationTime": status.get("nextRotationTime"),
+            "lastRotationTime": wire["lastRotationTime"],
+            "nextRotationTime": wire["nextRotationTime"],
         },
-        "rotation": _rotation(status.get("rotation"), now),
-        "retry": status.get("retry"),
-        "history": list(status.get("history") or []),
+        "rotation": _rotation(status.rotation, wire["rotation"], now),
+        "retry": wire["retry"],
+        "history": wire["history"],
         "events": [_event(e) for e in events][-EVENTS_SHOWN:],
     }
 
 
-def _current_secret(status: dict[str, Any], uuid: str, now: datetime) -> dict[str, Any]:
+def history(raw_status: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The rotations status records, newest first, as the operator writes them."""
+    history: list[dict[str, Any]] = Status.from_dict(raw_status).to_dict()["history"]
+    return history
+
+
+def _current_secret(
+    status: Status, wire: dict[str, Any], uuid: str, now: datetime
+) -> dict[str, Any]:
     """The current secret, when Adobe created it, and since when it is in use: made by a
     rotation, or adopted. Its age counts from its creation; from `since` when status lacks it
     (written by an older operator: for an adopted secret a lower bound)."""
-    made_by = next((h for h in status.get("history") or [] if h.get("newSecretUuid") == uuid), None)
-    since = (made_by or {}).get("startedAt") or status.get("adoptedAt")
-    created = status.get("currentSecretCreatedAt") or None
-    born = parse(created or since)
+    made_by = next((h for h in status.history if h.new_secret_uuid == uuid), None)
+    if made_by is not None:
+        since = wire["history"][status.history.index(made_by)]["startedAt"]
+    else:
+        since = wire["adoptedAt"]
+    created = wire["currentSecretCreatedAt"]
+    born = status.current_secret_created_at or (
+        made_by.started_at if made_by else status.adopted_at
+    )
     return {
         "uuid": uuid,
         "createdAt": created,
         "since": since,
         "ageSeconds": int((now - born).total_seconds()) if born else None,
-        "origin": f"rotation {made_by['id']}" if made_by else "adopted",
+        "origin": f"rotation {made_by.id}" if made_by else "adopted",
     }
 
 
-def _rotation(raw: dict[str, Any] | None, now: datetime) -> dict[str, Any] | None:
-    if not raw:
+def _rotation(
+    rot: Rotation | None, wire: dict[str, Any] | None, now: datetime
+) -> dict[str, Any] | None:
+    if rot is None or wire is None:
         return None
-    deadline = parse(raw.get("drainDeadline"))
+    deadline = rot.drain_deadline
     drain = None
-    if raw.get("step") in ("Drain", "DeleteOld") or deadline:
+    if rot.step in (Step.DRAIN, Step.DELETE_OLD) or deadline:
         drain = {
-            "oldSecretLastUsedAt": raw.get("oldLastUsedAt"),
-            "deadline": raw.get("drainDeadline"),
+            "oldSecretLastUsedAt": wire["oldLastUsedAt"],
+            "deadline": wire["drainDeadline"],
             "secondsLeft": max(0, int((deadline - now).total_seconds())) if deadline else None,
-            "nextCheckAt": raw.get("nextCheckAt"),
+            "nextCheckAt": wire["nextCheckAt"],
         }
     return {
-        "id": raw.get("id"),
-        "step": raw.get("step"),
-        "trigger": raw.get("reason"),
-        "startedAt": raw.get("startedAt"),
-        "oldSecretUuid": raw.get("oldSecretUuid"),
-        "newSecretUuid": raw.get("newSecretUuid"),
+        "id": rot.id,
+        "step": rot.step.value,
+        "trigger": rot.trigger.value,
+        "startedAt": wire["startedAt"],
+        "oldSecretUuid": rot.old_secret_uuid,
+        "newSecretUuid": rot.new_secret_uuid,
         "targets": [
-            {
-                "target": f"{t['kind']}/{t['name']}",
-                "state": _rollout_state(t),
-            }
-            for t in raw.get("targets") or []
+            {"target": f"{t.target.kind}/{t.target.name}", "state": _rollout_state(t)}
+            for t in rot.targets
         ],
-        "rolloutStartedAt": raw.get("rolloutStartedAt"),
-        "rolloutCompletedAt": raw.get("rolloutCompletedAt"),
+        "rolloutStartedAt": wire["rolloutStartedAt"],
+        "rolloutCompletedAt": wire["rolloutCompletedAt"],
         "drain": drain,
     }
 
 
-def _rollout_state(target: dict[str, Any]) -> str:
-    if target.get("complete"):
+def _rollout_state(target: TargetProgress) -> str:
+    if target.complete:
         return "rolled out"
-    return "rolling out" if target.get("restarted") else "waiting for restart"
+    return "rolling out" if target.restarted else "waiting for restart"
 
 
 def _event(event: Any) -> dict[str, Any]:

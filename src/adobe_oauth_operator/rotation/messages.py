@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import ClassVar, get_args
 
 from adobe_oauth_operator.rotation.model import CredentialIds, JobConsumer, SecretMeta, Target
 from adobe_oauth_operator.rotation.reasons import Reason
@@ -25,7 +26,7 @@ class ErrorKind(StrEnum):
     CREDENTIAL_NOT_FOUND = Reason.CREDENTIAL_NOT_FOUND
     THROTTLED = Reason.THROTTLED
     TRANSIENT = Reason.TRANSIENT_ERROR
-    UNEXPECTED = Reason.UNEXPECTED_RESPONSE
+    UNEXPECTED_RESPONSE = Reason.UNEXPECTED_RESPONSE
     SECRET_LIMIT = Reason.SECRET_LIMIT_REACHED
     SECRET_MISSING = Reason.SECRET_MISSING
     SECRET_KEY_MISSING = Reason.SECRET_KEY_MISSING
@@ -41,6 +42,7 @@ class ErrorKind(StrEnum):
     TOKEN_SECRET_CONFLICT = Reason.TOKEN_SECRET_CONFLICT
     KNOWN_GOOD_MISSING = Reason.KNOWN_GOOD_MISSING
     SPEC_CHANGED = Reason.SPEC_CHANGED_MID_ROTATION
+    INVALID_SPEC = Reason.INVALID_SPEC
 
     @property
     def transient(self) -> bool:
@@ -282,28 +284,80 @@ Message = (
 
 
 # -- actions ----------------------------------------------------------------------------------
+class Family(StrEnum):
+    """Which side effects an action has: the executor module that carries it out."""
+
+    ADOBE = "adobe"  # calls to Adobe about the credential's client secrets
+    CHECKS = "checks"  # read-only checks before a rotation, and the ownership claim
+    DRIFT = "drift"  # the Secret changed outside the operator; the known-good copy
+    SECRETS = "secrets"  # the application and pending Kubernetes Secrets
+    TOKENS = "tokens"  # access tokens vended to applications
+    WORKLOADS = "workloads"  # restarts and rollouts of the workloads reading the Secret
+
+
 @dataclass(frozen=True)
-class Adopt:
+class Properties:
+    """What an action is, declared once on its class; the tables below are derived from it."""
+
+    family: Family
+    # Has a side effect: runs only after a status write that records it (fencing).
+    mutating: bool
+    # Calls Adobe: admitted by the shared request budget first.
+    calls_adobe: bool
+    # The success messages answering it: a failing call has recovered only when one arrives.
+    answered_by: tuple[type, ...]
+
+
+@dataclass(frozen=True)
+class KnownGoodCopy:
+    """Authenticate with the known-good copy instead of the Secret (a rotation restoring a
+    drifted Secret), only while the copy holds the value with this HMAC (status.knownGoodHmac)."""
+
+    fingerprint: str | None
+
+
+@dataclass(frozen=True)
+class Authenticated:
+    """An action that authenticates with the credential's client secret.
+
+    `from_known_good` says which one: None, the Secret's (or the pending one's, per `using`); set,
+    the known-good copy's. Stamped on the machine's actions by rotation.credential_source."""
+
+    from_known_good: KnownGoodCopy | None = field(default=None, kw_only=True)
+
+
+@dataclass(frozen=True)
+class Adopt(Authenticated):
     """Learn the uuid of the secret the application Secret holds."""
 
+    props: ClassVar[Properties] = Properties(Family.ADOBE, False, True, (Adopted,))
+
 
 @dataclass(frozen=True)
-class ListSecrets:
+class ListSecrets(Authenticated):
     using: Using
 
+    props: ClassVar[Properties] = Properties(Family.ADOBE, False, True, (SecretsListed,))
+
 
 @dataclass(frozen=True)
-class InspectPending:
+class InspectPending(Authenticated):
     """List secrets and read this rotation's pending Secret (reconciles a lost add)."""
 
     rotation_id: str
 
+    props: ClassVar[Properties] = Properties(Family.ADOBE, False, True, (PendingInspected,))
+
 
 @dataclass(frozen=True)
-class AddSecret:
+class AddSecret(Authenticated):
     """Add a secret and store its value in the pending Secret before reporting back."""
 
     rotation_id: str
+
+    props: ClassVar[Properties] = Properties(
+        Family.ADOBE, True, True, (SecretAdded, AddOutcomeUnknown)
+    )
 
 
 @dataclass(frozen=True)
@@ -313,6 +367,8 @@ class CheckClaims:
     recorded in status at `since` is visible among all resources."""
 
     since: datetime
+
+    props: ClassVar[Properties] = Properties(Family.CHECKS, True, False, (ClaimsChecked,))
 
 
 class DeleteGuard(StrEnum):
@@ -324,7 +380,7 @@ class DeleteGuard(StrEnum):
 
 
 @dataclass(frozen=True)
-class DeleteSecret:
+class DeleteSecret(Authenticated):
     secret_uuid: str
     using: Using
     guard: DeleteGuard = DeleteGuard.NONE
@@ -333,9 +389,13 @@ class DeleteSecret:
     # not part of which delete it is.
     credential: CredentialIds | None = field(default=None, compare=False)
 
+    props: ClassVar[Properties] = Properties(
+        Family.ADOBE, True, True, (SecretDeleted, AppSecretReverted)
+    )
+
 
 @dataclass(frozen=True)
-class InspectDrift:
+class InspectDrift(Authenticated):
     """The Secret changed behind our back: does Adobe accept its secret, and which one is it?
 
     If IMS refuses it, the known-good copy with the HMAC `known_good` (if any) is checked, and a
@@ -344,6 +404,10 @@ class InspectDrift:
 
     rotation_id: str = ""
     known_good: str | None = None
+
+    props: ClassVar[Properties] = Properties(
+        Family.DRIFT, False, True, (DriftAdopted, DriftRefused)
+    )
 
 
 @dataclass(frozen=True)
@@ -354,31 +418,43 @@ class SaveKnownGood:
     fingerprint: str
     secret_uuid: str
 
+    props: ClassVar[Properties] = Properties(Family.DRIFT, True, False, (KnownGoodSaved,))
+
 
 @dataclass(frozen=True)
 class DeleteKnownGood:
     """onDrift is Report: keep no copy of the client secret."""
 
+    props: ClassVar[Properties] = Properties(Family.DRIFT, True, False, (KnownGoodDeleted,))
+
 
 @dataclass(frozen=True)
-class Preflight:
+class Preflight(Authenticated):
     """Check, without changing anything, that a rotation can complete before Adobe is touched."""
 
+    props: ClassVar[Properties] = Properties(Family.CHECKS, False, False, (PreflightPassed,))
+
 
 @dataclass(frozen=True)
-class VerifyNewSecret:
+class VerifyNewSecret(Authenticated):
     """Request a token with the pending secret; from then on the old one is never used."""
 
+    props: ClassVar[Properties] = Properties(Family.ADOBE, True, True, (Verified, VerifyRejected))
+
 
 @dataclass(frozen=True)
-class WriteAppSecret:
+class WriteAppSecret(Authenticated):
     rotation_id: str
     secret_uuid: str
+
+    props: ClassVar[Properties] = Properties(Family.SECRETS, True, False, (AppSecretWritten,))
 
 
 @dataclass(frozen=True)
 class RestartTargets:
     rotation_id: str
+
+    props: ClassVar[Properties] = Properties(Family.WORKLOADS, True, False, (TargetsRestarted,))
 
 
 @dataclass(frozen=True)
@@ -386,18 +462,22 @@ class CheckRollouts:
     rotation_id: str
     targets: tuple[Target, ...]
 
+    props: ClassVar[Properties] = Properties(Family.WORKLOADS, False, False, (RolloutsChecked,))
+
 
 @dataclass(frozen=True)
 class DeletePending:
-    pass
+    props: ClassVar[Properties] = Properties(Family.SECRETS, True, False, (PendingDeleted,))
 
 
 @dataclass(frozen=True)
-class VendToken:
+class VendToken(Authenticated):
     """Grant a fresh access token with a known client secret and write it into the token Secret."""
 
     using: Using
     secret_uuid: str
+
+    props: ClassVar[Properties] = Properties(Family.TOKENS, True, True, (TokenVended,))
 
 
 @dataclass(frozen=True)
@@ -405,6 +485,10 @@ class RestartTokenReaders:
     """Restart the workloads that read the token Secret through env, stamped with `stamp`."""
 
     stamp: str
+
+    props: ClassVar[Properties] = Properties(
+        Family.WORKLOADS, True, False, (TokenReadersRestarted,)
+    )
 
 
 Action = (
@@ -427,46 +511,19 @@ Action = (
     | CheckClaims
 )
 
+# Every action class; the tables below are derived from their `props`.
+ACTIONS: tuple[type[Action], ...] = get_args(Action)
 
 # The action each success message answers: a failing call has recovered only when it succeeds.
 ANSWERS: dict[type, type] = {
-    Adopted: Adopt,
-    DriftAdopted: InspectDrift,
-    DriftRefused: InspectDrift,
-    KnownGoodSaved: SaveKnownGood,
-    KnownGoodDeleted: DeleteKnownGood,
-    PreflightPassed: Preflight,
-    SecretsListed: ListSecrets,
-    PendingInspected: InspectPending,
-    SecretAdded: AddSecret,
-    AddOutcomeUnknown: AddSecret,
-    SecretDeleted: DeleteSecret,
-    AppSecretReverted: DeleteSecret,
-    Verified: VerifyNewSecret,
-    VerifyRejected: VerifyNewSecret,
-    AppSecretWritten: WriteAppSecret,
-    TargetsRestarted: RestartTargets,
-    RolloutsChecked: CheckRollouts,
-    PendingDeleted: DeletePending,
-    TokenVended: VendToken,
-    TokenReadersRestarted: RestartTokenReaders,
-    ClaimsChecked: CheckClaims,
+    answer: action for action in ACTIONS for answer in action.props.answered_by
 }
 
 # Actions with a side effect: each runs only after a status write that records it succeeded.
-MUTATING: tuple[type, ...] = (
-    AddSecret,
-    DeleteSecret,
-    VerifyNewSecret,
-    WriteAppSecret,
-    RestartTargets,
-    DeletePending,
-    VendToken,
-    RestartTokenReaders,
-    SaveKnownGood,
-    DeleteKnownGood,
-    CheckClaims,
-)
+MUTATING: tuple[type, ...] = tuple(action for action in ACTIONS if action.props.mutating)
+
+# The actions that call Adobe (the others talk to Kubernetes only).
+CALLS_ADOBE: tuple[type, ...] = tuple(action for action in ACTIONS if action.props.calls_adobe)
 
 
 @dataclass(frozen=True)

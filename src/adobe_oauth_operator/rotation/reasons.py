@@ -77,7 +77,7 @@ class Reason(StrEnum):
     RECOVERED = "Recovered"
     RECONCILE_ERROR = "ReconcileError"
     # metrics only (reconcile_errors_total): an exception nobody expected, i.e. a bug
-    UNEXPECTED = "Unexpected"
+    UNEXPECTED_ERROR = "Unexpected"
     # deletion of the resource
     CLEANED_UP = "CleanedUp"
     OLD_SECRET_LEFT = "OldSecretLeftInAdobe"

@@ -58,7 +58,6 @@ class FakeExecutor:
         self, adobe: Any, kube: Any, resource: Resource, hmac_key: Any = None, claims: Any = None
     ) -> None:
         self.res = resource
-        self.from_known_good = False
         self.actions: list[m.Action] = []
 
     async def run(self, action: m.Action) -> m.Message:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from adobe_oauth_operator.handlers.reconcile import _emergency_spent, is_emergency
+from adobe_oauth_operator.handlers.emergency import emergency_spent, is_emergency
 from adobe_oauth_operator.names import EMERGENCY_ANNOTATION, ROTATE_ANNOTATION
 from adobe_oauth_operator.rotation.model import Status
 
@@ -40,4 +40,4 @@ def test_is_emergency(annotations: dict[str, str], expected: bool) -> None:
 def test_emergency_is_removed_only_beside_the_request_it_was_spent_on(
     annotations: dict[str, str], spent_on: str | None, expected: bool
 ) -> None:
-    assert _emergency_spent(annotations, Status(last_emergency_request=spent_on)) is expected
+    assert emergency_spent(annotations, Status(last_emergency_request=spent_on)) is expected

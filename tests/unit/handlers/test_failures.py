@@ -28,6 +28,7 @@ from adobe_oauth_operator.kube import errors as k
 from adobe_oauth_operator.rotation import messages as m
 from adobe_oauth_operator.rotation.messages import ErrorKind
 from adobe_oauth_operator.rotation.model import Spec
+from adobe_oauth_operator.rotation.reasons import Reason
 
 SECRET = "p8e-TEST-secret-value-must-not-leak"
 E = TypeVar("E", bound=Exception)
@@ -78,20 +79,24 @@ ADOBE_CASES: dict[str, tuple[AdobeFactory, ErrorKind, str | None]] = {
     ),
     "UnexpectedResponse": (
         lambda text: e.UnexpectedResponseError(text, operation="list", status=200),
-        ErrorKind.UNEXPECTED,
+        ErrorKind.UNEXPECTED_RESPONSE,
         None,
     ),
     "AddOutcomeUnknown": (
         lambda text: e.AddOutcomeUnknownError(text, operation="add"),
-        ErrorKind.UNEXPECTED,
+        ErrorKind.UNEXPECTED_RESPONSE,
         None,
     ),
-    "AdobeError": (lambda text: e.AdobeError(text, operation="token"), ErrorKind.UNEXPECTED, None),
+    "AdobeError": (
+        lambda text: e.AdobeError(text, operation="token"),
+        ErrorKind.UNEXPECTED_RESPONSE,
+        None,
+    ),
 }
 KNOWN_ADOBE = {
     name: factory
     for name, (factory, kind, _) in ADOBE_CASES.items()
-    if kind is not ErrorKind.UNEXPECTED
+    if kind is not ErrorKind.UNEXPECTED_RESPONSE
 }
 
 # Every class of kube.errors, worded as the kube layer words them: the operation comes first.
@@ -270,3 +275,12 @@ async def test_executor_maps_adobe_errors() -> None:
     assert isinstance(result, m.ActionFailed)
     assert result.kind is ErrorKind.CREDENTIAL_NOT_FOUND
     assert SECRET not in result.message
+
+
+async def test_vending_without_spec_access_token_is_an_invalid_spec_not_an_adobe_answer() -> None:
+    """Nothing is called: a spec without accessToken is refused before Kubernetes or Adobe."""
+    untouched = _Api(AssertionError("no call expected"))
+    result = await _executor(untouched, untouched).run(m.VendToken(m.Using.APP_SECRET, "a" * 32))
+    assert result == m.ActionFailed(ErrorKind.INVALID_SPEC, "spec.accessToken is not set")
+    assert Reason(result.kind.value) is Reason.INVALID_SPEC
+    assert not result.kind.transient

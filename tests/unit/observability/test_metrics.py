@@ -240,7 +240,7 @@ def test_requests_errors_restarts_and_build_info() -> None:
     metrics = OperatorMetrics()
     metrics.observe_request("token", "200", 0.2)
     metrics.observe_request("add", "error", 1.5)
-    metrics.reconcile_error(Reason.UNEXPECTED)
+    metrics.reconcile_error(Reason.UNEXPECTED_ERROR)
     metrics.reconcile_error("Throttled")
     metrics.workloads_restarted(NS, ["Deployment", "Deployment", "StatefulSet"])
     assert value(metrics, "adobe_oauth_adobe_requests_total", operation="add", code="error") == 1

@@ -20,8 +20,15 @@ CLIENT_ID = "0123456789abcdef0123456789abcdef"
 OLD_VALUE, NEW_VALUE = "p8e-the-old-value-in-the-copies", "p8e-the-new-value-in-the-secret"
 OLD, NEW = "a" * 32, "b" * 32
 SPEC = {"orgId": "1234567", "credentialId": "7654321", "secretName": "adobe-creds"}
+# As the operator writes it: the plugin reads status with the operator's decoder.
 DRAINING = {
-    "rotation": {"id": "20261102-1", "step": "Drain", "oldSecretUuid": OLD, "newSecretUuid": NEW}
+    "rotation": {
+        "id": "20261102-1",
+        "step": "Drain",
+        "startedAt": "2026-11-02T10:00:00.000Z",
+        "oldSecretUuid": OLD,
+        "newSecretUuid": NEW,
+    }
 }
 
 

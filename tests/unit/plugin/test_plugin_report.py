@@ -11,13 +11,25 @@ import pytest
 from adobe_oauth_operator.plugin import report
 from adobe_oauth_operator.plugin.check import Result
 from adobe_oauth_operator.plugin.main import build_parser
+from adobe_oauth_operator.rotation.model import (
+    HistoryEntry,
+    Phase,
+    Rotation,
+    Status,
+    Step,
+    Target,
+    TargetProgress,
+    Trigger,
+)
 
 NOW = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
 OLD, NEW = "a" * 32, "b" * 32
 
 
 def ts(minutes_ago: float) -> str:
-    return report.stamp(NOW - timedelta(minutes=minutes_ago))
+    """A time as the operator writes it into status (milliseconds, UTC, Z)."""
+    when = NOW - timedelta(minutes=minutes_ago)
+    return when.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def draining() -> dict[str, Any]:
@@ -215,3 +227,45 @@ def test_bad_arguments_are_usage_errors(argv: list[str]) -> None:
     with pytest.raises(SystemExit) as exited:
         build_parser().parse_args(argv)
     assert exited.value.code == 2
+
+
+def test_it_shows_status_as_the_operator_wrote_it_read_with_the_operators_decoder() -> None:
+    """A status the operator wrote (the model's encoding) is shown with the same times and
+    records, to the millisecond: the plugin has no reading of its own."""
+    at = NOW - timedelta(minutes=10, milliseconds=123)
+    rotation = Rotation(
+        "r2",
+        Step.DRAIN,
+        Trigger.ON_DEMAND,
+        at,
+        OLD,
+        NEW,
+        drain_deadline=NOW + timedelta(minutes=5),
+        old_last_used_at=at,
+        targets=(TargetProgress(Target("Deployment", "web"), True, False),),
+    )
+    history = HistoryEntry("r1", Trigger.SCHEDULED, at, at, True, "c" * 32, OLD, "done")
+    written = Status(
+        phase=Phase.ROTATING,
+        current_secret_uuid=OLD,
+        current_secret_created_at=at - timedelta(days=1),
+        adopted_at=at - timedelta(days=2),
+        next_rotation_time=NOW + timedelta(days=30),
+        rotation=rotation,
+        history=(history,),
+    ).to_dict()
+    s = report.summary({"metadata": {"name": "p"}, "status": written}, [], NOW)
+    assert s["phase"] == "Rotating"
+    assert s["currentSecret"]["createdAt"] == written["currentSecretCreatedAt"]
+    assert s["currentSecret"]["since"] == written["history"][0]["startedAt"]
+    assert s["currentSecret"]["origin"] == "rotation r1"
+    assert s["schedule"]["nextRotationTime"] == written["nextRotationTime"]
+    assert s["history"] == written["history"]
+    shown = s["rotation"]
+    assert (shown["id"], shown["step"], shown["trigger"]) == ("r2", "Drain", "OnDemand")
+    assert shown["startedAt"] == written["rotation"]["startedAt"]
+    assert shown["startedAt"].endswith(".877Z")
+    assert shown["targets"] == [{"target": "Deployment/web", "state": "rolling out"}]
+    assert shown["drain"]["deadline"] == written["rotation"]["drainDeadline"]
+    assert shown["drain"]["secondsLeft"] == 300
+    assert report.history(written) == written["history"]
