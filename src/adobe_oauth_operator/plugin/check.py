@@ -23,7 +23,8 @@ from adobe_oauth_operator.adobe.models import ClientSecretValue, CredentialRef, 
 from adobe_oauth_operator.adobe.retry import RetryPolicy
 from adobe_oauth_operator.adobe.scopes import IO_MANAGEMENT_SCOPES
 from adobe_oauth_operator.plugin.kube import Cluster, PluginError
-from adobe_oauth_operator.rotation.model import Rotation, Spec, Status
+from adobe_oauth_operator.plugin.report import read_status
+from adobe_oauth_operator.rotation.model import Rotation, Spec
 from adobe_oauth_operator.rotation.validation import client_id_problem
 
 # A preflight answers quickly: one retry of a transient failure, not the operator's budget.
@@ -69,9 +70,7 @@ class Preflight:
         client_id, value = secret
         for line in self.announcement(spec, client_id):
             self.out(line)
-        adobe = asyncio.run(
-            self._adobe(spec, client_id, value, Status.from_dict(raw_status).rotation)
-        )
+        adobe = asyncio.run(self._adobe(spec, client_id, value, read_status(raw_status).rotation))
         self._say(adobe)
         return results + adobe
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from adobe_oauth_operator.plugin.kube import PluginError
 from adobe_oauth_operator.rotation.model import Rotation, Status, Step, TargetProgress
 
 HISTORY_SHOWN = 5
@@ -21,7 +22,7 @@ def summary(obj: dict[str, Any], events: Sequence[Any], now: datetime) -> dict[s
     Status is read with the operator's own decoder; times and records are shown in the form the
     operator writes them (the model's encoding of what it decoded)."""
     meta, spec = obj["metadata"], obj.get("spec") or {}
-    status = Status.from_dict(obj.get("status"))
+    status = read_status(obj.get("status"))
     wire = status.to_dict()
     rotation_spec = spec.get("rotation") or {}
     current = status.current_secret_uuid
@@ -47,8 +48,20 @@ def summary(obj: dict[str, Any], events: Sequence[Any], now: datetime) -> dict[s
 
 def history(raw_status: dict[str, Any] | None) -> list[dict[str, Any]]:
     """The rotations status records, newest first, as the operator writes them."""
-    history: list[dict[str, Any]] = Status.from_dict(raw_status).to_dict()["history"]
+    history: list[dict[str, Any]] = read_status(raw_status).to_dict()["history"]
     return history
+
+
+def read_status(raw_status: dict[str, Any] | None) -> Status:
+    """Status through the operator's decoder; one it cannot read (written by another operator
+    version) is a one-line error naming the field, never a traceback."""
+    try:
+        return Status.from_dict(raw_status)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise PluginError(
+            f"cannot read this resource's status ({type(exc).__name__}: {exc}); it was probably "
+            "written by a different operator version: use the kubectl aoc of that version"
+        ) from exc
 
 
 def _current_secret(

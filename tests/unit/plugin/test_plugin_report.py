@@ -269,3 +269,20 @@ def test_it_shows_status_as_the_operator_wrote_it_read_with_the_operators_decode
     assert shown["drain"]["deadline"] == written["rotation"]["drainDeadline"]
     assert shown["drain"]["secondsLeft"] == 300
     assert report.history(written) == written["history"]
+
+
+@pytest.mark.parametrize(
+    "raw_status",
+    [
+        {"rotation": {"id": "r1", "step": "SomeFutureStep", "trigger": "Manual"}},
+        {"phase": "Hibernating"},
+    ],
+)
+def test_a_status_from_another_operator_version_is_a_one_line_error(
+    raw_status: dict[str, Any],
+) -> None:
+    obj = {**draining(), "status": raw_status}
+    with pytest.raises(report.PluginError, match="different operator version"):
+        report.summary(obj, [], NOW)
+    with pytest.raises(report.PluginError, match="different operator version"):
+        report.history(raw_status)
