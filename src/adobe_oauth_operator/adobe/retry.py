@@ -14,9 +14,11 @@ import random as _random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TypeVar
 
 from adobe_oauth_operator.adobe.errors import AdobeError, ThrottledError, TransientError
+from adobe_oauth_operator.rotation.backoff import Schedule, retry_delay
 
 logger = logging.getLogger("adobe_oauth_operator.adobe")
 
@@ -48,8 +50,10 @@ class RetryPolicy:
 
     def backoff(self, retry_number: int) -> float:
         """Full jitter: uniform in [0, min(max, base * 2**(n-1))] for the n-th retry."""
-        ceiling = min(self.max_backoff_s, self.base_backoff_s * 2.0 ** (retry_number - 1))
-        return self.random() * ceiling
+        schedule = Schedule(
+            timedelta(seconds=self.base_backoff_s), timedelta(seconds=self.max_backoff_s), 1.0
+        )
+        return retry_delay(retry_number, self.random(), schedule=schedule).total_seconds()
 
 
 @dataclass

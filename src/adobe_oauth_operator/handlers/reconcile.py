@@ -36,19 +36,18 @@ from adobe_oauth_operator.rotation.machine import decide, invalid_spec
 from adobe_oauth_operator.rotation.model import Spec, Status
 from adobe_oauth_operator.rotation.reasons import Reason
 from adobe_oauth_operator.sensitive import Sensitive
+from adobe_oauth_operator.timings import (
+    ACTION_TIMEOUT,
+    INVALID_SPEC_RETRY,
+    PASS_LIMIT_RETRY,
+    RELEASE_TIMEOUT_S,
+    WAIT_WORTH_SAYING,
+)
 
 logger = logging.getLogger(__name__)
 
 # A pass normally takes a handful of actions; the bound only guards against a logic loop.
 MAX_ACTIONS_PER_PASS = 50
-PASS_LIMIT_RETRY = timedelta(seconds=30)
-INVALID_SPEC_RETRY = timedelta(minutes=1)
-# Every action is bounded well below the machine's ACTION_LEASE, so another operator waiting on
-# a recorded action never takes over one that still runs.
-ACTION_TIMEOUT = timedelta(seconds=75)
-RELEASE_TIMEOUT_S = 5.0
-# A step expected to wait this long for the shared Adobe budget says so in status first.
-WAIT_WORTH_SAYING = timedelta(seconds=2)
 # The actions that call Adobe (the others talk to Kubernetes only).
 ADOBE_ACTIONS = (
     m.Adopt,

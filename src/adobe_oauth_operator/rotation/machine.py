@@ -38,19 +38,17 @@ from adobe_oauth_operator.rotation.model import (
 )
 from adobe_oauth_operator.rotation.reasons import Reason
 from adobe_oauth_operator.sensitive import same_hmac
+from adobe_oauth_operator.timings import (
+    ACTION_LEASE,
+    CLOCK_SKEW,
+    FAILED_ROTATION_RETRY,
+    ROLLOUT_POLL,
+)
 
-# A secret missing from the list taken right before our add, and created no earlier than this
-# before the add was sent, is ours: Adobe's clock and ours are not the same clock.
-CLOCK_SKEW = timedelta(minutes=1)
-ROLLOUT_POLL = timedelta(seconds=2)
-FAILED_RETRY = timedelta(hours=1)
 # The per-rotation budget of mutating Adobe calls: harmless even if a logic bug loops.
 MAX_ADDS = 3
 MAX_DELETES = MAX_ADDS + 1  # each lost add may need its orphan deleted, plus the old secret
 MAX_REVERTS = 3
-# A recorded action of another operator is waited for this long before it counts as abandoned;
-# the caller bounds every action well below it.
-ACTION_LEASE = timedelta(minutes=2)
 
 
 @dataclass(frozen=True)
@@ -311,7 +309,7 @@ def _known_good_action(spec: Spec, status: Status, app_fingerprint: str | None) 
 def _restore(spec: Spec, status: Status, msg: m.DriftRefused, now: datetime) -> Plan:
     """The Secret holds a refused value: rotate from the known-good copy to a new working secret.
 
-    A restore that failed is not tried again within FAILED_RETRY: each attempt may add a secret.
+    A failed restore is not tried again within FAILED_ROTATION_RETRY: each attempt may add a secret.
     """
     last = status.history[0] if status.history else None
     refused = (
@@ -319,7 +317,7 @@ def _restore(spec: Spec, status: Status, msg: m.DriftRefused, now: datetime) -> 
         "id and secret it now holds"
     )
     if last is not None and last.trigger is Trigger.DRIFT and not last.succeeded:
-        retry_at = last.finished_at + FAILED_RETRY
+        retry_at = last.finished_at + FAILED_ROTATION_RETRY
         if now < retry_at:
             text = (
                 f"{refused}; the restoring rotation {last.id} failed ({last.message}); the next "
@@ -931,7 +929,11 @@ def _finish_failed(
         rot.new_secret_uuid,
         text,
     )
-    retry = _scheduled(spec, now + min(spec.interval, FAILED_RETRY), now) if spec.interval else None
+    retry = (
+        _scheduled(spec, now + min(spec.interval, FAILED_ROTATION_RETRY), now)
+        if spec.interval
+        else None
+    )
     status = replace(
         status,
         rotation=None,

@@ -14,13 +14,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from adobe_oauth_operator.rotation import messages as m
-from adobe_oauth_operator.rotation.backoff import (
-    BACKOFF_CAP,
-    RETRY_AFTER_CAP,
-    retry_delay,
-)
+from adobe_oauth_operator.rotation.backoff import CONFLICTS, ERRORS, retry_delay
 from adobe_oauth_operator.rotation.machine import decide
 from adobe_oauth_operator.rotation.model import Phase, Rotation, Spec, Status, Step, Trigger
+from adobe_oauth_operator.timings import BACKOFF_CAP, RETRY_AFTER_CAP
 from support.claims import claimed
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
@@ -119,6 +116,18 @@ def test_retry_after_is_a_floor_and_capped() -> None:
     assert retry_delay(1, 0.0, timedelta(seconds=90)) == timedelta(seconds=90)
     assert retry_delay(7, 1.0, timedelta(seconds=90)) == BACKOFF_CAP
     assert retry_delay(1, 0.0, timedelta(days=3)) == RETRY_AFTER_CAP
+
+
+def test_a_broken_pass_backs_off_on_the_same_steps_unjittered() -> None:
+    delays = [retry_delay(n, 0.0, schedule=ERRORS).total_seconds() for n in range(1, 10)]
+    assert delays == [5, 10, 20, 40, 80, 160, 300, 300, 300]
+    assert retry_delay(3, 0.0, schedule=ERRORS) == retry_delay(3, 1.0, schedule=ERRORS)
+
+
+def test_conflicts_in_a_row_back_off_to_a_cap() -> None:
+    delays = [retry_delay(n, 1.0, schedule=CONFLICTS).total_seconds() for n in range(1, 8)]
+    assert delays == [1, 2, 4, 8, 16, 30, 30]
+    assert retry_delay(1, 0.0, schedule=CONFLICTS).total_seconds() == 0.5
 
 
 @pytest.mark.parametrize("jitter", [0.0, 1.0])

@@ -10,7 +10,6 @@ import pytest
 from adobe_oauth_operator.rotation import messages as m
 from adobe_oauth_operator.rotation.conditions import ConditionType, find
 from adobe_oauth_operator.rotation.machine import (
-    ACTION_LEASE,
     MAX_ADDS,
     MAX_DELETES,
     MAX_REVERTS,
@@ -31,6 +30,7 @@ from adobe_oauth_operator.rotation.model import (
     Trigger,
 )
 from adobe_oauth_operator.rotation.reasons import Reason
+from adobe_oauth_operator.timings import ACTION_LEASE
 from support.claims import claimed
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
