@@ -10,9 +10,9 @@ import pytest
 from adobe_oauth_operator.rotation import messages as m
 from adobe_oauth_operator.rotation.conditions import ConditionType, find
 from adobe_oauth_operator.rotation.machine import (
-    MAX_ADDS,
-    MAX_DELETES,
-    MAX_REVERTS,
+    MAX_ADDS_PER_ROTATION,
+    MAX_DELETES_PER_ROTATION,
+    MAX_REVERTS_PER_ROTATION,
     decide,
     next_retry,
 )
@@ -148,7 +148,7 @@ def test_an_action_recorded_by_another_operator_is_waited_for(
 
 # -- the budget -------------------------------------------------------------------------------
 def test_adds_beyond_the_budget_stall_instead_of_calling_adobe() -> None:
-    status = rotating(Step.ADD, **{**ATTEMPTED, "add_attempts": MAX_ADDS})
+    status = rotating(Step.ADD, **{**ATTEMPTED, "add_attempts": MAX_ADDS_PER_ROTATION})
     plan = decide(SPEC, status, m.PendingInspected((secret(OLD, -86400),), None), at(200), ME)
     assert plan.action is None
     assert plan.status.phase is Phase.STALLED
@@ -157,7 +157,9 @@ def test_adds_beyond_the_budget_stall_instead_of_calling_adobe() -> None:
 
 
 def test_deletes_beyond_the_budget_stall() -> None:
-    status = rotating(Step.DELETE_OLD, new_secret_uuid=NEW, delete_attempts=MAX_DELETES)
+    status = rotating(
+        Step.DELETE_OLD, new_secret_uuid=NEW, delete_attempts=MAX_DELETES_PER_ROTATION
+    )
     plan = decide(SPEC, status, m.Tick("x"), at(1), ME)
     assert plan.action is None
     assert reason_of(plan.status, ConditionType.STALLED) is Reason.RETRY_BUDGET_EXHAUSTED
@@ -177,7 +179,8 @@ def test_a_throttled_delete_is_refunded_but_a_lost_add_is_not() -> None:
 
 def test_a_new_rotate_request_gives_a_stalled_rotation_a_fresh_budget() -> None:
     status = replace(
-        rotating(Step.ADD, **{**ATTEMPTED, "add_attempts": MAX_ADDS}), phase=Phase.STALLED
+        rotating(Step.ADD, **{**ATTEMPTED, "add_attempts": MAX_ADDS_PER_ROTATION}),
+        phase=Phase.STALLED,
     )
     plan = decide(SPEC, status, m.Tick("x", rotate_request="again"), at(1), ME)
     assert plan.action == m.InspectPending("r1")
@@ -262,7 +265,7 @@ def test_a_reverted_secret_is_written_back_and_rolled_again_keeping_the_old_secr
 
 
 def test_a_secret_reverted_again_and_again_stalls() -> None:
-    status = rotating(Step.DELETE_OLD, new_secret_uuid=NEW, reverts=MAX_REVERTS)
+    status = rotating(Step.DELETE_OLD, new_secret_uuid=NEW, reverts=MAX_REVERTS_PER_ROTATION)
     plan = decide(SPEC, status, m.AppSecretReverted("changed"), at(1), ME)
     assert plan.action is None
     assert reason_of(plan.status, ConditionType.STALLED) is Reason.SECRET_REVERTED
