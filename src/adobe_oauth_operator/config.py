@@ -78,8 +78,8 @@ class OperatorConfig:
     # Where the HMAC key lives (namespace of the operator; env POD_NAMESPACE in a pod, else the
     # first watched namespace). None: no key, drift is not detected (logged at start-up).
     hmac_namespace: str | None = None
-    # One budget for every Adobe request of this process (all credentials together): starts per
-    # second, and requests in flight (kept well below the HTTP pool, so none waits there).
+    # The shared request budget, one for every Adobe request of this process (all credentials):
+    # starts per second, and requests in flight (well below the HTTP pool, so none waits there).
     adobe_max_rps: float = 20.0
     adobe_max_concurrency: int = 16
     # Kubernetes calls run in a pool of this many threads over as many connections.

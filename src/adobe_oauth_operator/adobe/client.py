@@ -166,7 +166,7 @@ class AdobeClient:
     ) -> T:
         """Get a token, make the call; renew a refused token once, retry as the policy allows
         (the default: not at all)."""
-        budget = self._retry.start()
+        allowance = self._retry.start()
         renewed = False
         while True:
             token = await self._tokens.get(cred.client_id, secret, scopes)
@@ -179,7 +179,7 @@ class AdobeClient:
                 renewed = True
                 logger.debug("adobe: the API refused a cached token, renewing it once")
             except RETRYABLE as error:
-                if not await budget.allows_retry(error):
+                if not await allowance.allows_retry(error):
                     raise
 
 

@@ -1,4 +1,4 @@
-"""One budget for every request to Adobe, whichever credential makes it.
+"""The shared request budget: one limit for every request to Adobe, whichever credential makes it.
 
 Callers wait here, cheaply and in arrival order, never in the HTTP pool: at most `concurrency`
 requests run at once (well below the pool's size) and their starts are spaced at least

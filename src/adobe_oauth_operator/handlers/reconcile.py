@@ -31,10 +31,10 @@ from adobe_oauth_operator.names import EMERGENCY_ANNOTATION, ROTATE_ANNOTATION
 from adobe_oauth_operator.observability import logs
 from adobe_oauth_operator.observability.metrics import OperatorMetrics
 from adobe_oauth_operator.rotation import messages as m
-from adobe_oauth_operator.rotation.budget import waiting_for_budget
 from adobe_oauth_operator.rotation.machine import decide, invalid_spec
 from adobe_oauth_operator.rotation.model import Spec, Status
 from adobe_oauth_operator.rotation.reasons import Reason
+from adobe_oauth_operator.rotation.shared_request_budget import waiting_for_request_budget
 from adobe_oauth_operator.sensitive import Sensitive
 from adobe_oauth_operator.timings import (
     ACTION_TIMEOUT,
@@ -114,7 +114,7 @@ def _waiting_for_budget(deps: Deps, namespace: str, status: Status) -> Status:
     if wait < WAIT_WORTH_SAYING.total_seconds():
         return status
     ahead = limiter.actions_ahead(namespace, urgent)
-    return waiting_for_budget(status, wait, ahead, deps.clock(), paused_s=paused)
+    return waiting_for_request_budget(status, wait, ahead, deps.clock(), paused_s=paused)
 
 
 def _urgent(status: Status) -> bool:

@@ -294,7 +294,7 @@ class Rotation:
     targets: tuple[TargetProgress, ...] = ()
     # CronJobs and Jobs reading the Secret: never restarted, listed for the person watching.
     jobs: tuple[JobConsumer, ...] = ()
-    # The per-rotation budget of mutating Adobe calls, counted before each call is made.
+    # The rotation call budget (machine/fencing.py): mutating Adobe calls, counted before each.
     add_attempts: int = 0
     delete_attempts: int = 0
     # The proof of ownership: what Adobe held right before our latest add, and when it was sent.

@@ -78,7 +78,7 @@ def retry_text(retry: Retry) -> str:
 
 def _refund(status: Status, msg: m.ActionFailed) -> Status:
     """A mutating call refused as throttled or transient changed nothing: backoff bounds those,
-    not the budget (a call that may have taken effect stays counted)."""
+    not the rotation call budget (a call that may have taken effect stays counted)."""
     rot, flight = status.rotation, status.in_flight
     if (
         rot is None

@@ -43,7 +43,8 @@ def wait_for_other_holder(status: Status, holder: str, now: datetime) -> Plan | 
 
 
 def fence(spec: Spec, plan: Plan, holder: str, now: datetime) -> Plan:
-    """Record a mutating action, and count it in the budget, in the status written before it."""
+    """Record a mutating action, and count it in the rotation call budget, in the status written
+    before it."""
     status = plan.status
     if plan.action is None or not isinstance(plan.action, m.MUTATING):
         # Whatever was in flight has reported back: nothing of ours runs any more.
