@@ -1,9 +1,8 @@
-"""Every timing the operator chooses, in one place, each with why it has its value.
+"""Every timing the operator chooses, in one place, each with why it has its value."""
 
-Plain values only (no I/O imports), at the bottom of the layers so every package can use them.
-Not here: the spec's defaults (drainPeriod, maxWait, checkInterval, rollout timeout), which are
-the CRD's API (rotation/model/spec.py, rotation/validation.py); the simulator's Adobe facts (sim/).
-"""
+# Plain values only (no I/O imports), at the bottom of the layers so every package can read them.
+# Not here: the spec's defaults (drainPeriod, maxWait, checkInterval, rollout timeout), which are
+# the CRD's API (rotation/model/spec.py, rotation/validation.py); the simulator's Adobe (sim/).
 
 from __future__ import annotations
 
@@ -13,8 +12,8 @@ from datetime import timedelta
 # A failing action is tried again 5 s after its first failure, doubling per failure: a blip
 # costs seconds, an outage settles at one attempt per BACKOFF_CAP.
 BACKOFF_BASE = timedelta(seconds=5)
-# At most one attempt per 5 minutes per failing action: an outage of hours costs about 12 calls
-# an hour per credential, and recovery is noticed within 5 minutes.
+# At most one attempt per 5 minutes per failing action: an outage of hours costs 12-15 calls an
+# hour per credential, and recovery is noticed within 5 minutes.
 BACKOFF_CAP = timedelta(minutes=5)
 # Adobe's Retry-After is honoured up to this long, for every caller (the shared limiter's pause)
 # and for the refused credential's next attempt: a day-long or bogus value cannot stop rotations
@@ -34,8 +33,9 @@ CONFLICT_BACKOFF_CAP = timedelta(seconds=30)
 # A secret missing from the list taken right before our add, and created no earlier than this
 # before the add was sent, is ours: Adobe's clock and ours are not the same clock.
 CLOCK_SKEW = timedelta(minutes=1)
-# How often a rollout in progress is looked at (never less often than spec.checkInterval): pods
-# become ready within seconds, and each look reads the workloads only.
+# How often a rollout in progress is looked at (more often if spec.checkInterval is shorter): a
+# look reads the workloads only, no Adobe call. Five times this: how often a wait for another
+# operator's recorded action looks again.
 ROLLOUT_POLL = timedelta(seconds=2)
 # A failed rotation (or restore) is tried again after an hour, not at the next pass: each
 # attempt may add a client secret in Adobe.
@@ -95,8 +95,8 @@ ADOBE_CONNECT_TIMEOUT = timedelta(seconds=10)
 # A hung API server must not hold a reconcile pass and a thread forever.
 KUBE_CONNECT_TIMEOUT = timedelta(seconds=5)
 KUBE_READ_TIMEOUT = timedelta(seconds=30)
-# The operator's IMS tokens are renewed this long before they expire: no call goes out with a
-# token that expires on the way.
+# A cached IMS token of the operator is used until this long (or a tenth of its lifetime, if more)
+# before it expires: no call goes out with a token about to expire.
 IMS_TOKEN_MARGIN = timedelta(minutes=5)
 # IMS tokens live 24 h (expires_in 86399). A longer claim is cut to this, so a refresh comes too
 # early rather than never (and a huge number cannot overflow a datetime); a shorter lifetime is

@@ -38,8 +38,7 @@ from adobe_oauth_operator.names import (
 )
 from adobe_oauth_operator.observability import logs
 from adobe_oauth_operator.observability.metrics import OperatorMetrics
-from adobe_oauth_operator.rotation import backoff
-from adobe_oauth_operator.rotation.backoff import retry_delay
+from adobe_oauth_operator.rotation.backoff import CONFLICTS, ERRORS, retry_delay
 from adobe_oauth_operator.rotation.reasons import Reason
 from adobe_oauth_operator.sensitive import Sensitive
 from adobe_oauth_operator.timings import (
@@ -222,7 +221,7 @@ async def _reconcile_until_stopped(
             # Changed while we worked: start over soon (0.5-1 s), but a storm of conflicts backs
             # off (doubling per conflict in a row, up to 15-30 s).
             conflicts += 1
-            delay = retry_delay(conflicts, deps.jitter(), schedule=backoff.CONFLICTS)
+            delay = retry_delay(conflicts, deps.jitter(), schedule=CONFLICTS)
         except Exception as exc:
             # The API server is unreachable or something unexpected broke outside an action:
             # back off exponentially; the traceback once, then one line per failure.
@@ -243,7 +242,7 @@ async def _reconcile_until_stopped(
                     exc,
                     extra={"reason": reason.value},
                 )
-            delay = retry_delay(failures, jitter=1.0, schedule=backoff.ERRORS)
+            delay = retry_delay(failures, jitter=1.0, schedule=ERRORS)
         sleep = sleep_after(delay, config.resync_interval)
         # asyncio.timeout, not wait_for: no extra task per sleeping resource (1,000 of them).
         with contextlib.suppress(TimeoutError):
