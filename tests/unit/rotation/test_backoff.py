@@ -1,8 +1,9 @@
-"""One retry layer: the schedule every failing action follows, and the next attempt status shows
+"""One backoff: the schedule every failing action follows, and the next attempt status shows
 being the one that happens, whatever wakes the resource meanwhile (resyncs, conflicts, restarts).
 
 An outage is driven through the pure machine on a fixed clock: every action calling Adobe fails,
 Kubernetes actions succeed, and the resource is woken every second besides its requeue.
+The daemon's own backoffs (a broken pass, a conflict) use the same function with their schedules.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ import pytest
 
 from adobe_oauth_operator.rotation import messages as m
 from adobe_oauth_operator.rotation.backoff import CONFLICTS, ERRORS, retry_delay
-from adobe_oauth_operator.rotation.machine import decide
-from adobe_oauth_operator.rotation.model import Phase, Rotation, Spec, Status, Step, Trigger
+from adobe_oauth_operator.rotation.machine import decide, next_retry
+from adobe_oauth_operator.rotation.model import Phase, Retry, Rotation, Spec, Status, Step, Trigger
 from adobe_oauth_operator.timings import BACKOFF_CAP, RETRY_AFTER_CAP
 from support.claims import claimed
 
@@ -116,6 +117,19 @@ def test_retry_after_is_a_floor_and_capped() -> None:
     assert retry_delay(1, 0.0, timedelta(seconds=90)) == timedelta(seconds=90)
     assert retry_delay(7, 1.0, timedelta(seconds=90)) == BACKOFF_CAP
     assert retry_delay(1, 0.0, timedelta(days=3)) == RETRY_AFTER_CAP
+
+
+def test_backoff_schedule_grows_to_the_cap_and_honours_retry_after() -> None:
+    retry: Retry | None = None
+    delays = []
+    for _ in range(9):
+        retry = next_retry(retry, m.ActionFailed(m.ErrorKind.TRANSIENT, "503", jitter=1.0), T0)
+        delays.append((retry.next_retry_at - T0).total_seconds())
+    assert delays == [5, 10, 20, 40, 80, 160, 300, 300, 300]
+    low = next_retry(None, m.ActionFailed(m.ErrorKind.TRANSIENT, "503", jitter=0.0), T0)
+    assert low.next_retry_at - T0 == timedelta(seconds=4)  # jitter takes at most 20 % off
+    told = m.ActionFailed(m.ErrorKind.THROTTLED, "429", timedelta(seconds=90), jitter=0.0)
+    assert next_retry(None, told, T0).next_retry_at - T0 == timedelta(seconds=90)
 
 
 def test_a_broken_pass_backs_off_on_the_same_steps_unjittered() -> None:

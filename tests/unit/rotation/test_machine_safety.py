@@ -1,4 +1,4 @@
-"""The state machine's safety rules: fencing, ownership proof, budgets, backoff, reverts."""
+"""The state machine's safety rules: fencing, ownership proof, call budget, recovery, reverts."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from adobe_oauth_operator.rotation.machine import (
     MAX_DELETES_PER_ROTATION,
     MAX_REVERTS_PER_ROTATION,
     decide,
-    next_retry,
 )
 from adobe_oauth_operator.rotation.model import (
     HistoryEntry,
@@ -188,19 +187,6 @@ def test_a_new_rotate_request_gives_a_stalled_rotation_a_fresh_budget() -> None:
 
 
 # -- backoff and honesty ----------------------------------------------------------------------
-def test_backoff_schedule_grows_to_the_cap_and_honours_retry_after() -> None:
-    retry: Retry | None = None
-    delays = []
-    for _ in range(9):
-        retry = next_retry(retry, m.ActionFailed(m.ErrorKind.TRANSIENT, "503", jitter=1.0), T0)
-        delays.append((retry.next_retry_at - T0).total_seconds())
-    assert delays == [5, 10, 20, 40, 80, 160, 300, 300, 300]
-    low = next_retry(None, m.ActionFailed(m.ErrorKind.TRANSIENT, "503", jitter=0.0), T0)
-    assert low.next_retry_at - T0 == timedelta(seconds=4)  # jitter takes at most 20 % off
-    told = m.ActionFailed(m.ErrorKind.THROTTLED, "429", timedelta(seconds=90), jitter=0.0)
-    assert next_retry(None, told, T0).next_retry_at - T0 == timedelta(seconds=90)
-
-
 def test_recovery_clears_the_failure_and_says_so_once() -> None:
     status = rotating(Step.PREPARE)
     failed = decide(

@@ -23,7 +23,6 @@ from adobe_oauth_operator.rotation.machine.failures import (
     next_retry,
     on_failure,
     recovery,
-    retry_text,
 )
 from adobe_oauth_operator.rotation.machine.fencing import (
     MAX_ADDS_PER_ROTATION,
@@ -48,7 +47,6 @@ __all__ = [
     "invalid_spec",
     "next_retry",
     "proven_ours",
-    "retry_text",
 ]
 
 
