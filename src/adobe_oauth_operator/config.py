@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from urllib.parse import urlsplit
 
+from adobe_oauth_operator.timings import RESYNC_INTERVAL
+
 DEFAULT_IMS_URL = "https://ims-na1.adobelogin.com"
 DEFAULT_API_URL = "https://api.adobe.io"
 IMS_URL_NAME = "the IMS URL (--ims-url, ADOBE_IMS_URL)"
@@ -62,12 +64,8 @@ class OperatorConfig:
     ims_url: str = DEFAULT_IMS_URL
     api_url: str = DEFAULT_API_URL
     namespaces: tuple[str, ...] = field(default=())  # empty: all namespaces
-    # How long an idle resource sleeps before it is looked at again even without an event. The
-    # resource itself comes from the watch; an idle look reads the application and the pending
-    # Secret (2 requests), so 2 h keeps the idle load at 1 request per credential per hour and
-    # notices a Secret edited outside the operator within 2 h (at once when the resource or
-    # the operator changes).
-    resync_interval: timedelta = timedelta(hours=2)
+    # How long an idle resource sleeps before it is looked at again even without an event.
+    resync_interval: timedelta = RESYNC_INTERVAL
     log_format: str = "plain"
     # HOST:PORT to serve Prometheus metrics on (env METRICS_ADDR); None: not served.
     metrics_address: str | None = None
@@ -80,8 +78,8 @@ class OperatorConfig:
     # Where the HMAC key lives (namespace of the operator; env POD_NAMESPACE in a pod, else the
     # first watched namespace). None: no key, drift is not detected (logged at start-up).
     hmac_namespace: str | None = None
-    # One budget for every Adobe request of this process (all credentials together): starts per
-    # second, and requests in flight (kept well below the HTTP pool, so none waits there).
+    # The shared request budget, one for every Adobe request of this process (all credentials):
+    # starts per second, and requests in flight (well below the HTTP pool, so none waits there).
     adobe_max_rps: float = 20.0
     adobe_max_concurrency: int = 16
     # Kubernetes calls run in a pool of this many threads over as many connections.

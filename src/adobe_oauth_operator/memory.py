@@ -14,11 +14,12 @@ import os
 from collections.abc import Mapping
 from datetime import timedelta
 
+from adobe_oauth_operator.timings import TRIM_EVERY
+
 logger = logging.getLogger(__name__)
 
 M_ARENA_MAX = -8  # glibc's malloc.h
 ARENAS = 2
-TRIM_EVERY = timedelta(minutes=1)
 
 
 def _libc() -> ctypes.CDLL | None:

@@ -252,7 +252,7 @@ async def test_a_retry_policy_waits_token_throttling_out(
         assert fake_sleep.delays == [60.0]
 
 
-async def test_token_throttling_beyond_the_budget_surfaces(
+async def test_token_throttling_beyond_the_retry_allowance_surfaces(
     make_client: MakeClient, fake_sleep: Any
 ) -> None:
     async with running_simulator(seed=SEED, token_rate=1) as throttled:

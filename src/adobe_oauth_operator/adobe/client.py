@@ -20,7 +20,7 @@ from adobe_oauth_operator.adobe.errors import (
     ThrottledError,
     TokenRejectedError,
 )
-from adobe_oauth_operator.adobe.ims import DEFAULT_MARGIN, ImsTokenClient, TokenCache
+from adobe_oauth_operator.adobe.ims import ImsTokenClient, TokenCache
 from adobe_oauth_operator.adobe.limiter import AdobeLimiter
 from adobe_oauth_operator.adobe.models import AccessToken, AddedSecret, CredentialRef, SecretInfo
 from adobe_oauth_operator.adobe.retry import RETRYABLE, RetryPolicy
@@ -33,12 +33,16 @@ from adobe_oauth_operator.config import (
     adobe_url_problem,
 )
 from adobe_oauth_operator.sensitive import Sensitive
+from adobe_oauth_operator.timings import ADOBE_CONNECT_TIMEOUT, ADOBE_READ_TIMEOUT, IMS_TOKEN_MARGIN
 
 logger = logging.getLogger("adobe_oauth_operator.adobe")
 
 T = TypeVar("T")
 MAX_SECRETS = 2
-DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+DEFAULT_TIMEOUT = httpx.Timeout(
+    ADOBE_READ_TIMEOUT.total_seconds(), connect=ADOBE_CONNECT_TIMEOUT.total_seconds()
+)
+
 DEFAULT_POOL = 20
 
 
@@ -57,7 +61,7 @@ class AdobeClient:
         http_client: httpx.AsyncClient | None = None,
         retry: RetryPolicy | None = None,
         clock: Callable[[], datetime] = utc_now,
-        token_margin: timedelta = DEFAULT_MARGIN,
+        token_margin: timedelta = IMS_TOKEN_MARGIN,
         limiter: AdobeLimiter | None = None,
         observe: RequestObserver = ignore_request,
     ) -> None:
@@ -162,7 +166,7 @@ class AdobeClient:
     ) -> T:
         """Get a token, make the call; renew a refused token once, retry as the policy allows
         (the default: not at all)."""
-        budget = self._retry.start()
+        allowance = self._retry.start()
         renewed = False
         while True:
             token = await self._tokens.get(cred.client_id, secret, scopes)
@@ -175,7 +179,7 @@ class AdobeClient:
                 renewed = True
                 logger.debug("adobe: the API refused a cached token, renewing it once")
             except RETRYABLE as error:
-                if not await budget.allows_retry(error):
+                if not await allowance.allows_retry(error):
                     raise
 
 

@@ -29,15 +29,11 @@ from adobe_oauth_operator.adobe.transport import (
     unexpected_status,
 )
 from adobe_oauth_operator.sensitive import Sensitive
+from adobe_oauth_operator.timings import IMS_TOKEN_MARGIN, MAX_IMS_TOKEN_LIFETIME
 
 logger = logging.getLogger("adobe_oauth_operator.adobe")
 
 TOKEN_PATH = "/ims/token/v3"
-# IMS tokens live 24 h (expires_in 86399). A longer claim is cut to this, so a refresh comes too
-# early rather than never (and a huge number cannot overflow a datetime); a shorter lifetime is
-# believed as it is: raising it would keep a token after it expired.
-MAX_TOKEN_LIFETIME = timedelta(hours=48)
-DEFAULT_MARGIN = timedelta(minutes=5)
 # RFC 6749 section 5.2 codes: quoting one of these can never echo a secret back.
 _OAUTH_CODES = frozenset(
     {
@@ -174,7 +170,7 @@ def parse_token(response: httpx.Response, now: datetime) -> AccessToken:
     return AccessToken(value, expires_at=now + lifetime)
 
 
-_MAX_LIFETIME_S = int(MAX_TOKEN_LIFETIME.total_seconds())
+_MAX_LIFETIME_S = int(MAX_IMS_TOKEN_LIFETIME.total_seconds())
 
 
 def _bad_token(what: str) -> UnexpectedResponseError:
@@ -198,7 +194,7 @@ class TokenCache:
         *,
         retry: RetryPolicy,
         clock: Callable[[], datetime],
-        margin: timedelta = DEFAULT_MARGIN,
+        margin: timedelta = IMS_TOKEN_MARGIN,
     ) -> None:
         self._ims = ims
         self._retry = retry

@@ -1,4 +1,4 @@
-"""One budget for every request to Adobe, whichever credential makes it.
+"""The shared request budget: one limit for every request to Adobe, whichever credential makes it.
 
 Callers wait here, cheaply and in arrival order, never in the HTTP pool: at most `concurrency`
 requests run at once (well below the pool's size) and their starts are spaced at least
@@ -20,12 +20,11 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
-from adobe_oauth_operator.rotation.backoff import RETRY_AFTER_CAP
+from adobe_oauth_operator.timings import RETRY_AFTER_CAP, THROTTLE_PAUSE
 
 DEFAULT_MAX_RPS = 20.0
 DEFAULT_CONCURRENCY = 16
-# A 429 without a usable Retry-After still pauses everyone this long.
-DEFAULT_THROTTLE_PAUSE_S = 1.0
+DEFAULT_THROTTLE_PAUSE_S = THROTTLE_PAUSE.total_seconds()
 # A Retry-After longer than the cap pauses everyone only that long (one cap with the backoff's).
 MAX_THROTTLE_PAUSE_S = RETRY_AFTER_CAP.total_seconds()
 

@@ -14,9 +14,11 @@ import random as _random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TypeVar
 
 from adobe_oauth_operator.adobe.errors import AdobeError, ThrottledError, TransientError
+from adobe_oauth_operator.rotation.backoff import Schedule, retry_delay
 
 logger = logging.getLogger("adobe_oauth_operator.adobe")
 
@@ -42,26 +44,29 @@ class RetryPolicy:
         if self.max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
 
-    def start(self) -> RetryBudget:
-        """A fresh budget for one logical call."""
-        return RetryBudget(self, started=self.monotonic())
+    def start(self) -> RetryAllowance:
+        """A fresh allowance of attempts and time for one logical call."""
+        return RetryAllowance(self, started=self.monotonic())
 
     def backoff(self, retry_number: int) -> float:
         """Full jitter: uniform in [0, min(max, base * 2**(n-1))] for the n-th retry."""
-        ceiling = min(self.max_backoff_s, self.base_backoff_s * 2.0 ** (retry_number - 1))
-        return self.random() * ceiling
+        schedule = Schedule(
+            timedelta(seconds=self.base_backoff_s), timedelta(seconds=self.max_backoff_s), 1.0
+        )
+        return retry_delay(retry_number, self.random(), schedule=schedule).total_seconds()
 
 
 @dataclass
-class RetryBudget:
-    """The attempts and time left for one logical call."""
+class RetryAllowance:
+    """The attempts and time left for one logical call (not the shared request budget, which
+    limits the requests of all calls together: adobe/limiter.py)."""
 
     policy: RetryPolicy
     started: float
     attempts: int = 1
 
     async def allows_retry(self, error: AdobeError) -> bool:
-        """Sleep and return True before another attempt; False when the budget is spent."""
+        """Sleep and return True before another attempt; False when the allowance is used up."""
         if not isinstance(error, RETRYABLE) or self.attempts >= self.policy.max_attempts:
             return False
         delay = self._delay(error)
@@ -88,11 +93,11 @@ class RetryBudget:
 
 
 async def call_with_retries(policy: RetryPolicy, call: Callable[[], Awaitable[T]]) -> T:
-    """Run `call` until it succeeds, fails for good, or the policy's budget is spent."""
-    budget = policy.start()
+    """Run `call` until it succeeds, fails for good, or the policy's allowance is used up."""
+    allowance = policy.start()
     while True:
         try:
             return await call()
         except RETRYABLE as error:
-            if not await budget.allows_retry(error):
+            if not await allowance.allows_retry(error):
                 raise

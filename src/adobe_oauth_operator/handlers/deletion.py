@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, replace
-from datetime import timedelta
 from typing import Any
 
 from adobe_oauth_operator.adobe import errors as adobe_errors
@@ -35,11 +34,9 @@ from adobe_oauth_operator.rotation.credential_source import (
 from adobe_oauth_operator.rotation.machine import proven_ours
 from adobe_oauth_operator.rotation.model import Rotation, Spec, Status
 from adobe_oauth_operator.rotation.reasons import Reason
+from adobe_oauth_operator.timings import CLEANUP_TIMEOUT
 
 logger = logging.getLogger(__name__)
-
-# The finalizer never holds a deletion longer than this, even with Adobe unreachable.
-CLEANUP_TIMEOUT = timedelta(seconds=30)
 
 
 async def finalize(deps: Deps, obj: dict[str, Any]) -> None:

@@ -13,6 +13,7 @@ from datetime import timedelta
 from adobe_oauth_operator.adobe import errors as adobe_errors
 from adobe_oauth_operator.kube import errors as kube_errors
 from adobe_oauth_operator.rotation import messages as m
+from adobe_oauth_operator.timings import MAX_RETRY_AFTER
 
 _ERROR_KINDS: tuple[tuple[type[adobe_errors.AdobeError], m.ErrorKind, str], ...] = (
     (
@@ -63,11 +64,6 @@ def failure_from_kube_error(exc: kube_errors.KubeError) -> m.ActionFailed:
     if isinstance(exc, _KUBE_TRANSIENT):
         return m.ActionFailed(m.ErrorKind.TRANSIENT, f"Kubernetes API, retrying: {exc}")
     return m.ActionFailed(m.ErrorKind.KUBERNETES, f"Kubernetes API: {exc}")
-
-
-# A server may say anything in Retry-After; more than this is read as this (and the state machine
-# caps it further), so no answer can make the operator compute with an unrepresentable delay.
-MAX_RETRY_AFTER = timedelta(days=1)
 
 
 def _as_delta(seconds: object) -> timedelta | None:

@@ -38,15 +38,18 @@ from adobe_oauth_operator.names import (
 )
 from adobe_oauth_operator.observability import logs
 from adobe_oauth_operator.observability.metrics import OperatorMetrics
+from adobe_oauth_operator.rotation.backoff import CONFLICTS, ERRORS, retry_delay
 from adobe_oauth_operator.rotation.reasons import Reason
 from adobe_oauth_operator.sensitive import Sensitive
+from adobe_oauth_operator.timings import (
+    BOOKKEEPING_POLL,
+    BOOKKEEPING_WAIT,
+    DAEMON_CANCELLATION_TIMEOUT,
+    DAEMON_STOP_WAIT,
+    MIN_SLEEP,
+)
 
 logger = logging.getLogger(__name__)
-
-ERROR_BACKOFF = timedelta(seconds=5)
-ERROR_BACKOFF_CAP = timedelta(minutes=5)
-# How long a deletion waits for the resource's daemon to stop before cleaning up anyway.
-DAEMON_STOP_WAIT = timedelta(seconds=15)
 
 
 @kopf.on.startup()
@@ -166,7 +169,9 @@ def credential_claims(
     return index_entries(namespace, name, uid, spec, status)
 
 
-@kopf.daemon(GROUP, VERSION, PLURAL, cancellation_timeout=10.0)
+@kopf.daemon(
+    GROUP, VERSION, PLURAL, cancellation_timeout=DAEMON_CANCELLATION_TIMEOUT.total_seconds()
+)
 async def credential_daemon(
     name: str,
     namespace: str | None,
@@ -213,9 +218,10 @@ async def _reconcile_until_stopped(
             delay = await reconcile(deps, namespace, name, watched)
             failures = conflicts = 0
         except Conflict:
-            # Changed while we worked: start over soon, but a storm of conflicts backs off.
+            # Changed while we worked: start over soon (0.5-1 s), but a storm of conflicts backs
+            # off (doubling per conflict in a row, up to 15-30 s).
             conflicts += 1
-            delay = conflict_backoff(conflicts, deps.jitter())
+            delay = retry_delay(conflicts, deps.jitter(), schedule=CONFLICTS)
         except Exception as exc:
             # The API server is unreachable or something unexpected broke outside an action:
             # back off exponentially; the traceback once, then one line per failure.
@@ -238,7 +244,7 @@ async def _reconcile_until_stopped(
                     exc,
                     extra={"reason": reason.value},
                 )
-            delay = min(ERROR_BACKOFF * 2 ** min(failures - 1, 10), ERROR_BACKOFF_CAP)
+            delay = retry_delay(failures, jitter=1.0, schedule=ERRORS)
         sleep = sleep_after(delay, config.resync_interval)
         # asyncio.timeout, not wait_for: no extra task per sleeping resource (1,000 of them).
         with contextlib.suppress(TimeoutError):
@@ -263,14 +269,7 @@ async def _kopf_bookkeeping_done(body: kopf.Body, stopped: kopf.DaemonStopped) -
         await asyncio.sleep(BOOKKEEPING_POLL.total_seconds())
 
 
-# kopf takes longer with thousands of new resources at once (5,000: more than 5 s).
-BOOKKEEPING_WAIT = timedelta(seconds=30)
-BOOKKEEPING_POLL = timedelta(milliseconds=100)
 DIFFBASE_ANNOTATION = f"{ANNOTATION_PREFIX}/{KOPF_DIFFBASE_KEY}"
-
-
-# No pass runs again at once: even "look again now" waits this long.
-MIN_SLEEP = timedelta(milliseconds=200)
 
 
 def sleep_after(delay: timedelta | None, resync: timedelta) -> timedelta:
@@ -278,16 +277,6 @@ def sleep_after(delay: timedelta | None, resync: timedelta) -> timedelta:
     (None: on events only): never past the resync, never less than MIN_SLEEP."""
     sleep = resync if delay is None else min(delay, resync)
     return max(sleep, MIN_SLEEP)
-
-
-CONFLICT_BACKOFF_CAP = timedelta(seconds=30)
-
-
-def conflict_backoff(conflicts: int, jitter: float) -> timedelta:
-    """0.5-1 s after one conflict, doubling per conflict in a row, up to 15-30 s."""
-    doubled = timedelta(seconds=1) * (2 ** min(conflicts - 1, 10))
-    ceiling: timedelta = min(doubled, CONFLICT_BACKOFF_CAP)
-    return ceiling * (0.5 + 0.5 * jitter)
 
 
 @kopf.on.delete(GROUP, VERSION, PLURAL)

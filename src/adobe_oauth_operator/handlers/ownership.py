@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from adobe_oauth_operator.kube.claims import Claimant, SecretGone, claim_app_secret
@@ -21,12 +21,9 @@ from adobe_oauth_operator.kube.credentials import get_credential
 from adobe_oauth_operator.rotation import messages as m
 from adobe_oauth_operator.rotation.model import Claim, Spec, claim_from_dict
 from adobe_oauth_operator.rotation.reasons import Reason
+from adobe_oauth_operator.timings import VISIBLE_POLL, VISIBLE_WAIT
 
 IndexKey = tuple[str, ...]
-# How long a check waits for the watch to bring back the claim just written (no API request
-# while it waits); longer, and the machine asks again on a later pass.
-VISIBLE_WAIT = timedelta(seconds=10)
-VISIBLE_POLL = timedelta(milliseconds=50)
 
 
 @dataclass(frozen=True)

@@ -31,25 +31,24 @@ from adobe_oauth_operator.names import EMERGENCY_ANNOTATION, ROTATE_ANNOTATION
 from adobe_oauth_operator.observability import logs
 from adobe_oauth_operator.observability.metrics import OperatorMetrics
 from adobe_oauth_operator.rotation import messages as m
-from adobe_oauth_operator.rotation.budget import waiting_for_budget
 from adobe_oauth_operator.rotation.credential_source import with_credential_source
 from adobe_oauth_operator.rotation.machine import decide, invalid_spec
 from adobe_oauth_operator.rotation.model import Spec, Status
 from adobe_oauth_operator.rotation.reasons import Reason
+from adobe_oauth_operator.rotation.shared_request_budget import waiting_for_request_budget
 from adobe_oauth_operator.sensitive import Sensitive
+from adobe_oauth_operator.timings import (
+    ACTION_TIMEOUT,
+    INVALID_SPEC_RETRY,
+    PASS_LIMIT_RETRY,
+    RELEASE_TIMEOUT_S,
+    WAIT_WORTH_SAYING,
+)
 
 logger = logging.getLogger(__name__)
 
 # A pass normally takes a handful of actions; the bound only guards against a logic loop.
 MAX_ACTIONS_PER_PASS = 50
-PASS_LIMIT_RETRY = timedelta(seconds=30)
-INVALID_SPEC_RETRY = timedelta(minutes=1)
-# Every action is bounded well below the machine's ACTION_LEASE, so another operator waiting on
-# a recorded action never takes over one that still runs.
-ACTION_TIMEOUT = timedelta(seconds=75)
-RELEASE_TIMEOUT_S = 5.0
-# A step expected to wait this long for the shared Adobe budget says so in status first.
-WAIT_WORTH_SAYING = timedelta(seconds=2)
 
 
 @dataclass(frozen=True)
@@ -105,7 +104,7 @@ def _waiting_for_budget(deps: Deps, namespace: str, status: Status) -> Status:
     if wait < WAIT_WORTH_SAYING.total_seconds():
         return status
     ahead = limiter.actions_ahead(namespace, urgent)
-    return waiting_for_budget(status, wait, ahead, deps.clock(), paused_s=paused)
+    return waiting_for_request_budget(status, wait, ahead, deps.clock(), paused_s=paused)
 
 
 def _urgent(status: Status) -> bool:

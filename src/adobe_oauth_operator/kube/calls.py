@@ -11,10 +11,11 @@ from kubernetes.client.exceptions import ApiException
 from urllib3.exceptions import HTTPError
 
 from adobe_oauth_operator.kube.errors import from_api_exception, unreachable
+from adobe_oauth_operator.timings import KUBE_CONNECT_TIMEOUT, KUBE_READ_TIMEOUT
 
 MERGE_PATCH = "application/merge-patch+json"
-# (connect, read) seconds: a hung API server must not hold a reconcile pass and a thread forever.
-REQUEST_TIMEOUT = (5.0, 30.0)
+# (connect, read) seconds, as the client takes them.
+REQUEST_TIMEOUT = (KUBE_CONNECT_TIMEOUT.total_seconds(), KUBE_READ_TIMEOUT.total_seconds())
 
 
 async def call_json(what: str, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:

@@ -20,12 +20,12 @@ from adobe_oauth_operator.rotation import messages as m
 from adobe_oauth_operator.rotation.conditions import ConditionType, find, set_condition
 from adobe_oauth_operator.rotation.model import Claim, Phase, Spec, Status
 from adobe_oauth_operator.rotation.reasons import Reason
+from adobe_oauth_operator.timings import (
+    CONTENDED_RETRY_BASE,
+    CONTENDED_RETRY_SPREAD,
+    NOT_VISIBLE_POLL,
+)
 
-# Our own claim has not come back through the watch yet: look again soon.
-NOT_VISIBLE_POLL = timedelta(milliseconds=500)
-# Two resources asked at once and both withdrew: try again after 1 to 3 s, spread apart.
-CONTENDED_RETRY_BASE = timedelta(seconds=1)
-CONTENDED_RETRY_SPREAD = timedelta(seconds=2)
 CLAIM_REASONS = (
     Reason.SECRET_CLAIMED,
     Reason.CREDENTIAL_CLAIMED,

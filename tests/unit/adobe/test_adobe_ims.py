@@ -288,7 +288,7 @@ async def test_a_retry_policy_retries_server_errors_then_surfaces_them(
     assert fake_sleep.delays == [0.5, 1.0, 2.0, 4.0]
 
 
-async def test_throttling_beyond_the_budget_surfaces_with_retry_after(
+async def test_throttling_beyond_the_retry_allowance_surfaces_with_retry_after(
     fake_adobe: FakeAdobe, make_client: MakeClient, retry_policy: RetryPolicy
 ) -> None:
     fake_adobe.script("token", httpx.Response(429, headers={"Retry-After": "3600"}))

@@ -90,7 +90,7 @@ async def test_retry_after_is_a_lower_bound_for_the_wait(fake_sleep: Any) -> Non
     assert fake_sleep.delays == [7.0]
 
 
-async def test_retry_after_beyond_the_budget_surfaces_at_once(fake_sleep: Any) -> None:
+async def test_retry_after_beyond_the_allowance_surfaces_at_once(fake_sleep: Any) -> None:
     call = Flaky(throttled(120.0))
     with pytest.raises(ThrottledError) as caught:
         await call_with_retries(policy(fake_sleep), call)

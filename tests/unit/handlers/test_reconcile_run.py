@@ -57,17 +57,9 @@ async def test_an_action_that_hangs_is_cut_off_as_transient(
 
 
 def test_every_action_is_bounded_well_inside_the_lease_another_operator_waits() -> None:
-    from adobe_oauth_operator.rotation.machine import ACTION_LEASE
+    from adobe_oauth_operator.timings import ACTION_LEASE
 
     assert reconcile.ACTION_TIMEOUT * 1.5 <= ACTION_LEASE
-
-
-def test_conflicts_in_a_row_back_off_to_a_cap() -> None:
-    from adobe_oauth_operator.handlers.kopf_app import conflict_backoff
-
-    delays = [conflict_backoff(n, 1.0).total_seconds() for n in range(1, 8)]
-    assert delays == [1, 2, 4, 8, 16, 30, 30]
-    assert conflict_backoff(1, 0.0).total_seconds() == 0.5
 
 
 def test_the_daemon_sleeps_the_requeue_within_the_resync_and_never_zero() -> None:

@@ -1,8 +1,9 @@
-"""One retry layer: the schedule every failing action follows, and the next attempt status shows
+"""One backoff: the schedule every failing action follows, and the next attempt status shows
 being the one that happens, whatever wakes the resource meanwhile (resyncs, conflicts, restarts).
 
 An outage is driven through the pure machine on a fixed clock: every action calling Adobe fails,
 Kubernetes actions succeed, and the resource is woken every second besides its requeue.
+The daemon's own backoffs (a broken pass, a conflict) use the same function with their schedules.
 """
 
 from __future__ import annotations
@@ -14,27 +15,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from adobe_oauth_operator.rotation import messages as m
-from adobe_oauth_operator.rotation.backoff import (
-    BACKOFF_CAP,
-    RETRY_AFTER_CAP,
-    retry_delay,
-)
-from adobe_oauth_operator.rotation.machine import decide
-from adobe_oauth_operator.rotation.model import Phase, Rotation, Spec, Status, Step, Trigger
+from adobe_oauth_operator.rotation.backoff import CONFLICTS, ERRORS, retry_delay
+from adobe_oauth_operator.rotation.machine import decide, next_retry
+from adobe_oauth_operator.rotation.model import Phase, Retry, Rotation, Spec, Status, Step, Trigger
+from adobe_oauth_operator.timings import BACKOFF_CAP, RETRY_AFTER_CAP
 from support.claims import claimed
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 OLD, NEW = "a" * 32, "b" * 32
 SPEC = Spec(org_id="1", credential_id="2", secret_name="creds", check_interval=timedelta(seconds=1))
 ME = "operator-a"
-ADOBE_ACTIONS = (
-    m.Adopt,
-    m.ListSecrets,
-    m.InspectPending,
-    m.AddSecret,
-    m.DeleteSecret,
-    m.VerifyNewSecret,
-)
 
 
 def at(seconds: float) -> datetime:
@@ -88,7 +78,7 @@ def outage(
         plan = decide(SPEC, status, msg, at(now), ME)
         status = plan.status
         if plan.action is not None:
-            if isinstance(plan.action, ADOBE_ACTIONS):
+            if isinstance(plan.action, m.CALLS_ADOBE):
                 calls.append(now)
                 name = type(plan.action).__name__
                 msg = m.ActionFailed(m.ErrorKind.TRANSIENT, "500", action=name, jitter=jitter)
@@ -119,6 +109,31 @@ def test_retry_after_is_a_floor_and_capped() -> None:
     assert retry_delay(1, 0.0, timedelta(seconds=90)) == timedelta(seconds=90)
     assert retry_delay(7, 1.0, timedelta(seconds=90)) == BACKOFF_CAP
     assert retry_delay(1, 0.0, timedelta(days=3)) == RETRY_AFTER_CAP
+
+
+def test_backoff_schedule_grows_to_the_cap_and_honours_retry_after() -> None:
+    retry: Retry | None = None
+    delays = []
+    for _ in range(9):
+        retry = next_retry(retry, m.ActionFailed(m.ErrorKind.TRANSIENT, "503", jitter=1.0), T0)
+        delays.append((retry.next_retry_at - T0).total_seconds())
+    assert delays == [5, 10, 20, 40, 80, 160, 300, 300, 300]
+    low = next_retry(None, m.ActionFailed(m.ErrorKind.TRANSIENT, "503", jitter=0.0), T0)
+    assert low.next_retry_at - T0 == timedelta(seconds=4)  # jitter takes at most 20 % off
+    told = m.ActionFailed(m.ErrorKind.THROTTLED, "429", timedelta(seconds=90), jitter=0.0)
+    assert next_retry(None, told, T0).next_retry_at - T0 == timedelta(seconds=90)
+
+
+def test_a_broken_pass_backs_off_on_the_same_steps_unjittered() -> None:
+    delays = [retry_delay(n, 0.0, schedule=ERRORS).total_seconds() for n in range(1, 10)]
+    assert delays == [5, 10, 20, 40, 80, 160, 300, 300, 300]
+    assert retry_delay(3, 0.0, schedule=ERRORS) == retry_delay(3, 1.0, schedule=ERRORS)
+
+
+def test_conflicts_in_a_row_back_off_to_a_cap() -> None:
+    delays = [retry_delay(n, 1.0, schedule=CONFLICTS).total_seconds() for n in range(1, 8)]
+    assert delays == [1, 2, 4, 8, 16, 30, 30]
+    assert retry_delay(1, 0.0, schedule=CONFLICTS).total_seconds() == 0.5
 
 
 @pytest.mark.parametrize("jitter", [0.0, 1.0])

@@ -9,12 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from adobe_oauth_operator.rotation import messages as m
-from adobe_oauth_operator.rotation.claims import (
-    CONTENDED_RETRY_BASE,
-    CONTENDED_RETRY_SPREAD,
-    NOT_VISIBLE_POLL,
-    wanted,
-)
+from adobe_oauth_operator.rotation.claims import wanted
 from adobe_oauth_operator.rotation.conditions import ConditionType, find
 from adobe_oauth_operator.rotation.machine import Plan, decide
 from adobe_oauth_operator.rotation.model import (
@@ -30,6 +25,11 @@ from adobe_oauth_operator.rotation.model import (
     Trigger,
 )
 from adobe_oauth_operator.rotation.reasons import Reason
+from adobe_oauth_operator.timings import (
+    CONTENDED_RETRY_BASE,
+    CONTENDED_RETRY_SPREAD,
+    NOT_VISIBLE_POLL,
+)
 from support.claims import claimed
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)

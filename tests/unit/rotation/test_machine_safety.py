@@ -1,4 +1,4 @@
-"""The state machine's safety rules: fencing, ownership proof, budgets, backoff, reverts."""
+"""The state machine's safety rules: fencing, ownership proof, call budget, recovery, reverts."""
 
 from __future__ import annotations
 
@@ -10,12 +10,10 @@ import pytest
 from adobe_oauth_operator.rotation import messages as m
 from adobe_oauth_operator.rotation.conditions import ConditionType, find
 from adobe_oauth_operator.rotation.machine import (
-    ACTION_LEASE,
-    MAX_ADDS,
-    MAX_DELETES,
-    MAX_REVERTS,
+    MAX_ADDS_PER_ROTATION,
+    MAX_DELETES_PER_ROTATION,
+    MAX_REVERTS_PER_ROTATION,
     decide,
-    next_retry,
 )
 from adobe_oauth_operator.rotation.model import (
     HistoryEntry,
@@ -31,6 +29,7 @@ from adobe_oauth_operator.rotation.model import (
     Trigger,
 )
 from adobe_oauth_operator.rotation.reasons import Reason
+from adobe_oauth_operator.timings import ACTION_LEASE
 from support.claims import claimed
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
@@ -148,7 +147,7 @@ def test_an_action_recorded_by_another_operator_is_waited_for(
 
 # -- the budget -------------------------------------------------------------------------------
 def test_adds_beyond_the_budget_stall_instead_of_calling_adobe() -> None:
-    status = rotating(Step.ADD, **{**ATTEMPTED, "add_attempts": MAX_ADDS})
+    status = rotating(Step.ADD, **{**ATTEMPTED, "add_attempts": MAX_ADDS_PER_ROTATION})
     plan = decide(SPEC, status, m.PendingInspected((secret(OLD, -86400),), None), at(200), ME)
     assert plan.action is None
     assert plan.status.phase is Phase.STALLED
@@ -157,7 +156,9 @@ def test_adds_beyond_the_budget_stall_instead_of_calling_adobe() -> None:
 
 
 def test_deletes_beyond_the_budget_stall() -> None:
-    status = rotating(Step.DELETE_OLD, new_secret_uuid=NEW, delete_attempts=MAX_DELETES)
+    status = rotating(
+        Step.DELETE_OLD, new_secret_uuid=NEW, delete_attempts=MAX_DELETES_PER_ROTATION
+    )
     plan = decide(SPEC, status, m.Tick("x"), at(1), ME)
     assert plan.action is None
     assert reason_of(plan.status, ConditionType.STALLED) is Reason.RETRY_BUDGET_EXHAUSTED
@@ -177,7 +178,8 @@ def test_a_throttled_delete_is_refunded_but_a_lost_add_is_not() -> None:
 
 def test_a_new_rotate_request_gives_a_stalled_rotation_a_fresh_budget() -> None:
     status = replace(
-        rotating(Step.ADD, **{**ATTEMPTED, "add_attempts": MAX_ADDS}), phase=Phase.STALLED
+        rotating(Step.ADD, **{**ATTEMPTED, "add_attempts": MAX_ADDS_PER_ROTATION}),
+        phase=Phase.STALLED,
     )
     plan = decide(SPEC, status, m.Tick("x", rotate_request="again"), at(1), ME)
     assert plan.action == m.InspectPending("r1")
@@ -185,19 +187,6 @@ def test_a_new_rotate_request_gives_a_stalled_rotation_a_fresh_budget() -> None:
 
 
 # -- backoff and honesty ----------------------------------------------------------------------
-def test_backoff_schedule_grows_to_the_cap_and_honours_retry_after() -> None:
-    retry: Retry | None = None
-    delays = []
-    for _ in range(9):
-        retry = next_retry(retry, m.ActionFailed(m.ErrorKind.TRANSIENT, "503", jitter=1.0), T0)
-        delays.append((retry.next_retry_at - T0).total_seconds())
-    assert delays == [5, 10, 20, 40, 80, 160, 300, 300, 300]
-    low = next_retry(None, m.ActionFailed(m.ErrorKind.TRANSIENT, "503", jitter=0.0), T0)
-    assert low.next_retry_at - T0 == timedelta(seconds=4)  # jitter takes at most 20 % off
-    told = m.ActionFailed(m.ErrorKind.THROTTLED, "429", timedelta(seconds=90), jitter=0.0)
-    assert next_retry(None, told, T0).next_retry_at - T0 == timedelta(seconds=90)
-
-
 def test_recovery_clears_the_failure_and_says_so_once() -> None:
     status = rotating(Step.PREPARE)
     failed = decide(
@@ -262,7 +251,7 @@ def test_a_reverted_secret_is_written_back_and_rolled_again_keeping_the_old_secr
 
 
 def test_a_secret_reverted_again_and_again_stalls() -> None:
-    status = rotating(Step.DELETE_OLD, new_secret_uuid=NEW, reverts=MAX_REVERTS)
+    status = rotating(Step.DELETE_OLD, new_secret_uuid=NEW, reverts=MAX_REVERTS_PER_ROTATION)
     plan = decide(SPEC, status, m.AppSecretReverted("changed"), at(1), ME)
     assert plan.action is None
     assert reason_of(plan.status, ConditionType.STALLED) is Reason.SECRET_REVERTED

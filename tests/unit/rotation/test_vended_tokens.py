@@ -9,7 +9,6 @@ import pytest
 
 from adobe_oauth_operator.rotation import messages as m
 from adobe_oauth_operator.rotation import vended_tokens
-from adobe_oauth_operator.rotation.backoff import RETRY_AFTER_CAP
 from adobe_oauth_operator.rotation.conditions import ConditionType, find
 from adobe_oauth_operator.rotation.machine import Plan, decide
 from adobe_oauth_operator.rotation.model import (
@@ -25,6 +24,7 @@ from adobe_oauth_operator.rotation.model import (
     Trigger,
 )
 from adobe_oauth_operator.rotation.reasons import Reason
+from adobe_oauth_operator.timings import RETRY_AFTER_CAP
 from support.claims import claimed
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)

@@ -1,22 +1,22 @@
-"""The status a step waiting for the shared Adobe budget shows, with a fixed clock."""
+"""The status a step waiting for the shared Adobe request budget shows, with a fixed clock."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from adobe_oauth_operator.rotation.budget import waiting_for_budget
 from adobe_oauth_operator.rotation.conditions import ConditionType, find, set_condition
 from adobe_oauth_operator.rotation.model import Phase, Rotation, Status, Step, Trigger
 from adobe_oauth_operator.rotation.reasons import Reason
+from adobe_oauth_operator.rotation.shared_request_budget import waiting_for_request_budget
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 T1 = datetime(2026, 11, 1, 12, 5, tzinfo=UTC)
 ADOPTED = Status(phase=Phase.READY, current_secret_uuid="a" * 32, client_id="cid", adopted_at=T0)
 
 
-def test_a_pending_resource_says_it_waits_for_the_budget() -> None:
-    waiting = waiting_for_budget(Status(), 41.2, 800, T0)
+def test_a_pending_resource_says_it_waits_for_the_request_budget() -> None:
+    waiting = waiting_for_request_budget(Status(), 41.2, 800, T0)
     ready = find(waiting.conditions, ConditionType.READY)
     assert ready is not None
     assert (ready.status, ready.reason) == (False, Reason.WAITING_FOR_ADOBE_BUDGET)
@@ -30,7 +30,7 @@ def test_a_rotation_waiting_keeps_rotating_true_and_its_transition_time() -> Non
     )
     conditions = set_condition((), ConditionType.ROTATING, True, Reason.ROTATING, "adding", T0)
     status = replace(ADOPTED, phase=Phase.ROTATING, rotation=rotation, conditions=conditions)
-    waiting = waiting_for_budget(status, 3.0, 50, T1)
+    waiting = waiting_for_request_budget(status, 3.0, 50, T1)
     rotating = find(waiting.conditions, ConditionType.ROTATING)
     assert rotating is not None
     assert (rotating.status, rotating.reason) == (True, Reason.WAITING_FOR_ADOBE_BUDGET)
@@ -38,11 +38,11 @@ def test_a_rotation_waiting_keeps_rotating_true_and_its_transition_time() -> Non
 
 
 def test_an_idle_resource_is_left_alone() -> None:
-    assert waiting_for_budget(ADOPTED, 30.0, 500, T0) == ADOPTED
+    assert waiting_for_request_budget(ADOPTED, 30.0, 500, T0) == ADOPTED
 
 
 def test_a_pause_adobe_asked_for_is_shown_with_its_end() -> None:
-    waiting = waiting_for_budget(Status(), 600.0, 0, T0, paused_s=600.0)
+    waiting = waiting_for_request_budget(Status(), 600.0, 0, T0, paused_s=600.0)
     ready = find(waiting.conditions, ConditionType.READY)
     assert ready is not None and ready.reason == Reason.WAITING_FOR_ADOBE_BUDGET
     assert "Retry-After" in ready.message and "2026-11-01T12:10:00+00:00" in ready.message

@@ -1,4 +1,5 @@
-"""Saying in status that the next step waits for the operator's shared Adobe request budget."""
+"""Saying in status that the next step waits for the shared request budget: the one limit on
+Adobe requests that every credential of the operator process shares (adobe/limiter.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from adobe_oauth_operator.rotation.model import Status
 from adobe_oauth_operator.rotation.reasons import Reason
 
 
-def waiting_for_budget(
+def waiting_for_request_budget(
     status: Status, wait_s: float, queued: int, now: datetime, paused_s: float = 0.0
 ) -> Status:
     """The condition describing the step in progress says it waits; otherwise no change.
