@@ -29,7 +29,13 @@ import pytest
 import yaml
 from kubernetes.client.exceptions import ApiException
 
-from adobe_oauth_operator.names import GROUP, PLURAL, ROTATION_ID_ANNOTATION, VERSION
+from adobe_oauth_operator.names import (
+    GROUP,
+    PLURAL,
+    ROTATE_ANNOTATION,
+    ROTATION_ID_ANNOTATION,
+    VERSION,
+)
 from support import workloads
 from support.argocd import ArgoCD, GitRepo, start_argocd, stop_argocd
 from support.chart import CHART, Helm, check
@@ -56,6 +62,8 @@ HOLDS: dict[str, tuple[str, str | None]] = {
     "verify": ("Verify", "token"),
     "drain": ("Drain", None),  # the old secret is kept in use
     "delete-old": ("DeleteOld", "delete"),
+    # Requested last, not held: wherever it is when the old process gets SIGTERM (maybe mid-call).
+    "in-flight": ("Any", None),
 }
 ROTATING = [name for name, (step, _) in HOLDS.items() if step != "Adopt"]
 CREDENTIAL_IDS = {name: str(7100001 + i) for i, name in enumerate(HOLDS)}
@@ -115,7 +123,8 @@ class Scenario:
     cluster: LocalCluster
     namespace: str
     sim: SimProcess
-    version: str  # the API version the old CRD serves
+    # The API version resources are read and written with: the old CRD's, then names.VERSION.
+    version: str
     client_ids: dict[str, str] = field(default_factory=dict)
     initial: dict[str, str] = field(default_factory=dict)
     generations: dict[str, int] = field(default_factory=dict)
@@ -158,7 +167,7 @@ class Scenario:
     # -- reading ------------------------------------------------------------------------------
     def status(self, name: str) -> dict[str, Any]:
         obj = self.cluster.custom.get_namespaced_custom_object(
-            GROUP, VERSION, self.namespace, PLURAL, name
+            GROUP, self.version, self.namespace, PLURAL, name
         )
         return dict(obj.get("status") or {})
 
@@ -218,15 +227,25 @@ class Scenario:
             endpoint = HOLDS[name][1]
             if endpoint is not None:
                 self._fail(CREDENTIAL_IDS[name], endpoint)
-            self._annotate(name, {"adobe-oauth-operator.dev/rotate": secrets.token_hex(4)})
+            if name != "in-flight":
+                self._request_rotation(name)
         for name, (step, _) in HOLDS.items():
             wait_until(
                 lambda name=name, step=step: self._held(name, step),
                 timeout=90,
                 what=f"{name} held at {step}",
             )
+        self._request_rotation("in-flight")
+
+    def _request_rotation(self, name: str) -> None:
+        patch = {"metadata": {"annotations": {ROTATE_ANNOTATION: secrets.token_hex(4)}}}
+        self.cluster.custom.patch_namespaced_custom_object(
+            GROUP, self.version, self.namespace, PLURAL, name, patch
+        )
 
     def _held(self, name: str, step: str) -> bool:
+        if step == "Any":
+            return True
         status = self.status(name)
         if step == "Adopt":
             return not status.get("currentSecretUuid") and bool(status.get("retry"))
@@ -244,11 +263,6 @@ class Scenario:
     def _fail(self, credential_id: str, endpoint: str | None) -> None:
         if endpoint is not None:
             self.sim.fault(endpoint=endpoint, status=503, count=10_000, credential_id=credential_id)
-
-    def _annotate(self, name: str, annotations: dict[str, str]) -> None:
-        self.cluster.custom.patch_namespaced_custom_object(
-            GROUP, VERSION, self.namespace, PLURAL, name, {"metadata": {"annotations": annotations}}
-        )
 
     # -- after the upgrade -------------------------------------------------------------------
     def assert_still_held(self) -> None:
@@ -319,12 +333,12 @@ class Scenario:
     def delete_credentials(self) -> None:
         """While an operator runs, so it releases its finalizers."""
         self.cluster.custom.delete_collection_namespaced_custom_object(
-            GROUP, VERSION, self.namespace, PLURAL
+            GROUP, self.version, self.namespace, PLURAL
         )
         wait_until(
             lambda: (
                 not self.cluster.custom.list_namespaced_custom_object(
-                    GROUP, VERSION, self.namespace, PLURAL
+                    GROUP, self.version, self.namespace, PLURAL
                 )["items"]
             ),
             timeout=60,
@@ -398,6 +412,7 @@ def _upgrade_mid_rotation(
             upgrade()
             # The old process has exited: whatever moves now, the new operator moved.
             kubelet.wait_running(new.image.name, timeout=120)
+            world.version = VERSION  # the new CRD serves it; the stored resources stay as they are
             world.assert_still_held()
             world.release()
             world.wait_done()
