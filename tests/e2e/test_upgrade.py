@@ -20,6 +20,7 @@ import secrets
 import shutil
 import subprocess
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -404,29 +405,39 @@ def _upgrade_mid_rotation(
     upgrade: Callable[[], object],
 ) -> None:
     """Install the old release, hold a rotation at each step, upgrade, release, check."""
+    phases: dict[str, float] = {}
+    started = time.monotonic()
+
+    def phase(name: str) -> None:
+        phases[name] = round(time.monotonic() - started - sum(phases.values()), 1)
+
     install()
     with kubelet:
         kubelet.wait_running(old.image.name, timeout=120)
+        phase("install")
         watches = world.watches()
         with contextlib.ExitStack() as stack:
             for watch in watches:
                 stack.enter_context(watch)
             stack.callback(world.release)
             world.hold_everything()
+            phase("hold")
             upgrade()
             # The old process has exited: whatever moves now, the new operator moved.
             kubelet.wait_running(new.image.name, timeout=120)
+            phase("upgrade")
             world.version = VERSION  # the new CRD serves it; the stored resources stay as they are
             world.assert_still_held()
             world.release()
             world.wait_done()
+            phase("finish")
         world.assert_nothing_lost()
         assert [w.violations for w in watches] == [[]] * len(watches)
         assert all(w.checks > 0 for w in watches)
         world.delete_credentials()
         _assert_no_value_logged(kubelet, world)
         print(
-            "\nold and new operator processes overlapped: "
+            f"\nphases (s): {phases}; old and new operator processes overlapped: "
             f"{kubelet.overlapped(old.image.name, new.image.name)}"
         )
 
