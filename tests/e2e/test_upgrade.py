@@ -403,8 +403,10 @@ def _upgrade_mid_rotation(
     new: Release,
     install: Callable[[], object],
     upgrade: Callable[[], object],
+    replicas: int,
 ) -> None:
-    """Install the old release, hold a rotation at each step, upgrade, release, check."""
+    """Install the old release, hold a rotation at each step, upgrade, release, check. With
+    more than one replica (kopf peering, a rolling update) old and new processes run at once."""
     phases: dict[str, float] = {}
     started = time.monotonic()
 
@@ -413,7 +415,7 @@ def _upgrade_mid_rotation(
 
     install()
     with kubelet:
-        kubelet.wait_running(old.image.name, timeout=120)
+        kubelet.wait_running(old.image.name, replicas, timeout=120)
         phase("install")
         watches = world.watches()
         with contextlib.ExitStack() as stack:
@@ -424,7 +426,7 @@ def _upgrade_mid_rotation(
             phase("hold")
             upgrade()
             # The old process has exited: whatever moves now, the new operator moved.
-            kubelet.wait_running(new.image.name, timeout=120)
+            kubelet.wait_running(new.image.name, replicas, timeout=120)
             phase("upgrade")
             world.version = VERSION  # the new CRD serves it; the stored resources stay as they are
             world.assert_still_held()
@@ -436,10 +438,10 @@ def _upgrade_mid_rotation(
         assert all(w.checks > 0 for w in watches)
         world.delete_credentials()
         _assert_no_value_logged(kubelet, world)
-        print(
-            f"\nphases (s): {phases}; old and new operator processes overlapped: "
-            f"{kubelet.overlapped(old.image.name, new.image.name)}"
-        )
+        overlapped = kubelet.overlapped(old.image.name, new.image.name)
+        print(f"\nphases (s): {phases}; old and new operator processes overlapped: {overlapped}")
+        if replicas > 1:  # maxSurge 1, maxUnavailable 0: a new pod is Ready before an old goes
+            assert overlapped
 
 
 def _kubelet(
@@ -462,7 +464,8 @@ def test_helm_upgrade_mid_rotation_loses_nothing(
         helm = Helm(tmp_path / "helm", cluster.kubeconfig)
         world = Scenario.create(cluster, namespace, tmp_path, old.served_version)
         _adopt_crd_into(cluster, release, operator_ns)
-        values = operator_values(namespace) | {"crds": {"enabled": True}}
+        # Two peered replicas: the rolling update runs old and new processes at once.
+        values = operator_values(namespace) | {"crds": {"enabled": True}, "replicaCount": 2}
         try:
             _upgrade_mid_rotation(
                 world,
@@ -473,6 +476,7 @@ def test_helm_upgrade_mid_rotation_loses_nothing(
                     helm.install(release, operator_ns, values | old.values, chart=old.chart)
                 ),
                 lambda: check(helm.upgrade(release, operator_ns, values | new.values)),
+                replicas=2,
             )
             history = json.loads(
                 check(helm.run("history", release, "-n", operator_ns, "-o", "json"))
@@ -573,6 +577,7 @@ def test_argocd_upgrade_mid_rotation_loses_nothing(
                 new,
                 install,
                 upgrade,
+                replicas=1,  # Recreate: the old pod goes before the new one starts
             )
             deployment = cluster.apps.list_namespaced_deployment(operator_ns).items[0]
             assert deployment.metadata.labels["helm.sh/chart"].endswith(f".{patch + 1}")
