@@ -28,6 +28,7 @@ from typing import Any
 
 import pytest
 import yaml
+from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 from adobe_oauth_operator.names import (
@@ -374,8 +375,6 @@ def crd_of_old_release(
 
 def _adopt_crd_into(cluster: LocalCluster, release: str, namespace: str) -> None:
     """What a user moving the CRD under a Helm release does: Helm's ownership metadata."""
-    from kubernetes import client
-
     client.ApiextensionsV1Api(cluster.api).patch_custom_resource_definition(
         "adobeoauthcredentials.adobe-oauth-operator.dev",
         {
