@@ -7,7 +7,7 @@ from urllib.error import URLError
 
 import httpx
 import pytest
-from contract_seed import ONE, ONE_SECRET, SCOPES, SEED
+from contract_seed import ONE, ONE_SECRET, SCOPES, SEED, TWO
 
 from adobe_oauth_operator.sim import (
     RunningSimulator,
@@ -81,6 +81,21 @@ async def test_faults_are_validated_listed_and_cleared(api: httpx.AsyncClient) -
     assert ok.json()["pending"] == {"token": 0, "list": 0, "add": 3, "delete": 0}
     assert (await api.delete("/__sim/faults")).status_code == 204
     assert (await api.get("/__sim/faults")).json()["pending"]["add"] == 0
+
+
+async def test_a_fault_for_one_credential_fails_only_its_calls(api: httpx.AsyncClient) -> None:
+    """A token request is matched by its client id, a secrets call by the credential in its path;
+    the fault stays pending for that credential until cleared (here: by credential)."""
+    held = {"endpoint": "token", "status": 503, "count": 9, "credential_id": TWO.credential_id}
+    assert (await api.post("/__sim/faults", json=held)).status_code == 200
+    assert (await grant(api)).status_code == 200  # ONE's grant passes the fault by
+    form = {"grant_type": "client_credentials", "client_id": TWO.client_id, "scope": "openid"}
+    refused = await api.post("/ims/token/v3", data={**form, "client_secret": "irrelevant"})
+    assert refused.status_code == 503
+    assert (await api.get("/__sim/faults")).json()["pending"]["token"] == 8
+    cleared = await api.delete("/__sim/faults", params={"credential_id": TWO.credential_id})
+    assert cleared.status_code == 204
+    assert (await api.get("/__sim/faults")).json()["pending"]["token"] == 0
 
 
 async def test_credentials_can_be_added_at_runtime(api: httpx.AsyncClient) -> None:

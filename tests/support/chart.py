@@ -120,23 +120,39 @@ class Helm:
         return documents(self.template(values, *extra, **kw))
 
     def install(
-        self, release: str, namespace: str, values: dict[str, Any], *extra: str
+        self,
+        release: str,
+        namespace: str,
+        values: dict[str, Any],
+        *extra: str,
+        chart: Path = CHART,
     ) -> subprocess.CompletedProcess[str]:
-        return self._release("install", release, namespace, values, *extra)
+        return self._release("install", release, namespace, values, *extra, chart=chart)
 
     def upgrade(
-        self, release: str, namespace: str, values: dict[str, Any], *extra: str
+        self,
+        release: str,
+        namespace: str,
+        values: dict[str, Any],
+        *extra: str,
+        chart: Path = CHART,
     ) -> subprocess.CompletedProcess[str]:
-        return self._release("upgrade", release, namespace, values, *extra)
+        return self._release("upgrade", release, namespace, values, *extra, chart=chart)
 
     def _release(
-        self, verb: str, release: str, namespace: str, values: dict[str, Any], *extra: str
+        self,
+        verb: str,
+        release: str,
+        namespace: str,
+        values: dict[str, Any],
+        *extra: str,
+        chart: Path = CHART,
     ) -> subprocess.CompletedProcess[str]:
         values_file = str(self.values_file(values))
         return self.run(
             verb,
             release,
-            str(CHART),
+            str(chart),
             "--namespace",
             namespace,
             "-f",

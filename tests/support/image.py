@@ -53,18 +53,24 @@ def _inspect(image: str) -> dict[str, Any]:
     return dict(json.loads(buildah("inspect", "--type", "image", image)))
 
 
-def built_image() -> BuiltImage:
-    """`hack/image build` (a no-op when its inputs have not changed), then the image's config."""
+def built_image(repo: Path = REPO, name: str = IMAGE) -> BuiltImage:
+    """`hack/image build` of `repo` (another checkout: its own script) tagged `name`, a no-op
+    when its inputs have not changed, then the image's config."""
     result = subprocess.run(
-        [str(BUILD), "build"], capture_output=True, text=True, check=False, timeout=1800
+        [str(repo / BUILD.relative_to(REPO)), "build"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=1800,
+        env={**os.environ, "IMAGE": name},
     )
-    assert result.returncode == 0, f"hack/image build failed:\n{result.stderr}"
-    image = _inspect(IMAGE)
+    assert result.returncode == 0, f"hack/image build of {name} failed:\n{result.stderr}"
+    image = _inspect(name)
     manifest = json.loads(image["Manifest"])
     base_name = manifest["annotations"]["org.opencontainers.image.base.name"]
     base_manifest = json.loads(_inspect(base_name)["Manifest"])
     return BuiltImage(
-        name=IMAGE,
+        name=name,
         base=base_name,
         config=dict(image["Docker"]["config"]),
         layer_sizes=[int(layer["size"]) for layer in manifest["layers"]],

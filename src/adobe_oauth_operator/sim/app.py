@@ -69,7 +69,10 @@ class SimApp:
     async def token(self, request: web.Request) -> web.StreamResponse:
         params = await _token_params(request)
         return await self._serve(
-            "token", request, lambda: Answer(200, self.state.grant_token(params))
+            "token",
+            request,
+            lambda: Answer(200, self.state.grant_token(params)),
+            self.state.credential_id_of(params.get("client_id", "")),
         )
 
     async def list_secrets(self, request: web.Request) -> web.StreamResponse:
@@ -102,10 +105,16 @@ class SimApp:
         )
 
     async def _serve(
-        self, endpoint: str, request: web.Request, call: Callable[[], Answer]
+        self,
+        endpoint: str,
+        request: web.Request,
+        call: Callable[[], Answer],
+        credential_id: str | None = None,
     ) -> web.StreamResponse:
         """Answer, unless a fault fails or delays the call before or after it takes effect."""
-        fault = self.faults.take(endpoint) or Fault(delay_s=0.0)
+        if credential_id is None:
+            credential_id = request.match_info.get("cred")
+        fault = self.faults.take(endpoint, credential_id) or Fault(delay_s=0.0)
         answer = None
         if fault.after_commit:
             answer = _run(call)
@@ -175,8 +184,8 @@ class SimApp:
         self.faults.add(endpoint, fault, count)
         return web.json_response({"pending": self.faults.pending()})
 
-    async def delete_faults(self, _: web.Request) -> web.Response:
-        self.faults.clear()
+    async def delete_faults(self, request: web.Request) -> web.Response:
+        self.faults.clear(request.query.get("credential_id"))
         return web.Response(status=204)
 
     async def post_use(self, request: web.Request) -> web.Response:

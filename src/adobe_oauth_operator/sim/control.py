@@ -56,16 +56,22 @@ class SimControl:
         retry_after: float | None = None,
         delay_s: float | None = None,
         after_commit: bool = False,
+        credential_id: str | None = None,
     ) -> dict[str, int]:
-        """Make the next `count` calls to `endpoint` fail, drop or be delayed; returns pending."""
+        """Make the next `count` calls to `endpoint` (for `credential_id` only, when given) fail,
+        drop or be delayed; returns pending."""
         body: dict[str, Any] = {"endpoint": endpoint, "count": count, "after_commit": after_commit}
+        if credential_id is not None:
+            body["credential_id"] = credential_id
         optional = {"status": status, "retry_after": retry_after, "delay_s": delay_s}
         body.update({k: v for k, v in optional.items() if v is not None})
         pending: dict[str, int] = self._call("POST", "/__sim/faults", body)["pending"]
         return pending
 
-    def clear_faults(self) -> None:
-        self._call("DELETE", "/__sim/faults")
+    def clear_faults(self, credential_id: str | None = None) -> None:
+        """Drop every pending fault, or only those for `credential_id`."""
+        query = "" if credential_id is None else f"?credential_id={credential_id}"
+        self._call("DELETE", f"/__sim/faults{query}")
 
     def use(self, client_id: str, client_secret: str) -> str:
         """Record a use of a secret as a token grant would; returns its uuid."""

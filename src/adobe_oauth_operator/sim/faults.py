@@ -27,6 +27,8 @@ class Fault:
     retry_after: float | None = None
     delay_s: float = 0.0
     after_commit: bool = False  # carry the call out first, then fail or delay the answer
+    # Only calls for this credential (None: any): one credential's rotation held, others not.
+    credential_id: str | None = None
 
 
 class FaultQueue:
@@ -38,20 +40,33 @@ class FaultQueue:
     def add(self, endpoint: str, fault: Fault, count: int = 1) -> None:
         self._pending[endpoint].extend([fault] * count)
 
-    def take(self, endpoint: str) -> Fault | None:
+    def take(self, endpoint: str, credential_id: str | None = None) -> Fault | None:
+        """The first pending fault for a call of `endpoint` for `credential_id` (None: unknown,
+        only faults for any credential apply)."""
         pending = self._pending[endpoint]
-        return pending.popleft() if pending else None
+        for fault in pending:
+            if fault.credential_id is None or fault.credential_id == credential_id:
+                pending.remove(fault)
+                return fault
+        return None
 
     def pending(self) -> dict[str, int]:
         return {e: len(q) for e, q in self._pending.items()}
 
-    def clear(self) -> None:
-        for pending in self._pending.values():
-            pending.clear()
+    def clear(self, credential_id: str | None = None) -> None:
+        """Drop every pending fault, or only those for `credential_id`."""
+        for endpoint, pending in self._pending.items():
+            if credential_id is None:
+                pending.clear()
+            else:
+                self._pending[endpoint] = deque(
+                    f for f in pending if f.credential_id != credential_id
+                )
 
 
 def parse_fault(body: Mapping[str, Any]) -> tuple[str, Fault, int]:
-    """`{"endpoint", "status"?, "count"?, "retry_after"?, "delay_s"?, "after_commit"?}`."""
+    """`{"endpoint", "status"?, "count"?, "retry_after"?, "delay_s"?, "after_commit"?,
+    "credential_id"?}`."""
     endpoint = body.get("endpoint")
     if endpoint not in ENDPOINTS:
         raise FaultError(f"endpoint must be one of {', '.join(ENDPOINTS)}")
@@ -63,6 +78,7 @@ def parse_fault(body: Mapping[str, Any]) -> tuple[str, Fault, int]:
         retry_after=_seconds(body.get("retry_after"), "retry_after", None, MAX_RETRY_AFTER_S),
         delay_s=_seconds(body.get("delay_s"), "delay_s", 0.0, MAX_DELAY_S) or 0.0,
         after_commit=_flag(body.get("after_commit", False)),
+        credential_id=_credential(body.get("credential_id")),
     )
     if fault.status is None and not fault.delay_s:
         raise FaultError("give a status, a delay_s, or both")
@@ -87,6 +103,14 @@ def _seconds(value: object, name: str, default: float | None, maximum: float) ->
     if not 0 <= value <= maximum:
         raise FaultError(f"{name} must be between 0 and {maximum:g}")
     return float(value)
+
+
+def _credential(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int) or not str(value).isdigit():
+        raise FaultError("credential_id must be a numeric credential id")
+    return str(value)
 
 
 def _flag(value: object) -> bool:

@@ -325,6 +325,11 @@ class SimState:
         if self.on_change is not None:
             self.on_change()
 
+    def credential_id_of(self, client_id: str) -> str | None:
+        """The credential id of a client id (a token request names only the client)."""
+        credential = self._by_client(client_id)
+        return credential.credential_id if credential is not None else None
+
     def _by_client(self, client_id: str) -> SimCredential | None:
         return next((c for c in self.credentials if c.client_id == client_id), None)
 

@@ -50,3 +50,23 @@ def test_faults_are_consumed_in_order_per_endpoint() -> None:
     assert [queue.take("list") for _ in range(4)] == [Fault(500), Fault(500), Fault(429), None]
     queue.clear()
     assert queue.take("add") is None
+
+
+def test_a_fault_for_one_credential_passes_the_others_calls_by() -> None:
+    queue = FaultQueue()
+    queue.add("add", Fault(503, credential_id="7000001"), count=2)
+    queue.add("add", Fault(500))
+    assert queue.take("add", "7000002") == Fault(500)
+    assert queue.take("add", "7000002") is None
+    assert queue.take("add", None) is None  # a call whose credential is unknown
+    assert queue.take("add", "7000001") == Fault(503, credential_id="7000001")
+    queue.add("list", Fault(503, credential_id="7000002"))
+    queue.clear("7000001")
+    assert queue.pending() == {"token": 0, "list": 1, "add": 0, "delete": 0}
+
+
+def test_a_credential_fault_request_is_parsed() -> None:
+    body = {"endpoint": "token", "status": 503, "count": 5, "credential_id": "7000001"}
+    assert parse_fault(body) == ("token", Fault(503, credential_id="7000001"), 5)
+    with pytest.raises(FaultError):
+        parse_fault({"endpoint": "token", "status": 503, "credential_id": "abc"})
