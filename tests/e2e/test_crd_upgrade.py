@@ -491,7 +491,10 @@ def test_the_documented_migration_lets_a_later_crd_drop_v1alpha1(
         assert _get(cluster, namespace, "migrated")["spec"]["orgId"] == MINIMAL["orgId"]
         with pytest.raises(ApiException) as unreadable:
             _get(cluster, namespace, "left-behind")
-        assert OLD_VERSION in unreadable.value.body
+        assert f"invalid group/version: {GROUP}/{OLD_VERSION}" in unreadable.value.body
+        with pytest.raises(ApiException) as unlisted:  # what the operator's watch needs
+            cluster.custom.list_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL)
+        assert f"invalid group/version: {GROUP}/{OLD_VERSION}" in unlisted.value.body
     finally:
         apply_crd(cluster, _load(NEW_CRD_FILE), replace=True)
     assert _get(cluster, namespace, "left-behind")["spec"]["orgId"] == MINIMAL["orgId"]

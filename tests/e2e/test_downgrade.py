@@ -101,6 +101,7 @@ def test_the_previous_crd_is_refused_once_v1beta1_is_stored(
     with pytest.raises(ApiException) as refused:
         apply_crd(cluster, yaml.safe_load(PREVIOUS_CRD_FILE.read_text()), replace=True)
     assert refused.value.status == 422, refused.value.body
-    assert "storedVersions" in json.loads(refused.value.body)["message"]
+    message = json.loads(refused.value.body)["message"]
+    assert 'Invalid value: "v1beta1": missing from spec.versions' in message
     served = [v.name for v in ext.read_custom_resource_definition(CRD_NAME).spec.versions]
     assert served == [VERSION, "v1alpha1"]  # unchanged
