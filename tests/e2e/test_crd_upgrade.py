@@ -22,7 +22,7 @@ from adobe_oauth_operator.rotation.validation import (
     TOKEN_NO_SCOPES_MESSAGE,
     spec_problems,
 )
-from support.cluster import REPO, LocalCluster
+from support.cluster import REPO, LocalCluster, fresh_namespace
 from support.crds import apply_crd
 from support.operator_env import CRED, FAST_ROTATION, ORG, Env, condition
 from support.waiting import wait_until
@@ -459,42 +459,43 @@ def test_the_documented_migration_lets_a_later_crd_drop_v1alpha1(
     cluster: LocalCluster, namespace: str, crd_installed: dict[str, Any]
 ) -> None:
     """docs/install.md, "API versions": rewrite every resource, then record that only v1beta1 is
-    stored. A resource left out is what a CRD without v1alpha1 can no longer serve."""
+    stored. A resource the rewrite missed (another namespace here) is what a CRD without v1alpha1
+    can no longer serve: not it, and no list of the kind either."""
     _install_old_crd(cluster)
-    try:
-        for name in ("migrated", "left-behind"):
-            _create_old(cluster, namespace, name, MINIMAL)
-        apply_crd(cluster, _load(NEW_CRD_FILE), replace=True)
-        without_old = _load(NEW_CRD_FILE)
-        without_old["spec"]["versions"] = [
-            v for v in without_old["spec"]["versions"] if v["name"] == VERSION
-        ]
-        # Before the migration, a CRD without v1alpha1 is refused: it is recorded as stored.
-        answer = _refusal(lambda: apply_crd(cluster, without_old, replace=True))
-        assert "storedVersions" in answer["message"]
-        # The documented step, for one resource here (the doc's command takes all of them).
-        listed = _kubectl(
-            cluster, "-n", namespace, "get", f"{PLURAL}.{GROUP}", "migrated", "-o=json"
-        )
-        _kubectl(cluster, "replace", "-f", "-", stdin=listed)
-        _kubectl(
-            cluster,
-            "patch",
-            "customresourcedefinition",
-            CRD_NAME,
-            "--subresource=status",
-            "--type=merge",
-            "-p",
-            json.dumps({"status": {"storedVersions": [VERSION]}}),
-        )
-        apply_crd(cluster, without_old, replace=True)
-        assert _get(cluster, namespace, "migrated")["spec"]["orgId"] == MINIMAL["orgId"]
-        with pytest.raises(ApiException) as unreadable:
-            _get(cluster, namespace, "left-behind")
-        assert f"invalid group/version: {GROUP}/{OLD_VERSION}" in unreadable.value.body
-        with pytest.raises(ApiException) as unlisted:  # what the operator's watch needs
-            cluster.custom.list_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL)
-        assert f"invalid group/version: {GROUP}/{OLD_VERSION}" in unlisted.value.body
-    finally:
-        apply_crd(cluster, _load(NEW_CRD_FILE), replace=True)
-    assert _get(cluster, namespace, "left-behind")["spec"]["orgId"] == MINIMAL["orgId"]
+    with fresh_namespace(cluster) as elsewhere:
+        try:
+            _create_old(cluster, namespace, "migrated", MINIMAL)
+            _create_old(cluster, elsewhere, "left-behind", MINIMAL)
+            apply_crd(cluster, _load(NEW_CRD_FILE), replace=True)
+            without_old = _load(NEW_CRD_FILE)
+            without_old["spec"]["versions"] = [
+                v for v in without_old["spec"]["versions"] if v["name"] == VERSION
+            ]
+            # Before the migration, a CRD without v1alpha1 is refused: it is recorded as stored.
+            answer = _refusal(lambda: apply_crd(cluster, without_old, replace=True))
+            assert 'Invalid value: "v1alpha1": missing from spec.versions' in answer["message"]
+            # The documented step, with -n instead of -A.
+            listed = _kubectl(cluster, "get", f"{PLURAL}.{GROUP}", "-n", namespace, "-o", "json")
+            _kubectl(cluster, "replace", "-f", "-", stdin=listed)
+            _kubectl(
+                cluster,
+                "patch",
+                "customresourcedefinition",
+                CRD_NAME,
+                "--subresource=status",
+                "--type=merge",
+                "-p",
+                json.dumps({"status": {"storedVersions": [VERSION]}}),
+            )
+            apply_crd(cluster, without_old, replace=True)
+            assert _get(cluster, namespace, "migrated")["spec"]["orgId"] == MINIMAL["orgId"]
+            invalid = f"invalid group/version: {GROUP}/{OLD_VERSION}"
+            with pytest.raises(ApiException) as unreadable:
+                _get(cluster, elsewhere, "left-behind")
+            assert invalid in unreadable.value.body
+            with pytest.raises(ApiException) as unlisted:  # what the operator's watch needs
+                cluster.custom.list_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL)
+            assert invalid in unlisted.value.body
+        finally:
+            apply_crd(cluster, _load(NEW_CRD_FILE), replace=True)
+        assert _get(cluster, elsewhere, "left-behind")["spec"]["orgId"] == MINIMAL["orgId"]
