@@ -16,6 +16,7 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 from adobe_oauth_operator.names import GROUP, PLURAL, VERSION
+from adobe_oauth_operator.rotation.machine import ACTION_LEASE
 from support.cluster import REPO, LocalCluster
 from support.crds import apply_crd
 from support.operator_env import CRED, ORG, Env
@@ -24,6 +25,7 @@ from support.previous_operator import previous_source as extract_previous
 from support.processes import OperatorProcess, sha256
 from support.waiting import wait_until
 
+LEASE_S = ACTION_LEASE.total_seconds()  # the same in both releases
 PREVIOUS_CRD_FILE = (
     REPO / "tests" / "support" / "old_crds" / f"adobeoauthcredentials-{PREVIOUS_COMMIT}.yaml"
 )
@@ -38,9 +40,19 @@ def previous_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _held_at_delete_old(env: Env) -> dict[str, Any] | None:
+    """Waiting for the next attempt at the delete, no action running."""
     status = env.status()
     rotation = status.get("rotation") or {}
-    return status if rotation.get("step") == "DeleteOld" and status.get("retry") else None
+    held = rotation.get("step") == "DeleteOld" and status.get("retry")
+    return status if held and not status.get("inFlight") else None
+
+
+def _settled(env: Env, rotations: int) -> dict[str, Any] | None:
+    """That many rotations done and every follow-up action reported back: an operator stopped
+    now leaves no action recorded in flight (the next one would wait out its lease)."""
+    status = env.status()
+    done = len(status.get("history") or []) >= rotations and not status.get("rotation")
+    return status if done and not status.get("inFlight") else None
 
 
 # 899734a's client takes an add answer only with the new secret's uuid: the guide's shape, not the
@@ -72,7 +84,8 @@ def test_the_previous_release_completes_a_rotation_this_one_began(
         log_name="previous-operator.log",
     )
     try:
-        done = env.wait_rotations(1, timeout=90)
+        # Bounded by the action lease: a stop that lost its release makes the next one wait.
+        done = wait_until(lambda: _settled(env, 1), timeout=LEASE_S + 60, what="the handover")
     finally:
         previous.stop()
     remaining = env.adobe_secrets()
