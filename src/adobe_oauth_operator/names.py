@@ -10,7 +10,7 @@ from __future__ import annotations
 
 # -- the AdobeOAuthCredential API --------------------------------------------------------------
 GROUP = "adobe-oauth-operator.dev"
-VERSION = "v1alpha1"
+VERSION = "v1beta1"
 PLURAL = "adobeoauthcredentials"
 KIND = "AdobeOAuthCredential"
 API_VERSION = f"{GROUP}/{VERSION}"

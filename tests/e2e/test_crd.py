@@ -242,3 +242,38 @@ def test_the_example_resource_quota_caps_credentials_per_namespace(
         create(cluster, namespace, "third", dict(MINIMAL_SPEC))
     assert refused.value.status == 403
     assert "exceeded quota" in str(refused.value.body) and key in str(refused.value.body)
+
+
+def test_both_versions_serve_one_object_and_v1alpha1_warns(
+    cluster: LocalCluster, namespace: str, crd_installed: dict[str, Any], tmp_path: Path
+) -> None:
+    """kubectl's short name reads v1beta1 (the preferred version) without a warning; v1alpha1 is
+    the same object, and every request for it carries the deprecation warning."""
+    old = f"{GROUP}/v1alpha1"
+    manifest = {"apiVersion": old, "kind": KIND, "metadata": {"name": "legacy"}}
+    manifest["spec"] = dict(MINIMAL_SPEC)
+    path = tmp_path / "legacy.yaml"
+    path.write_text(yaml.safe_dump(manifest))
+    apply = ("apply", "-n", namespace, "-f", str(path))
+    applied = wait_until(  # discovery may lag the CRD by a moment
+        lambda: (run := kubectl(cluster, tmp_path, *apply)).returncode == 0 and run,
+        timeout=30,
+        what="kubectl apply of a v1alpha1 manifest",
+    )
+    [warning] = [
+        v["deprecationWarning"]
+        for v in crd_installed["spec"]["versions"]
+        if v["name"] == "v1alpha1"
+    ]
+    assert f"Warning: {warning}" in applied.stderr
+
+    current = kubectl(cluster, tmp_path, "get", "aoc", "legacy", "-n", namespace, "-o", "json")
+    assert current.returncode == 0 and "Warning" not in current.stderr, current.stderr
+    as_old = kubectl(
+        cluster, tmp_path, "get", f"{PLURAL}.v1alpha1.{GROUP}", "legacy", "-n", namespace, "-o=json"
+    )
+    assert as_old.returncode == 0 and f"Warning: {warning}" in as_old.stderr, as_old.stderr
+    new_obj, old_obj = json.loads(current.stdout), json.loads(as_old.stdout)
+    assert (new_obj["apiVersion"], old_obj["apiVersion"]) == (API_VERSION, old)
+    assert new_obj["metadata"]["uid"] == old_obj["metadata"]["uid"]
+    assert new_obj["spec"] == old_obj["spec"]

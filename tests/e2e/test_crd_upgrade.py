@@ -1,16 +1,19 @@
-"""Upgrading the CRD loses nothing: resources stored under the CRD of an earlier release (frozen in
-tests/support/old_crds/) are still served, defaulted and writable under the one in crds/."""
+"""Upgrading the CRD loses nothing: resources stored as v1alpha1 under the CRD of an earlier release
+(frozen in tests/support/old_crds/) are still served, as v1beta1 and v1alpha1, defaulted, writable
+and reconciled under the one in crds/; the documented migration lets a later CRD drop v1alpha1."""
 
 from __future__ import annotations
 
 import copy
 import json
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 from adobe_oauth_operator.names import API_VERSION, GROUP, KIND, PLURAL, VERSION
@@ -19,13 +22,16 @@ from adobe_oauth_operator.rotation.validation import (
     TOKEN_NO_SCOPES_MESSAGE,
     spec_problems,
 )
-from support.cluster import REPO, LocalCluster
+from support.cluster import REPO, LocalCluster, fresh_namespace
 from support.crds import apply_crd
 from support.operator_env import CRED, FAST_ROTATION, ORG, Env, condition
 from support.waiting import wait_until
 
 OLD_CRD_FILE = REPO / "tests" / "support" / "old_crds" / "adobeoauthcredentials-899734a.yaml"
 NEW_CRD_FILE = REPO / "crds" / "adobe-oauth-operator.dev_adobeoauthcredentials.yaml"
+OLD_VERSION = "v1alpha1"  # the only version the old CRD serves, and the one it stores
+CRD_NAME = f"{PLURAL}.{GROUP}"
+KUBECTL = REPO / ".tools" / "bin" / "kubectl"
 
 MINIMAL = {"orgId": "123", "credentialId": "456", "secretName": "creds"}
 EVERY_FIELD = {
@@ -170,21 +176,50 @@ def _load(path: Path) -> dict[str, Any]:
     return manifest
 
 
+def _install_old_crd(cluster: LocalCluster) -> None:
+    """The old CRD as a cluster that never ran this release has it: a CRD that stored v1beta1
+    cannot be replaced by one without it (see test_downgrade), so delete it and start over."""
+    ext = client.ApiextensionsV1Api(cluster.api)
+    try:
+        ext.delete_custom_resource_definition(CRD_NAME)
+    except ApiException as exc:
+        if exc.status != 404:
+            raise
+
+    def gone() -> bool:
+        try:
+            ext.read_custom_resource_definition(CRD_NAME)
+        except ApiException as exc:
+            return exc.status == 404
+        return False
+
+    wait_until(gone, timeout=60, what=f"CRD {CRD_NAME} deleted")
+    crd = apply_crd(cluster, _load(OLD_CRD_FILE), replace=False)
+    assert crd["status"]["storedVersions"] == [OLD_VERSION]
+
+
+def _create_old(cluster: LocalCluster, namespace: str, name: str, spec: dict[str, Any]) -> Any:
+    """Create a resource as the old CRD stores it: v1alpha1."""
+    body = {"apiVersion": f"{GROUP}/{OLD_VERSION}", "kind": KIND, "metadata": {"name": name}}
+    body["spec"] = copy.deepcopy(spec)
+    return cluster.custom.create_namespaced_custom_object(
+        GROUP, OLD_VERSION, namespace, PLURAL, body
+    )
+
+
 @pytest.fixture
 def upgraded(
     cluster: LocalCluster, namespace: str, crd_installed: dict[str, Any]
 ) -> Iterator[dict[str, dict[str, Any]]]:
     """The resources of SPECS with STATUSES, created under the old CRD, then the CRD upgraded to
     crds/ as `kubectl apply` would; the resources as stored before the upgrade."""
-    apply_crd(cluster, _load(OLD_CRD_FILE), replace=True)
+    _install_old_crd(cluster)
     try:
         stored = {}
         for name, spec in SPECS.items():
-            body = {"apiVersion": API_VERSION, "kind": KIND, "metadata": {"name": name}}
-            body["spec"] = copy.deepcopy(spec)
-            cluster.custom.create_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL, body)
+            _create_old(cluster, namespace, name, spec)
             stored[name] = cluster.custom.patch_namespaced_custom_object_status(
-                GROUP, VERSION, namespace, PLURAL, name, {"status": STATUSES[name]}
+                GROUP, OLD_VERSION, namespace, PLURAL, name, {"status": STATUSES[name]}
             )
             assert stored[name]["status"] == STATUSES[name]
         apply_crd(cluster, _load(NEW_CRD_FILE), replace=True)
@@ -193,9 +228,11 @@ def upgraded(
         apply_crd(cluster, _load(NEW_CRD_FILE), replace=True)
 
 
-def _get(cluster: LocalCluster, namespace: str, name: str) -> dict[str, Any]:
+def _get(
+    cluster: LocalCluster, namespace: str, name: str, version: str = VERSION
+) -> dict[str, Any]:
     got: dict[str, Any] = cluster.custom.get_namespaced_custom_object(
-        GROUP, VERSION, namespace, PLURAL, name
+        GROUP, version, namespace, PLURAL, name
     )
     return got
 
@@ -220,12 +257,17 @@ def test_stored_resources_are_served_defaulted_and_intact(
 ) -> None:
     for name, before in upgraded.items():
         after = _get(cluster, namespace, name)
+        assert after["apiVersion"] == API_VERSION
         assert after["status"] == before["status"], name
         assert after["metadata"]["generation"] == before["metadata"]["generation"], name
         expected = copy.deepcopy(before["spec"])
         if "accessToken" in expected:
             expected["accessToken"]["allowSecretManagement"] = False  # the new field's default
         assert after["spec"] == expected, name
+        # Still served as v1alpha1: the same object under the old apiVersion.
+        old = _get(cluster, namespace, name, OLD_VERSION)
+        assert old["apiVersion"] == f"{GROUP}/{OLD_VERSION}"
+        assert (old["spec"], old["status"]) == (after["spec"], after["status"]), name
 
 
 def test_the_operator_check_reports_what_the_new_rules_refuse(
@@ -306,7 +348,7 @@ def stored_credential(
 ) -> Iterator[None]:
     """`creds` for the env fixture's credential, with the spec fields of the test's parameter,
     created under the old CRD; then the CRD upgraded (before `env` starts the new operator)."""
-    apply_crd(cluster, _load(OLD_CRD_FILE), replace=True)
+    _install_old_crd(cluster)
     try:
         spec = {
             "orgId": ORG,
@@ -315,9 +357,7 @@ def stored_credential(
             "rotation": dict(FAST_ROTATION),
             **request.param,
         }
-        body = {"apiVersion": API_VERSION, "kind": KIND, "metadata": {"name": "creds"}}
-        body["spec"] = spec
-        cluster.custom.create_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL, body)
+        _create_old(cluster, namespace, "creds", spec)
         apply_crd(cluster, _load(NEW_CRD_FILE), replace=True)
         yield
     finally:
@@ -389,3 +429,73 @@ def test_the_operator_reports_a_stored_token_left_without_scopes(
 ) -> None:
     status = _wait_invalid_spec(env, timeout=15)
     assert TOKEN_NO_SCOPES_MESSAGE in condition(status, "Ready")["message"]
+
+
+@pytest.mark.parametrize("stored_credential", [{}], indirect=True)
+def test_a_resource_stored_as_v1alpha1_is_adopted_and_rotated(
+    stored_credential: None, env: Env
+) -> None:
+    """The operator watches v1beta1 only; the resource the old CRD stored is its v1beta1 form."""
+    env.wait_adopted()
+    env.request_rotation()
+    env.wait_rotations(1)
+    env.assert_clean_end_state(1)
+
+
+def _kubectl(cluster: LocalCluster, *args: str, stdin: str | None = None) -> str:
+    out = subprocess.run(
+        [str(KUBECTL), f"--kubeconfig={cluster.kubeconfig}", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+def test_the_documented_migration_lets_a_later_crd_drop_v1alpha1(
+    cluster: LocalCluster, namespace: str, crd_installed: dict[str, Any]
+) -> None:
+    """docs/install.md, "API versions": rewrite every resource, then record that only v1beta1 is
+    stored. A resource the rewrite missed (another namespace here) is what a CRD without v1alpha1
+    can no longer serve: not it, and no list of the kind either."""
+    _install_old_crd(cluster)
+    with fresh_namespace(cluster) as elsewhere:
+        try:
+            _create_old(cluster, namespace, "migrated", MINIMAL)
+            _create_old(cluster, elsewhere, "left-behind", MINIMAL)
+            apply_crd(cluster, _load(NEW_CRD_FILE), replace=True)
+            without_old = _load(NEW_CRD_FILE)
+            without_old["spec"]["versions"] = [
+                v for v in without_old["spec"]["versions"] if v["name"] == VERSION
+            ]
+            # Before the migration, a CRD without v1alpha1 is refused: it is recorded as stored.
+            answer = _refusal(lambda: apply_crd(cluster, without_old, replace=True))
+            assert 'Invalid value: "v1alpha1": missing from spec.versions' in answer["message"]
+            # The documented step, with -n instead of -A.
+            listed = _kubectl(cluster, "get", f"{PLURAL}.{GROUP}", "-n", namespace, "-o", "json")
+            _kubectl(cluster, "replace", "-f", "-", stdin=listed)
+            _kubectl(
+                cluster,
+                "patch",
+                "customresourcedefinition",
+                CRD_NAME,
+                "--subresource=status",
+                "--type=merge",
+                "-p",
+                json.dumps({"status": {"storedVersions": [VERSION]}}),
+            )
+            apply_crd(cluster, without_old, replace=True)
+            assert _get(cluster, namespace, "migrated")["spec"]["orgId"] == MINIMAL["orgId"]
+            invalid = f"invalid group/version: {GROUP}/{OLD_VERSION}"
+            with pytest.raises(ApiException) as unreadable:
+                _get(cluster, elsewhere, "left-behind")
+            assert invalid in unreadable.value.body
+            with pytest.raises(ApiException) as unlisted:  # what the operator's watch needs
+                cluster.custom.list_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL)
+            assert invalid in unlisted.value.body
+        finally:
+            apply_crd(cluster, _load(NEW_CRD_FILE), replace=True)
+        assert _get(cluster, elsewhere, "left-behind")["spec"]["orgId"] == MINIMAL["orgId"]

@@ -14,6 +14,7 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 from adobe_oauth_operator.cli import build_parser
+from adobe_oauth_operator.names import API_VERSION, GROUP, PLURAL, VERSION
 from support.chart import (
     CHART,
     CRD_FILE,
@@ -675,14 +676,12 @@ def test_chart_crd_is_adopted_and_kept_on_uninstall(
     }
     ext.patch_custom_resource_definition(CRD_NAME, adopt)
     survivor = {
-        "apiVersion": "adobe-oauth-operator.dev/v1alpha1",
+        "apiVersion": API_VERSION,
         "kind": "AdobeOAuthCredential",
         "metadata": {"name": "survivor"},
         "spec": {"orgId": "1", "credentialId": "2", "secretName": "s"},
     }
-    cluster.custom.create_namespaced_custom_object(
-        "adobe-oauth-operator.dev", "v1alpha1", namespace, "adobeoauthcredentials", survivor
-    )
+    cluster.custom.create_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL, survivor)
     try:
         installed = cluster_helm.install(release, namespace, {"crds": {"enabled": True}})
         assert installed.returncode == 0, installed.stderr
@@ -694,7 +693,7 @@ def test_chart_crd_is_adopted_and_kept_on_uninstall(
         assert "kept due to the resource policy" in uninstalled.stdout + uninstalled.stderr
         assert ext.read_custom_resource_definition(CRD_NAME).metadata.deletion_timestamp is None
         assert cluster.custom.get_namespaced_custom_object(
-            "adobe-oauth-operator.dev", "v1alpha1", namespace, "adobeoauthcredentials", "survivor"
+            GROUP, VERSION, namespace, PLURAL, "survivor"
         )
     finally:
         # Back to exactly the crds/ file (no Helm ownership), whatever happened above.

@@ -135,9 +135,7 @@ def test_prometheus_scrapes_a_rotation(env: Env, prometheus: PrometheusServer) -
     text = scrape(metrics_url(env))
     (env.workdir / "scrape.txt").write_text(text)
     assert f'name="{NAME}"' in text
-    env.cluster.custom.delete_namespaced_custom_object(
-        "adobe-oauth-operator.dev", "v1alpha1", ns, "adobeoauthcredentials", NAME
-    )
+    env.cluster.custom.delete_namespaced_custom_object(GROUP, VERSION, ns, PLURAL, NAME)
     wait_until(
         lambda: f'name="{NAME}"' not in scrape(metrics_url(env)),
         timeout=30,

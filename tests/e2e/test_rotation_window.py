@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from adobe_oauth_operator.names import GROUP, PLURAL, VERSION
 from support.operator_env import Env, condition
 from support.waiting import wait_until
 
@@ -37,10 +38,10 @@ def test_a_scheduled_rotation_due_outside_the_window_waits_for_its_start(env: En
     # Past the due time, the operator looks again (a spec change wakes it) and still waits.
     wait_until(lambda: datetime.now(UTC) > due + timedelta(seconds=1), timeout=90, what="due")
     env.cluster.custom.patch_namespaced_custom_object(
-        "adobe-oauth-operator.dev",
-        "v1alpha1",
+        GROUP,
+        VERSION,
         env.namespace,
-        "adobeoauthcredentials",
+        PLURAL,
         "creds",
         {"spec": {"rollout": {"timeout": "61s"}}},
     )

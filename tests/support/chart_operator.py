@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from adobe_oauth_operator.names import GROUP, PLURAL, VERSION
 from support.chart import (
     PEERING_CRD_FILE,
     Helm,
@@ -173,7 +174,7 @@ def sim_and_app_secret(
 
 def delete_credentials(cluster: LocalCluster, namespace: str) -> None:
     """Delete every AdobeOAuthCredential; an operator must be running to release its finalizer."""
-    args = ("adobe-oauth-operator.dev", "v1alpha1", namespace, "adobeoauthcredentials")
+    args = (GROUP, VERSION, namespace, PLURAL)
     cluster.custom.delete_collection_namespaced_custom_object(*args)
     wait_until(
         lambda: not cluster.custom.list_namespaced_custom_object(*args)["items"],

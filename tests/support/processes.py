@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -113,10 +114,11 @@ class OperatorProcess:
         env: dict[str, str] | None = None,
         identity: str | None = None,
         log_name: str = "operator.log",
+        command: Sequence[str] = (),
     ) -> None:
         self.workdir = workdir
         self.args = [
-            str(BIN / "adobe-oauth-operator"),
+            *(command or [str(BIN / "adobe-oauth-operator")]),  # another build of the operator
             "run",
             "--namespace",
             namespace,

@@ -11,7 +11,7 @@ import lupa.lua51 as lua51
 import pytest
 import yaml
 
-from adobe_oauth_operator.names import ROTATION_ID_ANNOTATION
+from adobe_oauth_operator.names import API_VERSION, GROUP, KIND, ROTATION_ID_ANNOTATION
 from adobe_oauth_operator.rotation.conditions import ConditionType
 from adobe_oauth_operator.rotation.model import Phase
 
@@ -41,8 +41,8 @@ def condition(type_: ConditionType, status: bool, reason: str, message: str) -> 
 
 def credential(status: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
     obj: dict[str, Any] = {
-        "apiVersion": "adobe-oauth-operator.dev/v1alpha1",
-        "kind": "AdobeOAuthCredential",
+        "apiVersion": API_VERSION,
+        "kind": KIND,
         "metadata": {"name": "payments", "namespace": "team-a", "generation": 1},
         "spec": {"orgId": "1", "credentialId": "2", "secretName": "adobe-creds"},
     }
@@ -154,7 +154,18 @@ def test_the_doc_embeds_the_script_verbatim() -> None:
     script = HEALTH_LUA.read_text()
     indented = "\n".join(("    " + line).rstrip() for line in script.rstrip().splitlines())
     assert indented in doc, "docs/argocd.md must embed docs/argocd/health.lua, indented 4"
-    assert "resource.customizations.health.adobe-oauth-operator.dev_AdobeOAuthCredential" in doc
+    assert f"resource.customizations.health.{GROUP}_{KIND}" in doc
+
+
+SERVED_VERSIONS = [v["name"] for v in yaml.safe_load(CRD_FILE.read_text())["spec"]["versions"]]
+
+
+@pytest.mark.parametrize("version", SERVED_VERSIONS)
+def test_every_served_version_gets_the_same_health(version: str) -> None:
+    """Argo CD keys a health check by group and kind only (the doc's key names no version), so
+    a resource applied as the deprecated v1alpha1 is judged by the same script."""
+    for sample in (READY, ROTATING, STALLED, FAILED, PENDING):
+        assert health({**sample, "apiVersion": f"{GROUP}/{version}"}) == health(sample)
 
 
 def test_the_doc_ignores_exactly_the_operators_pod_template_annotation() -> None:
