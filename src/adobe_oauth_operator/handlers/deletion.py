@@ -15,7 +15,7 @@ from typing import Any
 
 from adobe_oauth_operator.adobe import errors as adobe_errors
 from adobe_oauth_operator.handlers.executor import Executor, Resource
-from adobe_oauth_operator.handlers.reconcile import Deps
+from adobe_oauth_operator.handlers.pass_context import Deps
 from adobe_oauth_operator.kube.claims import Claimant, release_app_secret
 from adobe_oauth_operator.kube.credential_secrets import (
     PendingSecret,

@@ -20,7 +20,8 @@ from adobe_oauth_operator.adobe.limiter import AdobeLimiter
 from adobe_oauth_operator.config import OperatorConfig
 from adobe_oauth_operator.handlers.deletion import finalize
 from adobe_oauth_operator.handlers.ownership import ClaimEntry, IndexKey, index_entries
-from adobe_oauth_operator.handlers.reconcile import Deps, Watched, reconcile
+from adobe_oauth_operator.handlers.pass_context import Deps, Watched
+from adobe_oauth_operator.handlers.reconcile import reconcile
 from adobe_oauth_operator.kube.clients import KubeClients
 from adobe_oauth_operator.kube.credentials import get_credential
 from adobe_oauth_operator.kube.errors import Conflict, KubeError

@@ -6,20 +6,24 @@ import asyncio
 import contextlib
 import logging
 import os
-import random
 import secrets
 import signal
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any
 
-from adobe_oauth_operator.adobe.client import AdobeClient
 from adobe_oauth_operator.handlers.adoption_log import adoption_summary
 from adobe_oauth_operator.handlers.emergency import emergency_spent, is_emergency, remove_emergency
 from adobe_oauth_operator.handlers.executor import Executor, Resource
-from adobe_oauth_operator.handlers.ownership import ClaimsView
-from adobe_oauth_operator.kube.clients import KubeClients
+from adobe_oauth_operator.handlers.pass_context import (
+    Deps,
+    Watched,
+    bind_rotation,
+    observe_restarts,
+    urgent,
+    waiting_for_budget,
+)
 from adobe_oauth_operator.kube.credential_secrets import read_pending_secret
 from adobe_oauth_operator.kube.credentials import (
     get_credential,
@@ -28,88 +32,22 @@ from adobe_oauth_operator.kube.credentials import (
 from adobe_oauth_operator.kube.errors import Conflict
 from adobe_oauth_operator.kube.events import emit_event
 from adobe_oauth_operator.names import EMERGENCY_ANNOTATION, ROTATE_ANNOTATION
-from adobe_oauth_operator.observability import logs
-from adobe_oauth_operator.observability.metrics import OperatorMetrics
 from adobe_oauth_operator.rotation import messages as m
 from adobe_oauth_operator.rotation.credential_source import with_credential_source
 from adobe_oauth_operator.rotation.machine import decide, invalid_spec
 from adobe_oauth_operator.rotation.model import Spec, Status
 from adobe_oauth_operator.rotation.reasons import Reason
-from adobe_oauth_operator.rotation.shared_request_budget import waiting_for_request_budget
-from adobe_oauth_operator.sensitive import Sensitive
 from adobe_oauth_operator.timings import (
     ACTION_TIMEOUT,
     INVALID_SPEC_RETRY,
     PASS_LIMIT_RETRY,
     RELEASE_TIMEOUT_S,
-    WAIT_WORTH_SAYING,
 )
 
 logger = logging.getLogger(__name__)
 
 # A pass normally takes a handful of actions; the bound only guards against a logic loop.
 MAX_ACTIONS_PER_PASS = 50
-
-
-@dataclass(frozen=True)
-class Deps:
-    """What a pass needs; kept in kopf's memo."""
-
-    adobe: AdobeClient
-    kube: KubeClients
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
-    crash_after_action: str | None = None
-    holder: str = ""  # this operator's identity, recorded with every action it runs
-    hmac_key: Sensitive | None = None  # None: drift of the Secret is not detected
-    jitter: Callable[[], float] = random.random
-    metrics: OperatorMetrics = field(default_factory=OperatorMetrics)
-    # Served metrics include each secret's age: list the secrets once when status lacks it.
-    learn_secret_age: bool = False
-    # Who holds which Secret and credential: kopf's index, bound by the first daemon.
-    claims: ClaimsView = field(default_factory=ClaimsView)
-
-
-@dataclass
-class Watched:
-    """The resource as the watch last delivered it (kopf's live body), and the newest version
-    this process read or wrote.
-
-    A pass starts from the watched body instead of reading the resource again, unless the body
-    is not that version (the watch lags behind our write, or delivered someone else's change
-    since): then it reads. A stale body could only cost a Conflict, never an action: every step
-    is fenced by its status write on the version the decision was made on.
-    """
-
-    body: Mapping[str, Any]
-    last_known: str | None = None
-
-    def current(self) -> dict[str, Any] | None:
-        version = (self.body.get("metadata") or {}).get("resourceVersion")
-        if version is None or (self.last_known is not None and version != self.last_known):
-            return None
-        return {key: self.body[key] for key in self.body}
-
-
-def _waiting_for_budget(deps: Deps, namespace: str, status: Status) -> Status:
-    """`status`, saying it waits when the next Adobe request would wait long in the limiter:
-    queued behind other steps, or paused because Adobe asked (Retry-After)."""
-    limiter = deps.adobe.limiter
-    if limiter is None:
-        return status
-    paused = limiter.paused_for()
-    if limiter.admits_now() and paused < WAIT_WORTH_SAYING.total_seconds():
-        return status
-    urgent = _urgent(status)
-    wait = limiter.expected_action_wait(namespace, urgent) + paused
-    if wait < WAIT_WORTH_SAYING.total_seconds():
-        return status
-    ahead = limiter.actions_ahead(namespace, urgent)
-    return waiting_for_request_budget(status, wait, ahead, deps.clock(), paused_s=paused)
-
-
-def _urgent(status: Status) -> bool:
-    """An emergency rotation goes before every other tenant's steps."""
-    return status.rotation is not None and status.rotation.emergency
 
 
 def new_rotation_id(now: datetime) -> str:
@@ -125,7 +63,7 @@ async def reconcile(
         return None
     status = Status.from_dict(obj.get("status"))
     deps.metrics.index.set_status(namespace, name, status)
-    _bind_rotation(status)
+    bind_rotation(status)
     try:
         spec = Spec.from_dict(obj.get("spec") or {}, name=name)
     except ValueError as exc:
@@ -270,18 +208,18 @@ class _Pass:
         limiter = deps.adobe.limiter if isinstance(action, m.CALLS_ADOBE) else None
         if limiter is not None:
             # Conflict: changed meanwhile, raised like any other (the action has not run).
-            await self._store(_waiting_for_budget(deps, namespace, self.status))
+            await self._store(waiting_for_budget(deps, namespace, self.status))
         try:
             if limiter is None:
                 msg = await _run(deps, self.executor, action, namespace, name)
             else:
                 # Admitted before the action's time bound starts; fair between namespaces.
-                async with limiter.action(namespace, _urgent(self.status)):
+                async with limiter.action(namespace, urgent(self.status)):
                     msg = await _run(deps, self.executor, action, namespace, name)
         except asyncio.CancelledError:
             await _release(deps, namespace, name, self.version, self.stored)
             raise
-        _observe(deps, namespace, msg)
+        observe_restarts(deps, namespace, msg)
         _crash_if_asked(deps, action)
         return msg
 
@@ -350,15 +288,6 @@ async def _run(
     return msg
 
 
-def _observe(deps: Deps, namespace: str, msg: m.Message) -> None:
-    """Feed the metrics what an action did: restarted workloads."""
-    if isinstance(msg, m.TargetsRestarted):
-        deps.metrics.workloads_restarted(
-            namespace,
-            (target.kind for target, result in msg.results if result is m.RestartResult.RESTARTED),
-        )
-
-
 async def _learn_secret_age(deps: Deps, executor: Executor, status: Status) -> m.Message | None:
     """List the secrets once when status lacks the current secret's creation time (adopted by an
     operator that did not record it); the list, for the machine to record, or None.
@@ -397,15 +326,6 @@ def _sooner(a: timedelta | None, b: timedelta | None) -> timedelta | None:
     return b if a is None else a if b is None else min(a, b)
 
 
-def _bind_rotation(status: Status) -> None:
-    """The log fields of the rotation in flight; cleared when none is."""
-    rotation = status.rotation
-    logs.bind(
-        rotation_id=rotation.id if rotation else None,
-        step=rotation.step.value if rotation else None,
-    )
-
-
 async def _tick(deps: Deps, obj: dict[str, Any], status: Status, executor: Executor) -> m.Tick:
     annotations = obj["metadata"].get("annotations") or {}
     resource = executor.res
@@ -441,5 +361,5 @@ async def _persist(
     patch = {"metadata": {"resourceVersion": version}, "status": new.to_dict()}
     updated = await patch_credential_status(deps.kube, namespace, name, patch)
     deps.metrics.status_written(namespace, name, old, new)
-    _bind_rotation(new)
+    bind_rotation(new)
     return str(updated["metadata"]["resourceVersion"])
