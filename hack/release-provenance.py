@@ -27,16 +27,19 @@ def sha256_file(path: Path) -> str:
 
 
 def tool_version(*argv: str) -> str:
-    result = subprocess.run(argv, capture_output=True, text=True, check=False)
+    try:
+        result = subprocess.run(argv, capture_output=True, text=True, check=False)
+    except OSError:
+        return "unknown"
     lines = (result.stdout or result.stderr).strip().splitlines()
     return lines[0] if lines else "unknown"
 
 
 def cosign_version(cosign: str) -> str:
-    result = subprocess.run([cosign, "version", "--json"], capture_output=True, text=True)
     try:
+        result = subprocess.run([cosign, "version", "--json"], capture_output=True, text=True)
         return str(json.loads(result.stdout)["gitVersion"])
-    except (ValueError, KeyError):
+    except (OSError, ValueError, KeyError):
         return "unknown"
 
 
