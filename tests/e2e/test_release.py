@@ -73,7 +73,7 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def release(registry: str, tmp_path_factory: pytest.TempPathFactory) -> Release:
+def release(registry: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Release]:
     out = tmp_path_factory.mktemp("dist")
     env = {
         **os.environ,
@@ -97,7 +97,8 @@ def release(registry: str, tmp_path_factory: pytest.TempPathFactory) -> Release:
         ["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True, check=True
     ).stdout.strip()
     info = json.loads((out / "release.json").read_text())
-    return Release(registry=registry, out=out, info=info, commit=commit)
+    yield Release(registry=registry, out=out, info=info, commit=commit)
+    buildah("rmi", LOCAL_IMAGE)  # buildah's storage keeps the base and the dev image only
 
 
 def committed(path: str) -> bytes:

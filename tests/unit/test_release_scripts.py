@@ -118,3 +118,24 @@ def test_debian_components_are_the_installed_packages_with_their_licences(rootfs
     assert sorted(str(lic.name or lic.id) for lic in libc.licenses) == ["GPL-2+", "LGPL-2.1+"]
     # A copyright file that is not machine-readable gives no licence rather than a guess.
     assert not components["ca-certificates"].licenses
+
+
+@pytest.mark.parametrize(
+    ("version", "registry", "message"),
+    [
+        ("1.2", "127.0.0.1:5000/aoo", "semantic version"),
+        ("0.2.0", "", "REGISTRY is not set"),
+        ("0.2.0", "registry.example.com/adobe-oauth-operator", "placeholder"),
+    ],
+)
+def test_release_refuses_a_bad_version_or_the_placeholder_registry(
+    version: str, registry: str, message: str
+) -> None:
+    result = subprocess.run(
+        [str(REPO / "hack" / "release"), version],
+        env={"PATH": "/usr/bin:/bin", "REGISTRY": registry},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0 and message in result.stderr
