@@ -2,8 +2,9 @@
 
 `cosign attest --type slsaprovenance1 --predicate` wraps it in an in-toto Statement whose subject
 is the artifact it is attached to. It names what was built (the version, where it was published),
-from what (the commit, and the digests of the inputs that decide the image's content: the base
-image, constraints.txt, the Dockerfile, pyproject.toml) and by which tools (runDetails).
+from what (the commit, and the digests of the inputs that decide the image's content, as
+committed: the base image, constraints.txt, the Dockerfile, pyproject.toml; the version stamped
+into them is an external parameter) and by which tools (runDetails).
 """
 
 from __future__ import annotations
@@ -24,6 +25,14 @@ INPUT_FILES = ("constraints.txt", "Dockerfile", "pyproject.toml", "hack/image")
 
 def sha256_file(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def sha256_committed(repo: str, commit: str, name: str) -> str:
+    """A file's digest as the commit has it (the build stamps the version into some of them)."""
+    data = subprocess.run(
+        ["git", "-C", repo, "show", f"{commit}:{name}"], capture_output=True, check=True
+    ).stdout
+    return hashlib.sha256(data).hexdigest()
 
 
 def tool_version(*argv: str) -> str:
@@ -63,7 +72,6 @@ def base_image(name: str) -> dict[str, Any]:
 
 
 def predicate(args: argparse.Namespace) -> dict[str, Any]:
-    source = Path(args.source)
     git_uri = f"git+{args.source_url}@{args.commit}"
     dependencies: list[dict[str, Any]] = [
         {"uri": git_uri, "digest": {"gitCommit": args.commit}},
@@ -74,7 +82,7 @@ def predicate(args: argparse.Namespace) -> dict[str, Any]:
             {
                 "name": name,
                 "uri": f"{git_uri}#{name}",
-                "digest": {"sha256": sha256_file(source / name)},
+                "digest": {"sha256": sha256_committed(args.repo, args.commit, name)},
             }
         )
     byproducts: list[dict[str, Any]] = []
@@ -96,7 +104,11 @@ def predicate(args: argparse.Namespace) -> dict[str, Any]:
                 "registry": args.registry,
                 "source": {"uri": git_uri, "digest": {"gitCommit": args.commit}},
             },
-            "internalParameters": {"baseImage": args.base, "command": "make release"},
+            "internalParameters": {
+                "baseImage": args.base,
+                "command": "make release",
+                "versionStampedBy": args.stamped_by,
+            },
             "resolvedDependencies": dependencies,
         },
         "runDetails": {
@@ -120,13 +132,14 @@ def predicate(args: argparse.Namespace) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--source", required=True, help="the exported source tree that was built")
+    parser.add_argument("--repo", required=True, help="the git repository of the commit")
     parser.add_argument("--source-url", required=True)
     parser.add_argument("--commit", required=True)
     parser.add_argument("--version", required=True)
     parser.add_argument("--registry", required=True)
     parser.add_argument("--base", required=True, help="the base image in buildah's storage")
     parser.add_argument("--builder-id", required=True)
+    parser.add_argument("--stamped-by", required=True, help="what set the version in the sources")
     parser.add_argument("--started", required=True)
     parser.add_argument("--finished", required=True)
     parser.add_argument("--helm", default="helm")

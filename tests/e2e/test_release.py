@@ -243,6 +243,9 @@ def test_provenance_attestation_names_commit_and_inputs(release: Release) -> Non
         build = statement["predicate"]["buildDefinition"]
         assert build["externalParameters"]["version"] == VERSION
         assert build["externalParameters"]["source"]["digest"] == {"gitCommit": release.commit}
+        stamped_by = build["internalParameters"]["versionStampedBy"]
+        assert stamped_by == release.info["versionStampedBy"]
+        # The inputs as the commit has them (the version is stamped into a copy at build time).
         inputs = {d.get("name", "source"): d["digest"] for d in build["resolvedDependencies"]}
         assert inputs["source"] == {"gitCommit": release.commit}
         for name in ("constraints.txt", "Dockerfile", "pyproject.toml"):
