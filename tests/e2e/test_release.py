@@ -136,6 +136,14 @@ def test_packaged_chart_names_the_image_by_digest(release: Release) -> None:
     assert (chart["version"], chart["appVersion"]) == (VERSION, VERSION)
     assert values["image"]["repository"] == f"{release.registry}/{IMAGE_REPO}"
     assert values["image"]["digest"] == release.image_digest
+    if release.info["versionStampedBy"] == "hack/set-version":
+        # Artifact Hub's annotations name the pushed image and the release key.
+        annotations = chart["annotations"]
+        assert (
+            f"{release.registry}/{IMAGE_REPO}@{release.image_digest}"
+            in (annotations["artifacthub.io/images"])
+        )
+        assert "fingerprint" in annotations["artifacthub.io/signKey"]
 
 
 # -- signatures and attestations ------------------------------------------------------------------
