@@ -4,6 +4,7 @@ was built, tampered copies fail verification, and the chart installs from oci://
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
@@ -143,7 +144,10 @@ def test_packaged_chart_names_the_image_by_digest(release: Release) -> None:
             f"{release.registry}/{IMAGE_REPO}@{release.image_digest}"
             in (annotations["artifacthub.io/images"])
         )
-        assert "fingerprint" in annotations["artifacthub.io/signKey"]
+        pem = release.public_key.read_text().splitlines()
+        der = base64.b64decode("".join(line for line in pem if not line.startswith("-----")))
+        sign_key = yaml.safe_load(annotations["artifacthub.io/signKey"])
+        assert sign_key["fingerprint"] == hashlib.sha256(der).hexdigest().upper()
 
 
 # -- signatures and attestations ------------------------------------------------------------------
