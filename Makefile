@@ -10,7 +10,7 @@ IMAGE        ?= localhost/adobe-oauth-operator:dev
 PYTHON_IMAGE ?= localhost/python-base:3.11-bookworm
 
 .PHONY: test lint typecheck unit e2e tools manifests cluster-up cluster-down demo soak bench clean \
-	image image-sizes debs-image debs
+	image image-sizes debs-image debs release
 
 test: $(STAMP) tools debs lint typecheck image
 	$(BIN)/pytest tests
@@ -37,6 +37,18 @@ image-sizes:
 
 debs-image:
 	hack/ensure-debs buildah mmdebstrap
+
+# A release (hack/release): the image pushed by digest, the chart (naming that digest) pushed to
+# oci://$(REGISTRY)/charts, an SBOM and SLSA provenance attached, image and chart signed with
+# cosign. REGISTRY is where releases are published: the maintainers set it (the placeholder
+# below is refused). COSIGN_KEY/COSIGN_PASSWORD: the signing key; without COSIGN_KEY a key pair
+# is generated for the release (COSIGN_PASSWORD protects it). Output: dist/$(VERSION)/.
+REGISTRY ?= registry.example.com/adobe-oauth-operator
+VERSION  ?=
+
+release: $(STAMP) tools debs-image
+	@test -n "$(VERSION)" || { echo "usage: make release VERSION=x.y.z [REGISTRY=...]" >&2; exit 2; }
+	REGISTRY=$(REGISTRY) PYTHON_IMAGE=$(PYTHON_IMAGE) hack/release $(VERSION)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests
