@@ -16,7 +16,7 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 from adobe_oauth_operator.names import GROUP, PLURAL, VERSION
-from adobe_oauth_operator.rotation.machine import ACTION_LEASE
+from adobe_oauth_operator.timings import ACTION_LEASE
 from support.cluster import REPO, LocalCluster
 from support.crds import apply_crd
 from support.operator_env import CRED, ORG, Env
