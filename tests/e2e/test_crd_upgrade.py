@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 import yaml
-from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 from adobe_oauth_operator.names import API_VERSION, GROUP, KIND, PLURAL, VERSION
@@ -23,7 +22,7 @@ from adobe_oauth_operator.rotation.validation import (
     spec_problems,
 )
 from support.cluster import REPO, LocalCluster, fresh_namespace
-from support.crds import apply_crd
+from support.crds import apply_crd, recreate_crd
 from support.operator_env import CRED, FAST_ROTATION, ORG, Env, condition
 from support.waiting import wait_until
 
@@ -179,22 +178,7 @@ def _load(path: Path) -> dict[str, Any]:
 def _install_old_crd(cluster: LocalCluster) -> None:
     """The old CRD as a cluster that never ran this release has it: a CRD that stored v1beta1
     cannot be replaced by one without it (see test_downgrade), so delete it and start over."""
-    ext = client.ApiextensionsV1Api(cluster.api)
-    try:
-        ext.delete_custom_resource_definition(CRD_NAME)
-    except ApiException as exc:
-        if exc.status != 404:
-            raise
-
-    def gone() -> bool:
-        try:
-            ext.read_custom_resource_definition(CRD_NAME)
-        except ApiException as exc:
-            return exc.status == 404
-        return False
-
-    wait_until(gone, timeout=60, what=f"CRD {CRD_NAME} deleted")
-    crd = apply_crd(cluster, _load(OLD_CRD_FILE), replace=False)
+    crd = recreate_crd(cluster, _load(OLD_CRD_FILE))
     assert crd["status"]["storedVersions"] == [OLD_VERSION]
 
 

@@ -42,7 +42,7 @@ from support import workloads
 from support.argocd import ArgoCD, GitRepo, start_argocd, stop_argocd
 from support.chart import CHART, Helm, check
 from support.cluster import REPO, LocalCluster, fresh_namespace
-from support.crds import apply_crd
+from support.crds import apply_crd, recreate_crd
 from support.image import IMAGE, BuiltImage, built_image, mounted_rootfs
 from support.invariants import SecretWatch
 from support.kubelet import Kubelet
@@ -367,7 +367,8 @@ def crd_of_old_release(
     """The cluster as the previous release left it: its CRD. Afterwards crds/ again, exactly."""
     old, _ = releases
     try:
-        apply_crd(cluster, old.crd, replace=True)
+        # The session's CRD has stored v1beta1, which the old CRD lacks: start over with it.
+        recreate_crd(cluster, old.crd)
         yield old
     finally:
         apply_crd(cluster, yaml.safe_load(CRD_FILE.read_text()), replace=True)

@@ -35,3 +35,26 @@ def apply_crd(cluster: LocalCluster, manifest: dict[str, Any], *, replace: bool)
 
     crd = wait_until(established, timeout=30, what=f"CRD {name} Established")
     return dict(cluster.api.sanitize_for_serialization(crd))
+
+
+def recreate_crd(cluster: LocalCluster, manifest: dict[str, Any]) -> dict[str, Any]:
+    """Delete the CRD (and so every resource of it) and create `manifest`: how a test puts an
+    older CRD in place once a newer one has stored a version the older one lacks (the API server
+    refuses to drop a stored version by replacement)."""
+    ext = client.ApiextensionsV1Api(cluster.api)
+    name = manifest["metadata"]["name"]
+    try:
+        ext.delete_custom_resource_definition(name)
+    except ApiException as exc:
+        if exc.status != 404:
+            raise
+
+    def gone() -> bool:
+        try:
+            ext.read_custom_resource_definition(name)
+        except ApiException as exc:
+            return exc.status == 404
+        return False
+
+    wait_until(gone, timeout=60, what=f"CRD {name} deleted")
+    return apply_crd(cluster, manifest, replace=False)
