@@ -9,11 +9,21 @@ STAMP  := $(VENV)/.installed
 IMAGE        ?= localhost/adobe-oauth-operator:dev
 PYTHON_IMAGE ?= localhost/python-base:3.11-bookworm
 
-.PHONY: test lint typecheck unit e2e tools manifests cluster-up cluster-down demo soak bench clean \
+.PHONY: test test-ready lint typecheck unit e2e tools manifests cluster-up cluster-down demo soak bench clean \
 	image image-sizes debs-image debs release
 
-test: $(STAMP) tools debs lint typecheck image
-	$(BIN)/pytest tests
+# The suite runs on TEST_WORKERS processes (pytest-xdist), each e2e worker with a control plane of
+# its own; the e2e tests mostly wait on the operator's timers, so one process leaves the cores idle.
+TEST_WORKERS ?= 3
+PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist loadfile
+
+test:
+	$(MAKE) --jobs=4 --output-sync=target test-ready
+	$(BIN)/pytest $(PYTEST_PARALLEL) tests
+
+# What the suite needs, made side by side by `make test`: the Go tool builds keep the cores busy
+# while pip, apt and buildah mostly wait on the network.
+test-ready: $(STAMP) tools debs lint typecheck image
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -35,7 +45,8 @@ image: debs-image
 image-sizes:
 	IMAGE=$(IMAGE) PYTHON_IMAGE=$(PYTHON_IMAGE) hack/image sizes
 
-debs-image:
+# After `debs`: one apt run at a time.
+debs-image: | debs
 	hack/ensure-debs buildah mmdebstrap
 
 # A release (hack/release): the image pushed by digest, the chart (naming that digest) pushed to
@@ -62,7 +73,7 @@ unit: $(STAMP) tools debs
 	$(BIN)/pytest tests/unit
 
 e2e: $(STAMP) tools debs image
-	$(BIN)/pytest tests/e2e
+	$(BIN)/pytest $(PYTEST_PARALLEL) tests/e2e
 
 # Regenerates the plain manifests from the chart (a test checks they are up to date).
 manifests: tools

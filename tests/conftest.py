@@ -1,12 +1,36 @@
-"""Fakes shared by the unit and contract tests of the Adobe client: a clock and a sleep."""
+"""Suite-wide settings (one control plane per xdist worker, the slowest modules first) and the
+fakes shared by the unit and contract tests of the Adobe client: a clock and a sleep."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
+from support.cluster import DEFAULT_STATE
+from support.suite_order import LONGEST_FIRST
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Give each xdist worker a control plane of its own (hack/local-cluster --state-dir)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        base = os.environ.get("LOCAL_CLUSTER_STATE") or str(DEFAULT_STATE)
+        os.environ["LOCAL_CLUSTER_STATE"] = f"{base}-{worker}"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """End-to-end modules first, the longest of them leading; fast unit tests fill the tail."""
+
+    def rank(item: pytest.Item) -> tuple[int, int]:
+        if item.path.name in LONGEST_FIRST:
+            return (0, LONGEST_FIRST.index(item.path.name))
+        return (1 if item.path.parent.name == "e2e" else 2, 0)
+
+    items.sort(key=rank)  # stable: collection order within each rank
 
 
 class FakeClock:

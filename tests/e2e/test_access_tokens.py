@@ -154,7 +154,15 @@ def test_operator_restart_with_a_fresh_token_makes_no_extra_grant(env: Env) -> N
 def test_rotation_switches_vending_to_the_new_secret_without_a_refused_token(env: Env) -> None:
     env.apply_credential(accessToken=TOKEN)
     old_uuid = env.wait_adopted()["currentSecretUuid"]
-    _wait_refreshes(env, 1, timeout=30)
+    first = _wait_refreshes(env, 1, timeout=30)
+    # The first token's env-reader restart (of no reader yet) is recorded before readers appear:
+    # a reader created in between would rightly be restarted for that token too.
+    issued = datetime.fromisoformat(str(first["issuedAt"]))
+    wait_until(
+        lambda: _token_status(env).get("readersStamp") == f"token-{issued:%Y%m%d-%H%M%S}",
+        timeout=30,
+        what="the first token's reader restart recorded",
+    )
     _add_token_readers(env)
     with _reader(env) as reader:
         wait_until(lambda: reader.accepted > 0, timeout=10, what="the reader's first call")

@@ -111,6 +111,13 @@ def test_one_replica_acts_and_a_standby_takes_over_after_sigkill(
         series = f'adobe_oauth_credential_phase{{name="creds",namespace="{app_namespace}"'
         wait_until(lambda: series in leader.metrics(), timeout=30, what="the leader's series")
         assert "adobe_oauth_credential_phase{" not in standby.metrics()
+        # Killed between actions: killed mid-action, it would leave its action lease for the
+        # standby to wait out (timings.ACTION_LEASE, minutes); this test is about the take-over.
+        wait_until(
+            lambda: (s := env.status()).get("knownGoodHmac") and not s.get("inFlight"),
+            timeout=30,
+            what="the leader idle after saving the known-good copy",
+        )
 
         # The leader dies without a goodbye: the standby resumes once its keep-alive expires.
         killed = time.monotonic()

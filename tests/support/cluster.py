@@ -15,6 +15,8 @@ from support.waiting import wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 LOCAL_CLUSTER = REPO / "hack" / "local-cluster"
+# hack/local-cluster's state directory unless LOCAL_CLUSTER_STATE names another.
+DEFAULT_STATE = REPO / ".tools" / "cluster"
 
 
 @dataclass(frozen=True)
