@@ -14,8 +14,10 @@ PYTHON_IMAGE ?= localhost/python-base:3.11-bookworm
 
 # The suite runs on TEST_WORKERS processes (pytest-xdist), each e2e worker with a control plane of
 # its own; the e2e tests mostly wait on the operator's timers, so one process leaves the cores idle.
+# Tests are handed out one by one, longest first, except that a module sharing a module-scoped
+# fixture is one unit (tests/conftest.py, tests/support/suite_order.py).
 TEST_WORKERS ?= 3
-PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist loadfile
+PYTEST_PARALLEL := -n $(TEST_WORKERS)
 
 test:
 	$(MAKE) --jobs=4 --output-sync=target test-ready

@@ -7,11 +7,12 @@ import asyncio
 import os
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
 from support.cluster import DEFAULT_STATE
-from support.suite_order import LONGEST_FIRST
+from support.suite_order import LONGEST_FIRST, ONE_WORKER_MODULES
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -23,7 +24,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """End-to-end modules first, the longest of them leading; fast unit tests fill the tail."""
+    """The longest work first, end-to-end before unit, so fast unit tests fill the tail."""
 
     def rank(item: pytest.Item) -> tuple[int, int]:
         if item.path.name in LONGEST_FIRST:
@@ -31,6 +32,23 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         return (1 if item.path.parent.name == "e2e" else 2, 0)
 
     items.sort(key=rank)  # stable: collection order within each rank
+
+
+@pytest.hookimpl(optionalhook=True)  # an xdist hook
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Under `-n` (xdist's `load`): tests are handed out one by one in collection order, except
+    that a module sharing a module-scoped fixture is one unit, run by one worker."""
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class OneByOneExceptSharedModules(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return module if module.rsplit("/", 1)[-1] in ONE_WORKER_MODULES else nodeid
+
+    config.option.loadscopereorder = False  # keep the order set above
+    return OneByOneExceptSharedModules(config, log)
 
 
 class FakeClock:
