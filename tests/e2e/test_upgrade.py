@@ -364,6 +364,13 @@ class Scenario:
     def assert_still_held(self) -> None:
         for name, (step, _) in HOLDS.items():
             assert self._held(name, step), (name, self.status(name))
+        # The refused write is tried again (within its first backoff steps) and refused again.
+        wait_until(
+            lambda: (self.status("update-secret").get("retry") or {}).get("attempts", 0) >= 2,
+            timeout=30,
+            what="the refused Secret write retried",
+        )
+        assert self._held("update-secret", "UpdateSecret")
 
     def release(self) -> None:
         self._kube_holds.close()
