@@ -3,7 +3,8 @@ of the previous main commit (built from a git worktree of it) to this checkout's
 upgrade` and by Argo CD syncing a commit that bumps the chart.
 
 Each credential's rotation is held at another step under the old operator (its Adobe calls
-failing, or its old secret kept in use), the upgrade rolls the Deployment (the old pod's process
+failing, its old secret kept in use, an admission policy refusing the new value in its Secret, or
+its workload's new pod unschedulable), the upgrade rolls the Deployment (the old pod's process
 gets SIGTERM while the new one starts: they may overlap), the new operator takes every resource
 over, then the holds are released. The simulator and the API server then show every rotation
 completed with exactly one add and one delete, nothing orphaned, the Secret holding a secret
@@ -23,6 +24,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +41,7 @@ from adobe_oauth_operator.names import (
     VERSION,
 )
 from support import workloads
+from support.admission_policies import Policies, installed_policies, wait_enforced
 from support.argocd import ArgoCD, GitRepo, start_argocd, stop_argocd
 from support.chart import CHART, Helm, check
 from support.cluster import REPO, LocalCluster, fresh_namespace
@@ -62,6 +65,8 @@ HOLDS: dict[str, tuple[str, str | None]] = {
     "prepare": ("Prepare", "list"),
     "add": ("Add", "add"),
     "verify": ("Verify", "token"),
+    "update-secret": ("UpdateSecret", None),  # a policy refuses changing its Secret's data
+    "rollout": ("Rollout", None),  # its workload's new pod cannot be scheduled
     "drain": ("Drain", None),  # the old secret is kept in use
     "delete-old": ("DeleteOld", "delete"),
     # Requested last, not held: wherever it is when the old process gets SIGTERM (maybe mid-call).
@@ -71,6 +76,9 @@ ROTATING = [name for name, (step, _) in HOLDS.items() if step != "Adopt"]
 CREDENTIAL_IDS = {name: str(7100001 + i) for i, name in enumerate(HOLDS)}
 # Fast steps, but a drain held by a consumer waits (no stall) for the whole test.
 ROTATION = {"drainPeriod": "2s", "checkInterval": "1s", "maxWait": "10m"}
+# The held rollout waits (no stall) for the whole test too: past its timeout a rotation stalls
+# with RolloutTimeout (and still finishes once the rollout does), which is not what is held here.
+ROLLOUT_TIMEOUT = {"rollout": "10m"}
 
 
 def _git(cwd: Path, *args: str) -> str:
@@ -132,6 +140,8 @@ class Scenario:
     generations: dict[str, int] = field(default_factory=dict)
     _drain_stop: threading.Event = field(default_factory=threading.Event)
     _drain_thread: threading.Thread | None = None
+    # The holds kept in Kubernetes (an admission policy, a node label), undone at release.
+    _kube_holds: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
 
     @classmethod
     def create(cls, cluster: LocalCluster, namespace: str, workdir: Path, version: str) -> Scenario:
@@ -167,6 +177,10 @@ class Scenario:
                 },
             )
             manifest = workloads.workload("Deployment", f"web-{name}", f"{name}-creds", replicas=1)
+            if name == "rollout":  # schedulable only on nodes without the hold's label
+                manifest["spec"]["template"]["spec"]["affinity"] = _avoiding(
+                    _rollout_hold_label(namespace)
+                )
             workloads.create(cluster, namespace, manifest)
         return world
 
@@ -214,7 +228,7 @@ class Scenario:
                         "credentialId": CREDENTIAL_IDS[name],
                         "secretName": f"{name}-creds",
                         "rotation": dict(ROTATION),
-                        "rollout": {"timeout": "60s"},
+                        "rollout": {"timeout": ROLLOUT_TIMEOUT.get(name, "60s")},
                     },
                 },
             )
@@ -229,6 +243,8 @@ class Scenario:
         self.generations = {name: self.generation(name) for name in HOLDS}
         self._drain_thread = threading.Thread(target=self._keep_old_secret_in_use, daemon=True)
         self._drain_thread.start()
+        self._refuse_new_value("update-secret")
+        self._unschedulable_new_pods()
         for name in ROTATING:
             endpoint = HOLDS[name][1]
             if endpoint is not None:
@@ -258,6 +274,13 @@ class Scenario:
         rotation = status.get("rotation") or {}
         if rotation.get("step") != step:
             return False
+        if step == "UpdateSecret":  # the refused write recorded, to be tried again
+            return (status.get("retry") or {}).get("action") == "WriteAppSecret"
+        if step == "Rollout":  # restarted, its new pod not scheduled
+            targets = rotation.get("targets") or []
+            return [(t["name"], t["restarted"], t["complete"]) for t in targets] == [
+                (f"web-{name}", True, False)
+            ]
         # A failed call recorded (retrying), or for the drain: the old secret seen in use.
         return step == "Drain" or bool(status.get("retry"))
 
@@ -265,6 +288,73 @@ class Scenario:
         """A consumer outside the cluster still using the old secret: the drain cannot end."""
         while not self._drain_stop.wait(0.3):
             self.sim.use(self.client_ids["drain"], self.initial["drain"])
+
+    def _refuse_new_value(self, name: str) -> None:
+        """A policy on the API server refusing any change of the data of `name`'s Secret (the
+        preflight's dry run, annotations only, passes): its rotation stops at UpdateSecret."""
+        secret = f"{name}-creds"
+        policy = f"hold-{self.namespace}-{secret}"
+        docs = [
+            {
+                "apiVersion": "admissionregistration.k8s.io/v1",
+                "kind": "ValidatingAdmissionPolicy",
+                "metadata": {"name": policy},
+                "spec": {
+                    "failurePolicy": "Fail",
+                    "matchConstraints": {
+                        "namespaceSelector": {
+                            "matchLabels": {"kubernetes.io/metadata.name": self.namespace}
+                        },
+                        "resourceRules": [
+                            {
+                                "apiGroups": [""],
+                                "apiVersions": ["v1"],
+                                "operations": ["UPDATE"],
+                                "resources": ["secrets"],
+                                "resourceNames": [secret],
+                            }
+                        ],
+                    },
+                    "validations": [
+                        {
+                            "expression": "object.data == oldObject.data",
+                            "message": "held by the upgrade test: no new value in this Secret",
+                            "reason": "Forbidden",
+                        }
+                    ],
+                },
+            },
+            {
+                "apiVersion": "admissionregistration.k8s.io/v1",
+                "kind": "ValidatingAdmissionPolicyBinding",
+                "metadata": {"name": policy},
+                "spec": {"policyName": policy, "validationActions": ["Deny"]},
+            },
+        ]
+        self._kube_holds.enter_context(installed_policies(self.cluster, Policies(docs, "")))
+        wait_enforced(lambda: self._data_change_refused(secret), f"{policy} to refuse")
+
+    def _data_change_refused(self, secret: str) -> bool:
+        """Whether a (dry-run: nothing stored) change of the Secret's data is refused."""
+        patch = {"data": {"ADOBE_CLIENT_SECRET": base64.b64encode(b"probe").decode()}}
+        try:
+            self.cluster.core.patch_namespaced_secret(secret, self.namespace, patch, dry_run="All")
+        except ApiException as exc:
+            if exc.status == 403 and "ValidatingAdmissionPolicy" in str(exc.body):
+                return True
+            raise
+        return False
+
+    def _unschedulable_new_pods(self) -> None:
+        """Every node labelled so that no new pod of web-rollout fits (its running pod stays):
+        the restart's rollout cannot complete, its rotation stays at Rollout."""
+        key = _rollout_hold_label(self.namespace)
+        for node in self.cluster.core.list_node().items:
+            self._kube_holds.callback(self._label_node, node.metadata.name, key, None)
+            self._label_node(node.metadata.name, key, "held")
+
+    def _label_node(self, node: str, key: str, value: str | None) -> None:
+        self.cluster.core.patch_node(node, {"metadata": {"labels": {key: value}}})
 
     def _fail(self, credential_id: str, endpoint: str | None) -> None:
         if endpoint is not None:
@@ -274,21 +364,47 @@ class Scenario:
     def assert_still_held(self) -> None:
         for name, (step, _) in HOLDS.items():
             assert self._held(name, step), (name, self.status(name))
+        # The refused write is tried again (within its first backoff steps) and refused again.
+        wait_until(
+            lambda: (self.status("update-secret").get("retry") or {}).get("attempts", 0) >= 2,
+            timeout=30,
+            what="the refused Secret write retried",
+        )
+        assert self._held("update-secret", "UpdateSecret")
 
     def release(self) -> None:
+        self._kube_holds.close()
         for name in HOLDS:
             self.sim.call("DELETE", f"/__sim/faults?credential_id={CREDENTIAL_IDS[name]}")
         self._drain_stop.set()
         if self._drain_thread is not None:
             self._drain_thread.join(timeout=10)
 
-    def wait_done(self) -> None:
+    def next_attempts(self) -> dict[str, float]:
+        """Seconds until each failing call's next attempt, as status records it: the operator
+        does not try earlier (the new one honours the record the old one wrote)."""
+        due = {}
+        for name in HOLDS:
+            retry = self.status(name).get("retry") or {}
+            if retry.get("nextRetryAt"):
+                at = datetime.fromisoformat(retry["nextRetryAt"].replace("Z", "+00:00"))
+                due[name] = round((at - datetime.now(UTC)).total_seconds(), 1)
+        return due
+
+    def wait_done(self, next_attempts: dict[str, float]) -> None:
+        """Each resource done within a bound, later if its recorded next attempt is later."""
+        started = time.monotonic()
+
+        def timeout(name: str, bound: float) -> float:
+            due = max(bound, next_attempts.get(name, 0) + 60)
+            return max(1.0, started + due - time.monotonic())
+
         wait_until(
             lambda: (
                 self.status("adopt").get("currentSecretUuid")
                 and self.status("adopt").get("phase") == "Ready"
             ),
-            timeout=120,
+            timeout=timeout("adopt", 120),
             what="adopt adopted",
         )
         for name in ROTATING:
@@ -297,7 +413,7 @@ class Scenario:
                     len((s := self.status(name)).get("history") or []) >= 1
                     and not s.get("rotation")
                 ),
-                timeout=180,
+                timeout=timeout(name, 180),
                 what=f"{name}'s rotation finished",
             )
 
@@ -356,8 +472,26 @@ class Scenario:
         return [*self.initial.values(), *(self.secret_value(n) for n in HOLDS)]
 
 
+def _rollout_hold_label(namespace: str) -> str:
+    """The node label that keeps the rollout credential's new pods of `namespace` off a node."""
+    return f"hold.upgrade.test/{namespace}"
+
+
+def _avoiding(label: str) -> dict[str, Any]:
+    """Pod affinity: only nodes without `label` (checked when a pod is scheduled only)."""
+    term = {"matchExpressions": [{"key": label, "operator": "DoesNotExist"}]}
+    return {
+        "nodeAffinity": {
+            "requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [term]}
+        }
+    }
+
+
 def operator_values(namespace: str) -> dict[str, Any]:
-    return {"watchNamespaces": [namespace], "resyncSeconds": 2, "verbose": True}
+    """The chart's resync (2 h): 899734a tries a failing call again at every look, not after its
+    backoff, so a short resync would run its retry record up to the 5-minute cap within a
+    minute, which the new operator then honours (each step is driven by its own requeue)."""
+    return {"watchNamespaces": [namespace], "verbose": True}
 
 
 @pytest.fixture
@@ -430,8 +564,9 @@ def _upgrade_mid_rotation(
             phase("upgrade")
             world.version = VERSION  # the new CRD serves it; the stored resources stay as they are
             world.assert_still_held()
+            next_attempts = world.next_attempts()
             world.release()
-            world.wait_done()
+            world.wait_done(next_attempts)
             phase("finish")
         world.assert_nothing_lost()
         assert [w.violations for w in watches] == [[]] * len(watches)
@@ -439,7 +574,10 @@ def _upgrade_mid_rotation(
         world.delete_credentials()
         _assert_no_value_logged(kubelet, world)
         overlapped = kubelet.overlapped(old.image.name, new.image.name)
-        print(f"\nphases (s): {phases}; old and new operator processes overlapped: {overlapped}")
+        print(
+            f"\nphases (s): {phases}; next attempts at release (s): {next_attempts}; "
+            f"old and new operator processes overlapped: {overlapped}"
+        )
         if replicas > 1:  # maxSurge 1, maxUnavailable 0: a new pod is Ready before an old goes
             assert overlapped
 
