@@ -20,7 +20,7 @@ TEST_WORKERS ?= 3
 PYTEST_PARALLEL := -n $(TEST_WORKERS)
 
 test:
-	$(MAKE) --jobs=4 --output-sync=target test-ready
+	$(MAKE) --jobs=4 --output-sync=line test-ready
 	$(BIN)/pytest $(PYTEST_PARALLEL) tests
 
 # What the suite needs, made side by side by `make test`: the Go tool builds keep the cores busy
