@@ -40,6 +40,7 @@ from adobe_oauth_operator.names import (
     ROTATION_ID_ANNOTATION,
     VERSION,
 )
+from adobe_oauth_operator.timings import ACTION_LEASE
 from support import workloads
 from support.admission_policies import Policies, installed_policies, wait_enforced
 from support.argocd import ArgoCD, GitRepo, start_argocd, stop_argocd
@@ -392,11 +393,14 @@ class Scenario:
         return due
 
     def wait_done(self, next_attempts: dict[str, float]) -> None:
-        """Each resource done within a bound, later if its recorded next attempt is later."""
+        """Each resource done within a bound, later if its recorded next attempt is later. The
+        bound includes one action lease: an action the old process had in flight when SIGTERM
+        came is taken over only once its lease has run out."""
         started = time.monotonic()
+        lease = ACTION_LEASE.total_seconds()
 
         def timeout(name: str, bound: float) -> float:
-            due = max(bound, next_attempts.get(name, 0) + 60)
+            due = max(bound + lease, next_attempts.get(name, 0) + 60)
             return max(1.0, started + due - time.monotonic())
 
         wait_until(
