@@ -10,7 +10,7 @@ IMAGE        ?= localhost/adobe-oauth-operator:dev
 PYTHON_IMAGE ?= localhost/python-base:3.11-bookworm
 
 .PHONY: test test-ready lint typecheck unit e2e tools manifests cluster-up cluster-down demo soak bench clean \
-	image image-sizes debs-image debs release
+	image image-sizes debs-image debs release runtime-venv
 
 # The suite runs on TEST_WORKERS processes (pytest-xdist), each e2e worker with a control plane of
 # its own; the e2e tests mostly wait on the operator's timers, so one process leaves the cores idle.
@@ -25,13 +25,26 @@ test:
 
 # What the suite needs, made side by side by `make test`: the Go tool builds keep the cores busy
 # while pip, apt and buildah mostly wait on the network.
-test-ready: $(STAMP) tools debs lint typecheck image
+test-ready: $(STAMP) $(RUNTIME_STAMP) tools debs lint typecheck image
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
+
+# The operator in the tests and the benchmark runs from a virtualenv with its runtime dependencies
+# only, as in the image: in .venv the test tools make `import kubernetes` also load
+# kubernetes-validate and jsonschema's format checkers (4 s of CPU at every operator start, and
+# more memory). After $(STAMP): two editable installs of one tree at once could race on its
+# build metadata.
+RUNTIME_VENV := .tools/runtime-venv
+RUNTIME_STAMP := $(RUNTIME_VENV)/.installed
+
+$(RUNTIME_STAMP): pyproject.toml constraints.txt | $(STAMP)
+	$(PYTHON) -m venv $(RUNTIME_VENV)
+	$(RUNTIME_VENV)/bin/pip install --quiet -c constraints.txt -e .
+	touch $(RUNTIME_STAMP)
 
 tools:
 	hack/build-tools
@@ -74,7 +87,7 @@ typecheck: $(STAMP)
 unit: $(STAMP) tools debs
 	$(BIN)/pytest tests/unit
 
-e2e: $(STAMP) tools debs image
+e2e: $(STAMP) $(RUNTIME_STAMP) tools debs image
 	$(BIN)/pytest $(PYTEST_PARALLEL) tests/e2e
 
 # Regenerates the plain manifests from the chart (a test checks they are up to date).
@@ -94,23 +107,15 @@ demo: $(STAMP) tools
 
 # The seeded fault soak at length (about 20 minutes of faults); SEED, DURATION or STEPS,
 # CREDENTIALS, KINDS, DOWN_S, CONVERGE_S, SOAK_DIR: see hack/soak.py. A short one runs in `make test`.
-soak: $(STAMP) tools
+soak: $(STAMP) $(RUNTIME_STAMP) tools
 	$(BIN)/python hack/soak.py
 
 # The scale benchmark on a cluster of its own (N=1000 credentials, M=100 rotations by default;
 # SHAPES, IDLE_S, OPERATOR_ARGS...: see hack/bench.py). Prints one JSON line per shape.
-# The operator runs from a virtualenv with its runtime dependencies only, as in the image: the
-# test tools of .venv change what the kubernetes client imports (and the memory measured).
-RUNTIME_VENV := .tools/runtime-venv
-RUNTIME_STAMP := $(RUNTIME_VENV)/.installed
-
 bench: $(STAMP) $(RUNTIME_STAMP) tools
 	OPERATOR_BIN=$(RUNTIME_VENV)/bin/adobe-oauth-operator $(BIN)/python hack/bench.py
 
-$(RUNTIME_STAMP): pyproject.toml constraints.txt
-	$(PYTHON) -m venv $(RUNTIME_VENV)
-	$(RUNTIME_VENV)/bin/pip install --quiet -c constraints.txt -e .
-	touch $(RUNTIME_STAMP)
+runtime-venv: $(RUNTIME_STAMP)
 
 clean:
 	-hack/local-cluster down

@@ -12,7 +12,6 @@ import os
 import secrets
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -25,14 +24,13 @@ from kubernetes.client.exceptions import ApiException
 
 from adobe_oauth_operator.names import GROUP, HMAC_SECRET_NAME, PLURAL, ROTATE_ANNOTATION, VERSION
 from support.cluster import LocalCluster, fresh_namespace
-from support.processes import SimProcess
+from support.processes import RUNTIME_BIN, SimProcess
 from support.waiting import wait_until
 from support.workloads import create as create_workload
 from support.workloads import workload
 
 REPO = Path(__file__).resolve().parents[2]
 KUBECTL = REPO / ".tools" / "bin" / "kubectl"
-BIN = Path(sys.executable).parent
 ORG = "1234567"
 # As measured in the issue: no workloads, a long interval, a short drain.
 ROTATION = {"interval": "720h", "drainPeriod": "2s", "checkInterval": "1s", "maxWait": "30s"}
@@ -58,7 +56,8 @@ class BenchConfig:
     # Deployments (no replicas) reading the last credentials' Secrets, outside the rotation
     # burst: an operator restart must restart none of them.
     consumers: int = 10
-    operator_bin: Path = BIN / "adobe-oauth-operator"
+    # As in the image: runtime dependencies only (the test tools change what kubernetes imports).
+    operator_bin: Path = RUNTIME_BIN / "adobe-oauth-operator"
     operator_env: dict[str, str] = field(default_factory=dict)
     poll_s: float = 3.0
     # The operator's resync interval: each idle look costs what one pass after a restart costs.

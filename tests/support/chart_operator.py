@@ -30,7 +30,7 @@ from support.chart import (
 )
 from support.cluster import LocalCluster
 from support.crds import apply_crd
-from support.processes import BIN, OperatorProcess, SimProcess
+from support.processes import OperatorProcess, SimProcess, runtime_executable
 from support.waiting import wait_until
 
 
@@ -56,7 +56,10 @@ class ChartOperatorProcess(OperatorProcess):
     ) -> None:
         self.workdir = workdir
         self.port = free_port()
-        self.args = [str(BIN / "adobe-oauth-operator"), *self._args(container["args"])]
+        self.args = [
+            str(runtime_executable("adobe-oauth-operator")),
+            *self._args(container["args"]),
+        ]
         self.env = {**os.environ, "KUBECONFIG": str(kubeconfig)}
         self.env.pop("POD_ID", None)
         for var in container.get("env") or ():

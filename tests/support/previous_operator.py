@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import io
 import subprocess
-import sys
 import tarfile
 from pathlib import Path
 
 from support.cluster import REPO
+from support.processes import runtime_executable
 
 PREVIOUS_COMMIT = "899734a"
 
@@ -33,13 +33,13 @@ def previous_source(target: Path, commit: str = PREVIOUS_COMMIT) -> Path:
 
 
 def operator_command(source: Path) -> list[str]:
-    """`adobe-oauth-operator` of that source, run by this interpreter: its dependencies are the
-    ones of this virtualenv (pyproject.toml and constraints.txt are unchanged since)."""
+    """`adobe-oauth-operator` of that source, run by the runtime virtualenv's interpreter: its
+    dependencies are that release's (pyproject.toml and constraints.txt are unchanged since)."""
     code = (
         f"import sys; sys.path.insert(0, {str(source)!r}); "
         "from adobe_oauth_operator.cli import main; main()"
     )
-    return [sys.executable, "-P", "-c", code]
+    return [str(runtime_executable("python")), "-P", "-c", code]
 
 
 def api_version_of(source: Path) -> str:
@@ -49,7 +49,11 @@ def api_version_of(source: Path) -> str:
         "import adobe_oauth_operator.names as n; print(n.VERSION, n.__file__)"
     )
     out = subprocess.run(
-        [sys.executable, "-P", "-c", code], capture_output=True, text=True, check=True, timeout=30
+        [str(runtime_executable("python")), "-P", "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
     )
     version, where = out.stdout.split()
     if not Path(where).is_relative_to(source):
