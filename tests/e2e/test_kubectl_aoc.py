@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -22,9 +21,11 @@ from adobe_oauth_operator.names import (
     VERSION,
 )
 from support.operator_env import CRED, ORG, Env, condition
+from support.processes import RUNTIME_BIN
 from support.waiting import wait_until
 
-PLUGIN = Path(sys.executable).parent / "kubectl-aoc"
+# Installed as users install it: runtime dependencies only.
+PLUGIN = RUNTIME_BIN / "kubectl-aoc"
 
 
 def aoc(env: Env, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
