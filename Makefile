@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# The operator under test runs from a virtualenv with its runtime dependencies only (see below).
+RUNTIME_VENV  := .tools/runtime-venv
+RUNTIME_STAMP := $(RUNTIME_VENV)/.installed
 
 # The operator image and its base (hack/image): the base is made here from Debian packages
 # unless PYTHON_IMAGE names one buildah can find or pull (e.g. python:3.11-slim-bookworm).
@@ -38,9 +41,6 @@ $(STAMP): pyproject.toml constraints.txt
 # kubernetes-validate and jsonschema's format checkers (4 s of CPU at every operator start, and
 # more memory). After $(STAMP): two editable installs of one tree at once could race on its
 # build metadata.
-RUNTIME_VENV := .tools/runtime-venv
-RUNTIME_STAMP := $(RUNTIME_VENV)/.installed
-
 $(RUNTIME_STAMP): pyproject.toml constraints.txt | $(STAMP)
 	$(PYTHON) -m venv $(RUNTIME_VENV)
 	$(RUNTIME_VENV)/bin/pip install --quiet -c constraints.txt -e .
